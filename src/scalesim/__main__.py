@@ -1,0 +1,5 @@
+"""``python -m scalesim``."""
+
+from scalesim.cli import main
+
+main()

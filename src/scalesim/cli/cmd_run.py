@@ -1,0 +1,66 @@
+"""``scalesim run``: one scenario, one seed, every output."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from scalesim.metrics import METRICS
+
+
+def summary_table(summary: dict, title: str) -> Table:
+    """A readable table of a run's end state and trip-ticket verdict."""
+    t = Table(title=title, show_header=True, header_style="bold")
+    t.add_column("dimension")
+    t.add_column("metric")
+    t.add_column("at the end", justify="right")
+    for name, d in METRICS.items():
+        if d.kind == "info" and d.dimension not in ("cost",):
+            continue
+        val = summary["end"].get(name)
+        if val is None:
+            continue
+        shown = f"{val:.0f}" if d.unit in ("schools", "person-days") else f"{val:.3f}"
+        t.add_row(d.dimension, d.label, shown)
+    tt = summary["trip_ticket"]
+    verdict = (f"reached at month {tt['reached_month']:.1f}" if tt["reached"]
+               else f"not reached (short by {tt['shortfall']:.3f}; equity clause short by "
+                    f"{tt['equity_shortfall']:.3f})")
+    t.add_row("trip ticket", f"{tt['target']:.0%} at depth ≥ {tt['min_depth']} by month "
+              f"{tt['by_month']:g} (equity {tt['equity_target']:.0%})", verdict)
+    return t
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``run`` to the CLI."""
+
+    @app.command()
+    def run(
+        scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+        seed: Annotated[int, typer.Option(help="Random seed (one seed, one exact history).")] = 1,
+        out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
+        quiet: Annotated[bool, typer.Option(help="Do not print the summary table.")] = False,
+    ) -> None:
+        """Run SCENARIO once and write its time series, school end states, log and summary."""
+        from scalesim.output import write_run
+        from scalesim.runner import collect
+        from scalesim.model import ScalingModel
+        from scalesim.scenario import load_scenario
+
+        sc = load_scenario(scenario)
+        out = out or Path("out") / sc.name
+        model = ScalingModel(sc, seed=seed)
+        model.run()
+        result = collect(model)
+        command = "scalesim " + shlex.join(sys.argv[1:]) if sys.argv else None
+        write_run(result, out, sc, command=command)
+        if not quiet:
+            Console().print(summary_table(result.summary, f"{sc.name} · seed {seed}"))
+        typer.echo(f"wrote {out}/ (timeseries, schools, channels: .parquet/.csv; "
+                   "travel_log.jsonl; summary.json)")

@@ -1,0 +1,170 @@
+"""Build a district: schools and their educators, as struct-of-arrays columns.
+
+Educators are stored sorted by school, so school ``s`` owns the contiguous slots
+``start[s]:start[s] + size[s]``. A slot is a teaching position: when an educator leaves, a
+newcomer (or a within-district mover) fills the slot, so the educator count is conserved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from scipy.special import ndtr
+
+from scalesim.scenario import Dist, Educators, Scenario, load_school_csv
+
+
+@dataclass
+class Schools:
+    """Per-school columns (length ``n``)."""
+
+    name: np.ndarray
+    region: np.ndarray  # int codes
+    region_names: list[str]
+    enrollment: np.ndarray
+    need_share: np.ndarray  # share of students furthest from opportunity
+    high_need: np.ndarray  # bool
+    performance: np.ndarray  # 0–1, negatively correlated with need by default
+    pressure: np.ndarray  # accountability pressure, 0–1, high where performance is low
+    principal_support: np.ndarray
+    size: np.ndarray  # educators per school
+    start: np.ndarray  # first educator slot
+    initial_enacting: np.ndarray | None = None  # per-school start share from a CSV
+
+    @property
+    def n(self) -> int:
+        """Number of schools."""
+        return len(self.size)
+
+
+@dataclass
+class EducatorFactors:
+    """Per-educator influential factors (framework category 2), all in [0, 1] but experience."""
+
+    attitude: np.ndarray
+    emotion: np.ndarray
+    openness: np.ndarray
+    persistence: np.ndarray
+    cynicism: np.ndarray
+    credibility: np.ndarray
+    experience: np.ndarray  # years
+    threshold: np.ndarray  # fractional-threshold rule
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
+
+    NAMES = ("attitude", "emotion", "openness", "persistence", "cynicism", "credibility",
+             "experience", "threshold")
+
+
+def _clipped(rng: np.random.Generator, d: Dist, n: int) -> np.ndarray:
+    return np.clip(rng.normal(d.mean, d.sd, n), 0.0, 1.0)
+
+
+def build_schools(sc: Scenario, rng: np.random.Generator) -> Schools:
+    """Generate the schools, or load them from the scenario's CSV."""
+    dcfg = sc.district
+    if dcfg.source == "csv":
+        assert dcfg.csv is not None
+        rows = load_school_csv(Path(dcfg.csv.path))
+        names = np.array([r["name"] for r in rows], dtype=object)
+        region_labels = [r["region"] for r in rows]
+        region_names = sorted(set(region_labels))
+        region = np.array([region_names.index(r) for r in region_labels], dtype=np.int32)
+        enrollment = np.array([r["enrollment"] for r in rows], dtype=float)
+        need = np.array([r["need_share"] for r in rows], dtype=float)
+        size = np.array([r["n_educators"] for r in rows], dtype=np.int64)
+        init = None
+        if any("enacting_share" in r for r in rows):
+            init = np.array([r.get("enacting_share", np.nan) for r in rows], dtype=float)
+    else:
+        g = dcfg.generated
+        n = g.n_schools
+        size = np.maximum(
+            np.rint(rng.normal(g.educators_per_school.mean, g.educators_per_school.sd, n)),
+            g.educators_per_school.min,
+        ).astype(np.int64)
+        n_high = int(round(g.high_need_share * n))
+        is_high = np.zeros(n, dtype=bool)
+        is_high[rng.permutation(n)[:n_high]] = True
+        need = np.where(
+            is_high,
+            rng.uniform(*g.need_share_high, n),
+            rng.uniform(*g.need_share_other, n),
+        )
+        region = rng.integers(0, g.n_regions, n).astype(np.int32)
+        region_names = [f"region-{k + 1}" for k in range(g.n_regions)]
+        enrollment = np.rint(size * g.students_per_educator * rng.uniform(0.85, 1.15, n))
+        names = np.array([f"school-{k + 1:04d}" for k in range(n)], dtype=object)
+        init = None
+    n = len(size)
+    # Performance: a latent normal correlated with need (rho < 0 by default), mapped to [0,1].
+    z_need = (need - need.mean()) / (need.std() + 1e-12)
+    rho = dcfg.performance_need_correlation
+    z_perf = rho * z_need + np.sqrt(1.0 - rho * rho) * rng.standard_normal(n)
+    performance = ndtr(z_perf)
+    start = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64)
+    return Schools(
+        name=names,
+        region=region,
+        region_names=region_names,
+        enrollment=enrollment,
+        need_share=need,
+        high_need=need >= dcfg.high_need_threshold,
+        performance=performance,
+        pressure=1.0 - performance,
+        principal_support=_clipped(rng, dcfg.principal_support, n),
+        size=size,
+        start=start,
+        initial_enacting=init,
+    )
+
+
+def draw_educators(
+    cfg: Educators,
+    threshold: Dist,
+    novice_share: np.ndarray,
+    rng: np.random.Generator,
+) -> EducatorFactors:
+    """Draw the factors of ``len(novice_share)`` new educators.
+
+    Args:
+        cfg: The scenario's educator section.
+        threshold: Distribution of adoption thresholds (fractional-threshold rule).
+        novice_share: Per-educator probability of being a novice (1–3 years), which is
+            higher in high-need schools.
+        rng: The stream to draw from.
+
+    Correlations (modelling assumptions, documented in docs/scenario.md): cynicism and
+    credibility rise, and openness falls, with experience.
+    """
+    n = len(novice_share)
+    novice = rng.random(n) < novice_share
+    experience = np.where(
+        novice,
+        rng.uniform(0.0, 3.0, n),
+        3.0 + rng.exponential(cfg.veteran_mean_years - 3.0, n),
+    )
+    decades = (experience - cfg.veteran_mean_years) / 10.0
+
+    def f(d: Dist, per_decade: float = 0.0) -> np.ndarray:
+        return np.clip(rng.normal(d.mean, d.sd, n) + per_decade * decades, 0.0, 1.0)
+
+    return EducatorFactors(
+        attitude=f(cfg.attitude),
+        emotion=f(cfg.emotion),
+        openness=f(cfg.openness, cfg.openness_per_decade),
+        persistence=f(cfg.persistence),
+        cynicism=f(cfg.cynicism, cfg.cynicism_per_decade),
+        credibility=f(cfg.credibility, cfg.credibility_per_decade),
+        experience=experience,
+        threshold=np.clip(rng.normal(threshold.mean, threshold.sd, n), 0.0, 1.0),
+    )
+
+
+def novice_share_by_slot(sc: Scenario, schools: Schools) -> np.ndarray:
+    """Per-slot novice probability from the school's need level."""
+    per_school = np.where(
+        schools.high_need, sc.educators.novice_share_high_need, sc.educators.novice_share_other
+    )
+    return np.repeat(per_school, schools.size)

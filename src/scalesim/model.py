@@ -1,0 +1,330 @@
+"""`ScalingModel`: the Mesa model of an innovation scaling through a district.
+
+One step is one week. The step order is written down once, in :data:`PHASES`:
+
+1. ``calendar``      — advance the week; open a new month's capacity; summer or in session.
+2. ``shocks``        — shocks due this week fire (and may call an unplanned pit stop).
+3. ``strategies``    — active strategies act: exposure, support, ties, ownership, policy;
+                       they spend capacity, scaled down in a documented order when short.
+4. ``exposure``      — unaware educators become aware.
+5. ``adoption``      — aware educators start enacting (Bass hazard or threshold rule).
+6. ``depth``         — depth moves toward what support allows.
+7. ``ownership``     — ownership grows with depth and co-design; a tight mandate erodes it.
+8. ``abandonment``   — some enacting educators stop.
+9. ``turnover``      — teachers (mostly at the year boundary), principals, superintendent.
+10. ``record``       — the week's metrics go to the DataCollector.
+11. ``pit_stops``    — planned or unplanned pit stops due this week run.
+
+Classroom phases (adoption, depth, ownership, abandonment) pause in summer.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any, Literal
+
+import mesa
+import numpy as np
+
+from scalesim import rules, turnover
+from scalesim.agents import Educator, ImprovementTeam, School
+from scalesim.district import (
+    EducatorFactors,
+    build_schools,
+    draw_educators,
+    novice_share_by_slot,
+)
+from scalesim.metrics import METRIC_NAMES, compute_all, current_value
+from scalesim.network import build_network
+from scalesim.rng import Streams, stream_key
+from scalesim.scenario import WEEKS_PER_MONTH, WEEKS_PER_YEAR, Scenario, month_to_week
+from scalesim.state import DistrictState, EducatorState, Effects
+from scalesim.travel_log import TravelLog
+
+PHASES: tuple[str, ...] = (
+    "calendar", "shocks", "strategies", "exposure", "adoption", "depth", "ownership",
+    "abandonment", "turnover", "record", "pit_stops",
+)
+
+
+class ScalingModel(mesa.Model):
+    """An innovation scaling through a district, for equity.
+
+    Args:
+        scenario: A validated :class:`~scalesim.scenario.Scenario`.
+        seed: The run's seed; every mechanism draws from its own stream derived from it.
+        educator_agents: ``"lazy"`` (default) creates educator views on demand;
+            ``"eager"`` registers one Mesa agent per educator slot (for the app).
+
+    Attributes:
+        ed: Educator columns (:class:`~scalesim.state.EducatorState`).
+        schools: School columns (:class:`~scalesim.district.Schools`).
+        dist: District-level conditions (:class:`~scalesim.state.DistrictState`).
+        network: The social network (sparse or complete).
+        team: The :class:`~scalesim.agents.ImprovementTeam` agent.
+        log: The travel log.
+        week: Weeks completed so far (0 before the first step).
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int = 0,
+        educator_agents: Literal["lazy", "eager"] = "lazy",
+    ) -> None:
+        seed = int(seed)
+        super().__init__(rng=np.random.SeedSequence(seed, spawn_key=(stream_key("mesa"),)))
+        self.sc = scenario
+        self.seed = seed
+        self.streams = Streams(seed)
+        self.week = 0
+        self.n_weeks = scenario.n_weeks
+        self.log = TravelLog()
+        self._next_person = 0
+        self.channel_counts: dict[str, int] = {}
+        self.channel_rows: list[dict[str, Any]] = []
+
+        self.schools = build_schools(scenario, self.streams["district"])
+        self.novice_prob = novice_share_by_slot(scenario, self.schools)
+        factors = draw_educators(
+            scenario.educators, scenario.adoption.threshold, self.novice_prob,
+            self.streams["educators"],
+        )
+        self.ed = self._initial_state(factors)
+        self.network = build_network(scenario.network, self.schools, self.streams["network"])
+        c, inn = scenario.conditions, scenario.innovation
+        self.dist = DistrictState(
+            leadership_support=c.leadership_support,
+            attention_competition=c.attention_competition,
+            community_beliefs=c.community_beliefs,
+            policy_alignment=c.policy_alignment,
+            district_ownership=c.district_ownership,
+            mandate_tight=c.mandate == "tight",
+            complexity=inn.complexity,
+            compatibility=inn.compatibility,
+            observability=inn.observability,
+            trialability=inn.trialability,
+            depth_ceiling=inn.depth_ceiling,
+        )
+        self.effects = Effects(self.ed.n)
+        self.people_changed()
+
+        self.school_agents = [School(self, i) for i in range(self.schools.n)]
+        self.team = ImprovementTeam(self)
+        self._educator_views: dict[int, Educator] = {}
+        if educator_agents == "eager":
+            for slot in range(self.ed.n):
+                self.educator(slot)
+
+        self.support_end_week = (
+            month_to_week(scenario.team.support_ends_month)
+            if scenario.team.support_ends_month is not None else None
+        )
+        self.in_session = True
+        self.current: dict[str, float] = {}
+        self.ever_reached = np.zeros(self.schools.n, dtype=bool)
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                "week": "week", "month": "month", "in_session": "in_session",
+                **{name: partial(current_value, name=name) for name in METRIC_NAMES},
+            }
+        )
+        self.log.record(self, "start", scenario=scenario.name, seed=seed,
+                        educators=int(self.ed.n), schools=int(self.schools.n))
+        self._record()
+
+    # ------------------------------------------------------------------ set-up
+
+    def _initial_state(self, factors: EducatorFactors) -> EducatorState:
+        sc, sch = self.sc, self.schools
+        n = int(sch.size.sum())
+        rng = self.streams["initial"]
+        st = sc.start
+        school = np.repeat(np.arange(sch.n), sch.size)
+        share = np.full(sch.n, st.enacting_share)
+        if st.enacting_share_high_need is not None:
+            share[sch.high_need] = st.enacting_share_high_need
+        if st.enacting_share_other is not None:
+            share[~sch.high_need] = st.enacting_share_other
+        if st.from_csv and sch.initial_enacting is not None:
+            share = np.where(np.isnan(sch.initial_enacting), share, sch.initial_enacting)
+        u = rng.random(n)
+        enacting = u < share[school]
+        aware = enacting | (rng.random(n) < st.aware_share)
+        depth = np.where(
+            enacting, np.clip(rng.normal(sc.depth.start.mean, sc.depth.start.sd, n), 0, 1), 0.0
+        )
+        ownership = np.where(
+            enacting,
+            np.clip(rng.normal(sc.ownership.start.mean, sc.ownership.start.sd, n), 0, 1),
+            0.0,
+        )
+        return EducatorState(
+            school=school,
+            factors=factors,
+            aware=aware,
+            enacting=enacting,
+            depth=depth,
+            ownership=ownership,
+            champion=np.zeros(n, dtype=bool),
+            proof_point=np.zeros(n, dtype=bool),
+            person=self.next_person_ids(n),
+            enacting_since=np.where(enacting, 0, -1),
+        )
+
+    def next_person_ids(self, k: int) -> np.ndarray:
+        """Fresh person ids for ``k`` newcomers."""
+        ids = np.arange(self._next_person, self._next_person + k)
+        self._next_person += k
+        return ids
+
+    def people_changed(self, slots: np.ndarray | None = None) -> None:
+        """Refresh what depends on who is in each slot (after set-up or turnover).
+
+        Args:
+            slots: The slots whose person changed, or None for all.
+        """
+        weights = (self.ed.factors.credibility if self.sc.adoption.credibility_weighted
+                   else np.ones(self.ed.n))
+        if slots is None:
+            self.network.set_weights(weights)
+            self.propensity = rules.educator_propensity(self)
+            self.abandon_log = rules.abandon_static(self)
+            return
+        self.network.update_weights(slots, weights)
+        self.propensity[slots] = rules.educator_propensity(self, slots)
+        self.abandon_log[slots] = rules.abandon_static(self, slots)
+
+    # ------------------------------------------------------------------ views
+
+    @property
+    def month(self) -> float:
+        """Months elapsed (weeks × 12 / 52)."""
+        return self.week / WEEKS_PER_MONTH
+
+    def educator(self, slot: int) -> Educator:
+        """The (cached) agent view of one educator slot."""
+        view = self._educator_views.get(slot)
+        if view is None:
+            view = Educator(self, slot)
+            self._educator_views[slot] = view
+        return view
+
+    # ------------------------------------------------------------------ the week
+
+    def step(self) -> None:
+        """Advance one week, running :data:`PHASES` in order."""
+        self.week += 1
+        self.effects.reset()
+        self._calendar()
+        self._shocks()
+        self._strategies()
+        share = self.network.neighbour_share(self.ed.enacting)
+        s = self.streams
+        n = self.ed.n
+        # Every mechanism draws for every slot every week, whatever the state, so its draws
+        # never depend on what other mechanisms did (common random numbers).
+        e_aware = s["exposure"].standard_exponential(n)
+        e_adopt = s["adoption"].standard_exponential(n)
+        e_abandon = s["abandonment"].standard_exponential(n)
+        rules.exposure(self, share, e_aware)
+        if self.in_session:
+            rules.adoption(self, share, e_adopt)
+            idx = np.flatnonzero(self.ed.enacting)
+            support = rules.support_level(self, share, idx)
+            rules.deepen(self, support, idx)
+            rules.own(self, idx)
+            rules.abandon(self, support, idx, e_abandon)
+        self._turnover()
+        self._record()
+        self._pit_stops()
+        if self.week >= self.n_weeks:
+            self.running = False
+
+    def _calendar(self) -> None:
+        w = self.week
+        week_of_year = (w - 1) % WEEKS_PER_YEAR
+        was = self.in_session
+        self.in_session = week_of_year < WEEKS_PER_YEAR - self.sc.calendar.summer_weeks
+        if was and not self.in_session:
+            self.log.record(self, "summer_start")
+        elif self.in_session and not was:
+            self.log.record(self, "school_year_start", year=(w - 1) // WEEKS_PER_YEAR + 1)
+        month = int((w - 1) / WEEKS_PER_MONTH)
+        if month != self.team.month:
+            self.team.start_month(month)
+        if self.support_end_week is not None and w == self.support_end_week:
+            self.log.record(self, "support_end")
+
+    @property
+    def support_active(self) -> bool:
+        """Whether the team still provides external support (strategies may act)."""
+        return self.support_end_week is None or self.week < self.support_end_week
+
+    def _shocks(self) -> None:
+        """Shocks due this week (filled in by the shocks module)."""
+
+    def _strategies(self) -> None:
+        """Active strategies act (filled in by the strategies module)."""
+
+    def _pit_stops(self) -> None:
+        """Pit stops due this week (filled in by the pit-stop module)."""
+
+    def _turnover(self) -> None:
+        t = self.sc.turnover
+        if not t.enabled:
+            return
+        w = self.week
+        s = self.streams
+        u_teacher = s["turnover_draws"].random(self.ed.n)
+        week_of_year = (w - 1) % WEEKS_PER_YEAR
+        session_weeks = WEEKS_PER_YEAR - self.sc.calendar.summer_weeks
+        if week_of_year == 0 and w > 1:
+            changed = turnover.teacher_turnover(self, 1.0 - t.in_year_share, u_teacher)
+            self.log.record(self, "teacher_turnover", slots_changed=changed, when="year_boundary")
+            u_pr = s["principals_draws"].random(self.schools.n)
+            turnover.principal_turnover(self, np.flatnonzero(u_pr < t.principal), "annual")
+        elif self.in_session and t.in_year_share > 0:
+            turnover.teacher_turnover(self, t.in_year_share / max(session_weeks, 1), u_teacher)
+        if s["superintendent_draws"].random() < rules.hazard_to_prob(t.superintendent):
+            turnover.superintendent_change(self, "annual_hazard")
+
+    def _record(self) -> None:
+        self.current, snap = compute_all(self)
+        self.ever_reached |= snap.enact_s > 0
+        self.datacollector.collect(self)
+
+    def attribute_adoptions(self, parts: dict[str, np.ndarray], extra_peer: int = 0) -> None:
+        """Credit this week's new enactments to channels, in proportion to their hazards.
+
+        Args:
+            parts: For each channel, its rate for each new adopter (same order).
+            extra_peer: Adopters who crossed their threshold (credited to peers).
+        """
+        names = list(parts)
+        k = len(next(iter(parts.values()))) if parts else 0
+        counts = dict.fromkeys(names, 0)
+        if k:
+            mat = np.stack([parts[c] for c in names], axis=1)
+            tot = mat.sum(axis=1, keepdims=True)
+            probs = np.where(tot > 0, mat / np.where(tot > 0, tot, 1.0), 1.0 / len(names))
+            cum = np.cumsum(probs, axis=1)
+            u = self.streams["attribution"].random(k)[:, None]
+            pick = np.minimum((u > cum).sum(axis=1), len(names) - 1)
+            for c, cnt in zip(names, np.bincount(pick, minlength=len(names)), strict=True):
+                counts[c] = int(cnt)
+        if extra_peer:
+            counts["peer"] = counts.get("peer", 0) + extra_peer
+        for c, cnt in counts.items():
+            if cnt:
+                self.channel_counts[c] = self.channel_counts.get(c, 0) + cnt
+                self.channel_rows.append({"week": self.week, "channel": c, "new_enacting": cnt})
+
+    # ------------------------------------------------------------------ running
+
+    def run(self) -> ScalingModel:
+        """Run to the scenario's horizon."""
+        remaining = self.n_weeks - self.week
+        if remaining > 0:
+            self.run_for(remaining)
+        return self
