@@ -115,8 +115,10 @@ class School(mesa.Agent):
 class ImprovementTeam(mesa.Agent):
     """The improvement team: its capacity (the 'fuel') and what it has spent.
 
-    Capacity is per month; strategies draw on it (see :meth:`spend`), and the cumulative
-    spend can never exceed the cumulative capacity.
+    Capacity is given per month and paced weekly: each week the team may commit at most a
+    week's share of the month's capacity (``month / (52/12)``), and never more than what is
+    left of the month. Strategies draw on it through :meth:`spend`, so the cumulative spend
+    can never exceed the cumulative capacity.
     """
 
     def __init__(self, model: ScalingModel) -> None:
@@ -125,6 +127,8 @@ class ImprovementTeam(mesa.Agent):
         self.month = -1
         self.month_capacity = 0.0
         self.month_spent = 0.0
+        self.week_allowance = 0.0
+        self.week_spent = 0.0
         self.spent_total = 0.0
         self.capacity_total = 0.0
         self.spent_by_strategy: dict[str, float] = {}
@@ -136,19 +140,30 @@ class ImprovementTeam(mesa.Agent):
         self.month_spent = 0.0
         self.capacity_total += self.month_capacity
 
+    def start_week(self) -> None:
+        """Open this week's allowance."""
+        from scalesim.scenario import WEEKS_PER_MONTH
+
+        left = max(self.month_capacity - self.month_spent, 0.0)
+        self.week_allowance = min(self.month_capacity / WEEKS_PER_MONTH, left)
+        self.week_spent = 0.0
+
     @property
     def available(self) -> float:
-        """Capacity not yet committed this month."""
-        return max(self.month_capacity - self.month_spent, 0.0)
+        """Capacity not yet committed this week."""
+        return max(self.week_allowance - self.week_spent, 0.0)
 
     @property
     def left_share(self) -> float:
-        """Share of this month's capacity not yet committed."""
-        return self.available / self.month_capacity if self.month_capacity > 0 else 0.0
+        """Share of this week's allowance left after funding the strategy set (fuel left)."""
+        if self.week_allowance <= 0:
+            return 0.0 if self.capacity_per_month > 0 else 1.0
+        return self.available / self.week_allowance
 
     def spend(self, amount: float, strategy: str) -> float:
         """Spend up to ``amount`` for ``strategy``; returns what was actually spent."""
         granted = min(max(amount, 0.0), self.available)
+        self.week_spent += granted
         self.month_spent += granted
         self.spent_total += granted
         self.spent_by_strategy[strategy] = self.spent_by_strategy.get(strategy, 0.0) + granted

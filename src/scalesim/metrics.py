@@ -52,6 +52,15 @@ def _ratio(num: float, den: float, empty: float = 0.0) -> float:
     return float(num / den) if den > 0 else empty
 
 
+def _weighted_share(weights: np.ndarray, shares: np.ndarray) -> float:
+    """Weighted mean of per-school shares, kept in [0, 1].
+
+    A dot product over a sum can land one ulp above 1 when every share is 1 (found by
+    tests/test_invariants.py), so the result is clipped.
+    """
+    return min(max(_ratio(float(weights @ shares), float(weights.sum())), 0.0), 1.0)
+
+
 class Snapshot:
     """Per-school aggregates of one week, shared by every metric."""
 
@@ -107,7 +116,7 @@ def schools_reached(s: Snapshot) -> float:
         label="Students reached")
 def students_reached(s: Snapshot) -> float:
     """Enrollment-weighted share of students whose educator enacts."""
-    return _ratio(float(s.enroll @ s.share_s), float(s.enroll.sum()))
+    return _weighted_share(s.enroll, s.share_s)
 
 
 # ---------------------------------------------------------------- depth
@@ -131,7 +140,7 @@ def share_deep(s: Snapshot) -> float:
         label="Students reached at depth")
 def students_reached_deep(s: Snapshot) -> float:
     """Enrollment-weighted share of students whose educator enacts at depth."""
-    return _ratio(float(s.enroll @ s.deep_share_s), float(s.enroll.sum()))
+    return _weighted_share(s.enroll, s.deep_share_s)
 
 
 # ---------------------------------------------------------------- ownership
@@ -184,7 +193,7 @@ def policy_alignment(s: Snapshot) -> float:
         label="Reach: students furthest from opportunity")
 def reach_furthest(s: Snapshot) -> float:
     """Share of students furthest from opportunity whose educator enacts."""
-    return _ratio(float(s.need_w @ s.share_s), float(s.need_w.sum()))
+    return _weighted_share(s.need_w, s.share_s)
 
 
 @metric("equity_ratio", kind="maximize", dimension="equity", unit="ratio",
@@ -266,10 +275,10 @@ def capacity_spent(s: Snapshot) -> float:
     return float(s.m.team.spent_total)
 
 
-@metric("capacity_left", kind="info", dimension="cost", unit="share of monthly capacity",
-        label="Capacity left this month")
+@metric("capacity_left", kind="info", dimension="cost", unit="share of weekly capacity",
+        label="Capacity left (fuel)")
 def capacity_left(s: Snapshot) -> float:
-    """Share of this month's capacity not yet committed."""
+    """Share of this week's capacity left after funding the strategy set."""
     return float(s.m.team.left_share)
 
 

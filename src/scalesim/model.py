@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 import mesa
 import numpy as np
+import pandas as pd
 
 from scalesim import rules, turnover
 from scalesim.agents import Educator, ImprovementTeam, School
@@ -36,9 +37,18 @@ from scalesim.district import (
 )
 from scalesim.metrics import METRIC_NAMES, compute_all, current_value
 from scalesim.network import build_network
+from scalesim.pitstops import PitStops
 from scalesim.rng import Streams, stream_key
-from scalesim.scenario import WEEKS_PER_MONTH, WEEKS_PER_YEAR, Scenario, month_to_week
+from scalesim.scenario import (
+    WEEKS_PER_MONTH,
+    WEEKS_PER_YEAR,
+    Scenario,
+    StrategySpec,
+    month_to_week,
+)
+from scalesim.shocks import ShockBook
 from scalesim.state import DistrictState, EducatorState, Effects
+from scalesim.strategies import StrategySet
 from scalesim.travel_log import TravelLog
 
 PHASES: tuple[str, ...] = (
@@ -129,6 +139,10 @@ class ScalingModel(mesa.Model):
                 **{name: partial(current_value, name=name) for name in METRIC_NAMES},
             }
         )
+        self.strategy_set = StrategySet(scenario.strategies)
+        self.shock_book = ShockBook(scenario.shocks)
+        self.pit_stops = PitStops(self)
+        self._credits_at_last_stop: dict[str, int] = {}
         self.log.record(self, "start", scenario=scenario.name, seed=seed,
                         educators=int(self.ed.n), schools=int(self.schools.n))
         self._record()
@@ -239,6 +253,7 @@ class ScalingModel(mesa.Model):
         self._record()
         self._pit_stops()
         if self.week >= self.n_weeks:
+            self.strategy_set.flush_month(self, self.team.month)
             self.running = False
 
     def _calendar(self) -> None:
@@ -252,7 +267,10 @@ class ScalingModel(mesa.Model):
             self.log.record(self, "school_year_start", year=(w - 1) // WEEKS_PER_YEAR + 1)
         month = int((w - 1) / WEEKS_PER_MONTH)
         if month != self.team.month:
+            if self.team.month >= 0:
+                self.strategy_set.flush_month(self, self.team.month)
             self.team.start_month(month)
+        self.team.start_week()
         if self.support_end_week is not None and w == self.support_end_week:
             self.log.record(self, "support_end")
 
@@ -262,13 +280,14 @@ class ScalingModel(mesa.Model):
         return self.support_end_week is None or self.week < self.support_end_week
 
     def _shocks(self) -> None:
-        """Shocks due this week (filled in by the shocks module)."""
+        self.shock_book.week(self)
 
     def _strategies(self) -> None:
-        """Active strategies act (filled in by the strategies module)."""
+        self.strategy_set.week(self)
 
     def _pit_stops(self) -> None:
-        """Pit stops due this week (filled in by the pit-stop module)."""
+        if self.pit_stops.week(self):
+            self._credits_at_last_stop = dict(self.channel_counts)
 
     def _turnover(self) -> None:
         t = self.sc.turnover
@@ -319,6 +338,52 @@ class ScalingModel(mesa.Model):
             if cnt:
                 self.channel_counts[c] = self.channel_counts.get(c, 0) + cnt
                 self.channel_rows.append({"week": self.week, "channel": c, "new_enacting": cnt})
+
+    def credit_channel(self, channel: str, count: int) -> None:
+        """Credit ``count`` enactments this week directly to ``channel`` (e.g. champions)."""
+        if count:
+            self.channel_counts[channel] = self.channel_counts.get(channel, 0) + count
+            self.channel_rows.append({"week": self.week, "channel": channel,
+                                      "new_enacting": count})
+
+    def credits_since_last_stop(self) -> dict[str, int]:
+        """Enactments credited to each channel since the previous pit stop."""
+        last = self._credits_at_last_stop
+        return {k: v - last.get(k, 0) for k, v in sorted(self.channel_counts.items())
+                if v - last.get(k, 0) > 0}
+
+    def set_strategies(self, specs: list[dict[str, Any]] | list[StrategySpec]) -> None:
+        """Replace the strategy set from now on (rehearsal branches, the app).
+
+        Active strategies stop now; the new ones start when their timing says (a start month
+        in the past means now).
+        """
+        new = [s if isinstance(s, StrategySpec) else StrategySpec.model_validate(s)
+               for s in specs]
+        for s in list(self.strategy_set.items):
+            self.strategy_set.drop(self, s.label, reason="strategy set replaced")
+        for spec in new:
+            self.strategy_set.add(spec)
+        self.log.record(self, "strategy_set_replaced", strategies=[s.label for s in new])
+
+    def extra_tables(self) -> dict[str, pd.DataFrame]:
+        """Pit stops, strategies and capacity shortfalls as tables."""
+        strategies = pd.DataFrame([
+            {"strategy": s.label, "type": s.type_name, "start_month": s.spec.start_month,
+             "end_month": s.spec.end_month, "rule": s.select.rule, "intensity": s.intensity,
+             "priority": s.priority, "schools": int(s.schools.size),
+             "educators": int(s.members.size), "spent": s.spent, "shortfall": s.shortfall,
+             "credited_enactments": int(self.channel_counts.get(s.label, 0))}
+            for s in self.strategy_set.all_strategies()
+        ], columns=["strategy", "type", "start_month", "end_month", "rule", "intensity",
+                    "priority", "schools", "educators", "spent", "shortfall",
+                    "credited_enactments"])
+        return {
+            "pit_stops": pd.DataFrame(self.pit_stops.rows),
+            "strategies": strategies,
+            "shortfalls": pd.DataFrame(self.strategy_set.shortfall_rows,
+                                       columns=["month_index", "strategy", "shortfall"]),
+        }
 
     # ------------------------------------------------------------------ running
 

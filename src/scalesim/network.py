@@ -189,7 +189,10 @@ def build_network(
         return SparseNetwork(_district_adjacency(cfg, schools, rng))
     seed = int(rng.integers(2**31))
     if cfg.kind == "erdos_renyi":
-        g = nx.fast_gnp_random_graph(n, cfg.er_p, seed=seed)
+        # networkx divides by log(1 - p), which is 0 when p is below float resolution
+        # (found by tests/test_invariants.py); such a p means no ties.
+        g = (nx.empty_graph(n) if 1.0 - cfg.er_p == 1.0
+             else nx.fast_gnp_random_graph(n, cfg.er_p, seed=seed))
     elif cfg.kind == "watts_strogatz":
         g = nx.watts_strogatz_graph(n, min(cfg.ws_k, n - 1 - (n - 1) % 2), cfg.ws_p, seed=seed)
     else:  # barabasi_albert

@@ -109,7 +109,7 @@ def adoption_rates(
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Yearly adoption rate of the slots ``idx``, and its parts by channel (for attribution).
 
-    Bass-type: ``mult * (p + strategy sources) + mult * q * peer_mult * share`` where
+    Bass-type: ``mult * (p + strategy sources) + mult * q * (1 + extras) * share`` where
     ``mult`` combines educator, school, innovation and district factors (1 when the scenario
     switches modulation off). A tight mandate adds its own channel.
     """
@@ -128,7 +128,10 @@ def adoption_rates(
     if m.dist.mandate_tight:
         parts["mandate"] = np.full(k, MANDATE_RATE * m.dist.enactment_factor)
     if a.rule == "bass":
-        parts["peer"] = mult * a.q_peer * peer_scale * m.effects.peer_mult[idx] * share[idx]
+        peer = mult * a.q_peer * peer_scale * share[idx]
+        parts["peer"] = peer
+        for source, arr in m.effects.peer_extra.items():
+            parts[source] = peer * arr[idx]
     total = np.zeros(k)
     for arr in parts.values():
         total += arr
@@ -153,7 +156,7 @@ def adoption(m: ScalingModel, share: np.ndarray, e: np.ndarray) -> np.ndarray:
     n_threshold = 0
     if m.sc.adoption.rule == "threshold" and m.dist.enactment_factor > 0:
         rest = idx[~hit]
-        eff_share = share[rest] * m.effects.peer_mult[rest]
+        eff_share = share[rest] * m.effects.peer_multiplier(rest)
         if m.sc.adoption.modulate:
             eff_share = eff_share * np.exp(
                 m.propensity[rest] + pressure_log_multiplier(m, rest) + district_log_multiplier(m)

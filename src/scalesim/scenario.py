@@ -228,10 +228,11 @@ class Team(Strict):
     """The improvement team (framework category 3)."""
 
     capacity_per_month: Annotated[float, Field(ge=0)] = _f(
-        40.0,
-        "The team's 'fuel': staff time and money per month, in person-days.",
+        120.0,
+        "The team's 'fuel': staff time and money per month, in person-days (money counted "
+        "at its staff-time equivalent).",
         "person-days / month",
-        "modelling assumption: a 2–3 FTE district team",
+        "modelling assumption: a district team of about 6 full-time equivalents",
     )
     collaboration: Share = _f(0.5, "Collaborative structures and routines.", "0–1")
     communication: Share = _f(0.5, "Communication mechanisms (raises awareness reach).", "0–1")
@@ -472,6 +473,198 @@ class Metrics(Strict):
     depth_bar: Share = _f(0.5, "Depth counted as 'deep' enactment.", "0–1")
 
 
+def validate_params(model: type[BaseModel], params: dict[str, Any]) -> dict[str, Any]:
+    """Validate a strategy's or shock's own parameters, naming the bad one."""
+    try:
+        return model.model_validate(params).model_dump()
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = "params." + _fmt_loc(tuple(err.get("loc", ())))
+        if err["type"] == "extra_forbidden":
+            keys = ", ".join(sorted(model.model_fields)) or "(none)"
+            raise ValueError(f"{where}: unknown parameter; expected one of: {keys}") from None
+        got = json.dumps(err.get("input"), default=str)[:60]
+        raise ValueError(f"{where}: {err['msg']} (got {got})") from None
+
+
+class Select(Strict):
+    """Whom a strategy picks: a selection rule and how many (schools and/or educators)."""
+
+    rule: Literal["volunteer", "random", "representative", "highest_need", "most_central",
+                  "most_credible", "balanced", "explicit"] = _f(
+        "random", "The selection rule (DESIGN §3; docs/strategies.md)."
+    )
+    n_schools: PositiveInt | None = _f(None, "Number of schools picked (None: all).", "schools")
+    share_schools: Annotated[float, Field(gt=0, le=1)] | None = _f(
+        None, "Share of schools picked (instead of n_schools).", "share"
+    )
+    schools: list[str] | None = _f(None, "Explicit school names (rule: explicit).")
+    per_school: PositiveInt | None = _f(
+        None, "Educators picked in each chosen school (person-level strategies).", "educators"
+    )
+    n_educators: PositiveInt | None = _f(
+        None, "Educators picked across the chosen schools.", "educators"
+    )
+
+    @model_validator(mode="after")
+    def _explicit_needs_names(self) -> Select:
+        if self.rule == "explicit" and not self.schools:
+            raise ValueError("rule 'explicit' needs a non-empty 'schools' list")
+        if self.rule != "explicit" and self.schools:
+            raise ValueError("'schools' is only used with rule 'explicit'")
+        if self.n_schools is not None and self.share_schools is not None:
+            raise ValueError("give n_schools or share_schools, not both")
+        return self
+
+
+class StrategySpec(Strict):
+    """One strategy of the strategy set (DESIGN §3, Table 2 of 000_*.txt)."""
+
+    type: str = _f(..., "Registered strategy name (see `scalesim list strategies`).")
+    name: str | None = _f(None, "Unique label in this set (default: the type).")
+    start_month: Annotated[float, Field(ge=0)] = _f(0.0, "When it starts.", "months")
+    end_month: Annotated[float, Field(ge=0)] | None = _f(None, "When it stops (None: never).",
+                                                          "months")
+    select: Select | None = _f(None, "Targeting (default: the strategy's own default).")
+    intensity: Annotated[float, Field(ge=0, le=5)] = _f(1.0, "Dose; 1 is the documented "
+                                                        "default strength.", "×")
+    cost_per_month: Annotated[float, Field(ge=0)] | None = _f(
+        None, "Capacity it needs at intensity 1 (default: the strategy's own).",
+        "person-days / month",
+    )
+    priority: Annotated[int, Field(ge=1, le=100)] | None = _f(
+        None, "Funding order when capacity is short: 1 is funded first (default per type)."
+    )
+    params: dict[str, Any] = Field(default_factory=dict, description="Strategy-specific "
+                                   "parameters (docs/strategies.md).")
+
+    @property
+    def label(self) -> str:
+        """The strategy's unique label."""
+        return self.name or self.type
+
+    @model_validator(mode="after")
+    def _check_type_and_params(self) -> StrategySpec:
+        from scalesim.strategies import STRATEGIES
+
+        cls = STRATEGIES.get(self.type)
+        if cls is None:
+            raise ValueError(
+                f"unknown strategy {self.type!r}; expected one of: {', '.join(sorted(STRATEGIES))}"
+            )
+        if self.end_month is not None and self.end_month <= self.start_month:
+            raise ValueError("end_month must be after start_month")
+        # Bypass validate_assignment (it would re-run this validator).
+        self.__dict__["params"] = validate_params(cls.Params, self.params)
+        return self
+
+
+class ShockSpec(Strict):
+    """A shock: dated, or drawn from an annual hazard (DESIGN §4)."""
+
+    type: str = _f(..., "Registered shock name (see `scalesim list shocks`).")
+    name: str | None = _f(None, "Unique label (default: the type).")
+    at_month: Annotated[float, Field(ge=0)] | None = _f(None, "When it fires.", "months")
+    hazard_per_year: Annotated[float, Field(gt=0, le=12)] | None = _f(
+        None, "Annual hazard instead of a date (may fire more than once).", "per year"
+    )
+    duration_months: Annotated[float, Field(gt=0)] | None = _f(
+        None, "How long a windowed shock lasts (pandemic, budget cut, competing initiative).",
+        "months",
+    )
+    pit_stop: bool = _f(False, "Call an unplanned pit stop the week after it fires.")
+    params: dict[str, Any] = Field(default_factory=dict, description="Shock-specific parameters.")
+
+    @property
+    def label(self) -> str:
+        """The shock's unique label."""
+        return self.name or self.type
+
+    @model_validator(mode="after")
+    def _check(self) -> ShockSpec:
+        from scalesim.shocks import SHOCKS
+
+        cls = SHOCKS.get(self.type)
+        if cls is None:
+            raise ValueError(
+                f"unknown shock {self.type!r}; expected one of: {', '.join(sorted(SHOCKS))}"
+            )
+        if (self.at_month is None) == (self.hazard_per_year is None):
+            raise ValueError("give exactly one of at_month or hazard_per_year")
+        # Bypass validate_assignment (it would re-run this validator).
+        self.__dict__["params"] = validate_params(cls.Params, self.params)
+        return self
+
+
+class Measurement(Strict):
+    """How the team measures at pit stops (it never sees the model's true state directly)."""
+
+    sample_size: PositiveInt | None = _f(
+        None, "Educators surveyed for share indicators (None: a census).", "educators"
+    )
+    noise_sd: Annotated[float, Field(ge=0, le=1)] = _f(
+        0.0, "Measurement noise (standard deviation) added to each indicator.", "indicator units"
+    )
+    lag_weeks: Annotated[int, Field(ge=0, le=52)] = _f(
+        0, "Reporting lag: data describe the district this many weeks ago.", "weeks"
+    )
+
+
+class Action(Strict):
+    """What an adaptation rule does (exactly one key)."""
+
+    add: StrategySpec | None = None
+    drop: str | None = None
+    retarget: dict[str, Any] | None = None
+    rescale: dict[str, Any] | None = None
+    recalibrate: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Action:
+        given = [k for k in ("add", "drop", "retarget", "rescale", "recalibrate")
+                 if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of add, drop, retarget, rescale, recalibrate")
+        if self.retarget is not None:
+            extra = set(self.retarget) - {"strategy", "select"}
+            if extra or "strategy" not in self.retarget or "select" not in self.retarget:
+                raise ValueError("retarget needs exactly {strategy: NAME, select: {...}}")
+            sel = Select.model_validate(self.retarget["select"]).model_dump()
+            self.__dict__["retarget"] = {**self.retarget, "select": sel}
+        if self.rescale is not None:
+            if set(self.rescale) != {"strategy", "factor"}:
+                raise ValueError("rescale needs exactly {strategy: NAME, factor: NUMBER}")
+            f = self.rescale["factor"]
+            if not isinstance(f, int | float) or isinstance(f, bool) or not 0 <= f <= 5:
+                raise ValueError("rescale factor must be a number in [0, 5]")
+        if self.recalibrate is not None:
+            allowed = {"target", "equity_target", "min_depth", "by_month"}
+            bad = set(self.recalibrate) - allowed
+            if bad or not self.recalibrate:
+                raise ValueError(f"recalibrate takes some of: {', '.join(sorted(allowed))}")
+            Destination.model_validate(self.recalibrate)
+        return self
+
+
+class AdaptationRule(Strict):
+    """`when` a condition over observed indicators holds at a pit stop, `then` act."""
+
+    when: str = _f(..., "Condition in the safe rule language (docs/strategies.md).")
+    then: Action
+    max_times: PositiveInt = _f(1, "How many pit stops this rule may fire at.")
+
+    @model_validator(mode="after")
+    def _parse(self) -> AdaptationRule:
+        from scalesim.pitstops import INDICATOR_NAMES
+        from scalesim.rule_lang import RuleSyntaxError, parse_rule
+
+        try:
+            parse_rule(self.when, INDICATOR_NAMES)
+        except RuleSyntaxError as exc:
+            raise ValueError(f"bad rule: {exc}") from None
+        return self
+
+
 class Scenario(Strict):
     """A whole scenario file."""
 
@@ -495,6 +688,10 @@ class Scenario(Strict):
     start: Start = Field(default_factory=Start)
     trip_ticket: TripTicket = Field(default_factory=TripTicket)
     metrics: Metrics = Field(default_factory=Metrics)
+    strategies: list[StrategySpec] = Field(default_factory=list)
+    shocks: list[ShockSpec] = Field(default_factory=list)
+    measurement: Measurement = Field(default_factory=Measurement)
+    adaptation: list[AdaptationRule] = Field(default_factory=list)
 
     # Set by the loader, not by the file: where relative paths resolve from.
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
@@ -627,6 +824,23 @@ def _check_consistency(s: Scenario, source: str) -> None:
                 source, f"trip_ticket.pit_stops[{i}]",
                 f"pit stop at month {m} is after the horizon ({s.horizon_months} months)",
             )
+    labels = [sp.label for sp in s.strategies]
+    for i, lab in enumerate(labels):
+        if labels.index(lab) != i:
+            raise ScenarioError(source, f"strategies[{i}].name",
+                                f"duplicate strategy label {lab!r}; give each a unique name")
+    known = set(labels) | {r.then.add.label for r in s.adaptation if r.then.add is not None}
+    for i, r in enumerate(s.adaptation):
+        a = r.then
+        ref = a.drop or (a.retarget or {}).get("strategy") or (a.rescale or {}).get("strategy")
+        if ref is not None and ref not in known:
+            key = "drop" if a.drop else "retarget" if a.retarget else "rescale"
+            raise ScenarioError(source, f"adaptation[{i}].then.{key}",
+                                f"no strategy labelled {ref!r}; known: {', '.join(sorted(known))}")
+    for i, sp in enumerate(s.strategies):
+        if sp.start_month > s.horizon_months:
+            raise ScenarioError(source, f"strategies[{i}].start_month",
+                                f"{sp.start_month} is after the horizon ({s.horizon_months})")
     if s.network.kind == "watts_strogatz" and s.network.ws_k % 2:
         raise ScenarioError(source, "network.ws_k", f"must be even (got {s.network.ws_k})")
     for name in ("need_share_high", "need_share_other"):
@@ -652,10 +866,52 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
         ScenarioError: For any problem, with the file, the field and what was expected.
     """
     path = Path(path)
-    data = parse_yaml(path)
+    data = resolve_base(path, parse_yaml(path))
     if overrides:
         data = apply_overrides(data if isinstance(data, dict) else {}, overrides)
     return scenario_from_dict(data, source=str(path), base_dir=path.parent)
+
+
+def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """``over`` on top of ``base``: mappings merge key by key, anything else replaces."""
+    out = copy.deepcopy(base)
+    for key, val in over.items():
+        if isinstance(val, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], val)
+        else:
+            out[key] = copy.deepcopy(val)
+    return out
+
+
+def resolve_base(path: Path, data: Any, seen: tuple[Path, ...] = ()) -> Any:
+    """Apply a scenario's ``base: other.yaml`` key (a file it extends), recursively.
+
+    The base's sections are merged with this file's: mappings key by key, lists and values
+    replaced. Paths are relative to the file that names them.
+    """
+    if not isinstance(data, dict) or "base" not in data:
+        return data
+    ref = data["base"]
+    if not isinstance(ref, str):
+        raise ScenarioError(str(path), "base", f"expected a file name, got {ref!r}")
+    base_path = (path.parent / ref).resolve()
+    if base_path in seen or base_path == path.resolve():
+        raise ScenarioError(str(path), "base", f"circular base: {ref}")
+    if not base_path.exists():
+        raise ScenarioError(str(path), "base", f"base scenario {ref!r} not found")
+    base = resolve_base(base_path, parse_yaml(base_path), (*seen, path.resolve()))
+    if not isinstance(base, dict):
+        raise ScenarioError(str(base_path), "", "expected a mapping of sections")
+    rest = {k: v for k, v in data.items() if k != "base"}
+    merged = deep_merge(base, rest)
+    # A CSV path in the base stays relative to the base file.
+    csv_ref = (base.get("district") or {}).get("csv") if isinstance(base.get("district"),
+                                                                    dict) else None
+    if (isinstance(csv_ref, dict) and isinstance(csv_ref.get("path"), str)
+            and not (isinstance(rest.get("district"), dict)
+                     and "csv" in rest["district"])):
+        merged["district"]["csv"]["path"] = str((base_path.parent / csv_ref["path"]).resolve())
+    return merged
 
 
 def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:

@@ -47,6 +47,8 @@ class DistrictState:
     depth_ceiling: float
     capacity_factor: float = 1.0  # budget cuts and events scale the team's capacity
     enactment_factor: float = 1.0  # large-scale events suppress classroom enactment
+    policy_network: float = 0.0  # strength of the policy network (policy_network strategy)
+    learning: float = 0.0  # the team's learning from PDSA cycles (multiplies strategy effects)
     superintendent_changes: int = 0
     leadership_changed_week: int = -1
 
@@ -61,16 +63,15 @@ class Effects:
 
     n: int
     awareness: np.ndarray = field(init=False)
-    peer_mult: np.ndarray = field(init=False)
     support: np.ndarray = field(init=False)
     ownership: np.ndarray = field(init=False)
     abandon_mult: np.ndarray = field(init=False)
     ceiling_delta: float = 0.0
     external: dict[str, np.ndarray] = field(default_factory=dict)
+    peer_extra: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.awareness = np.zeros(self.n)
-        self.peer_mult = np.ones(self.n)
         self.support = np.zeros(self.n)
         self.ownership = np.zeros(self.n)
         self.abandon_mult = np.ones(self.n)
@@ -78,13 +79,29 @@ class Effects:
     def reset(self) -> None:
         """Clear last week's contributions."""
         self.awareness.fill(0.0)
-        self.peer_mult.fill(1.0)
         self.support.fill(0.0)
         self.ownership.fill(0.0)
         self.abandon_mult.fill(1.0)
         self.ceiling_delta = 0.0
         for arr in self.external.values():
             arr.fill(0.0)
+        for arr in self.peer_extra.values():
+            arr.fill(0.0)
+
+    def peer_extra_for(self, source: str) -> np.ndarray:
+        """Extra peer influence (a multiplier minus one) credited to one source."""
+        arr = self.peer_extra.get(source)
+        if arr is None:
+            arr = np.zeros(self.n)
+            self.peer_extra[source] = arr
+        return arr
+
+    def peer_multiplier(self, idx: np.ndarray) -> np.ndarray:
+        """Total peer-influence multiplier of ``idx`` (1 plus every source's extra)."""
+        total = np.ones(idx.size)
+        for arr in self.peer_extra.values():
+            total += arr[idx]
+        return total
 
     def external_for(self, source: str) -> np.ndarray:
         """The additive external-rate array of one source (created on first use)."""

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from scalesim.district import draw_educators, novice_share_by_slot
+from scalesim.district import draw_educators
 
 if TYPE_CHECKING:
     from scalesim.model import ScalingModel

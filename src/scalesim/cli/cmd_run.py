@@ -48,9 +48,9 @@ def register(app: typer.Typer) -> None:
         quiet: Annotated[bool, typer.Option(help="Do not print the summary table.")] = False,
     ) -> None:
         """Run SCENARIO once and write its time series, school end states, log and summary."""
+        from scalesim.model import ScalingModel
         from scalesim.output import write_run
         from scalesim.runner import collect
-        from scalesim.model import ScalingModel
         from scalesim.scenario import load_scenario
 
         sc = load_scenario(scenario)

@@ -1,0 +1,415 @@
+"""Result tables of many runs, and the sweep's resumable Parquet store.
+
+Two things live here:
+
+* the per-run tables every multi-run command writes (``runs``, ``timeseries``,
+  ``schools``, ``channels``, ``log``; columns in docs/results-format.md), built from a
+  :class:`~scalesim.runner.RunResult` by :func:`run_tables`;
+* :class:`SweepStore`, the sweep's folder: a Parquet dataset with one file per finished
+  run and table (``parts/<table>/task-<id>.parquet``), so appending a run costs one small
+  file, plus ``manifest.json``. Every file is written to a temporary name and renamed into
+  place (atomic on POSIX), and a run's ``runs`` part is written last, so a run is done
+  exactly when that file exists. ``--resume`` runs only the tasks without one.
+
+:func:`load_results` reads any table of any results folder back into pandas.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import yaml
+
+from scalesim.errors import ScalesimInputError
+from scalesim.metrics import METRICS
+from scalesim.provenance import versions
+from scalesim.runner import RunResult
+from scalesim.scenario import month_to_week
+
+SWEEP_FORMAT = "scalesim.sweep/1"
+KNOWN_FORMATS = {
+    "sweep": SWEEP_FORMAT,
+    "compare": "scalesim.compare/1",
+    "rehearse": "scalesim.rehearse/1",
+    "sensitivity": "scalesim.sensitivity/1",
+}
+RUN_TABLES = ("runs", "timeseries", "schools", "channels", "log")
+TT_FIELDS = (
+    ("tt_reached", "reached", bool), ("tt_reached_month", "reached_month", float),
+    ("tt_achieved_at_deadline", "achieved_at_deadline", float),
+    ("tt_equity_achieved_at_deadline", "equity_achieved_at_deadline", float),
+    ("tt_equity_clause_holds", "equity_clause_holds", bool),
+    ("tt_shortfall", "shortfall", float), ("tt_equity_shortfall", "equity_shortfall", float),
+    ("tt_target", "target", float), ("tt_equity_target", "equity_target", float),
+    ("tt_min_depth", "min_depth", float), ("tt_by_month", "by_month", float),
+    ("tt_deadline_in_run", "deadline_in_run", bool),
+)
+INT_FIELDS = ("superintendent_changes", "educators", "schools", "weeks")
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _float(x: Any) -> float:
+    return float("nan") if x is None else float(x)
+
+
+def runs_row(identity: dict[str, Any], result: RunResult | None, error: str = "",
+             outcomes: Iterable[tuple[str, str, float | str]] = ()) -> dict[str, Any]:
+    """One row of the ``runs`` table (a failed run when ``result`` is None)."""
+    row = dict(identity)
+    s = result.summary if result is not None else None
+    row["scenario_hash"] = s["scenario_hash"] if s else ""
+    row["status"] = "ok" if result is not None else "error"
+    row["error"] = error
+    end = s["end"] if s else {}
+    for name in METRICS:
+        row[name] = _float(end.get(name))
+    tt = s["trip_ticket"] if s else {}
+    for col, key, typ in TT_FIELDS:
+        row[col] = bool(tt.get(key, False)) if typ is bool else _float(tt.get(key))
+    row["retention_after_support_end"] = _float(s.get("retention_after_support_end") if s else None)
+    row["retention_after_leadership_change"] = _float(
+        s.get("retention_after_leadership_change") if s else None)
+    row["capacity_total"] = _float(s["cost"]["capacity_total"] if s else None)
+    for col in INT_FIELDS:
+        row[col] = int(s.get(col, 0)) if s else 0
+    ts = result.timeseries if result is not None else None
+    for name, metric, at in outcomes:
+        if at == "end" or name in row:
+            continue
+        val = float("nan")
+        if ts is not None:
+            hit = ts.loc[ts["week"] == month_to_week(float(at)), metric]
+            if len(hit):
+                val = float(hit.iloc[0])
+        row[name] = val
+    return row
+
+
+def _with_identity(df: pd.DataFrame, identity: dict[str, Any]) -> pd.DataFrame:
+    df = df.reset_index(drop=True)
+    ident = pd.DataFrame({k: [v] * len(df) for k, v in identity.items()}, index=df.index)
+    for k, v in identity.items():
+        if isinstance(v, bool):
+            ident[k] = ident[k].astype(bool)
+        elif isinstance(v, int):
+            ident[k] = ident[k].astype("int64")
+        elif isinstance(v, float):
+            ident[k] = ident[k].astype("float64")
+    return pd.concat([ident, df], axis=1)
+
+
+def log_table(events: list[dict[str, Any]]) -> pd.DataFrame:
+    """The travel log as a table: week, month, kind, and the rest as JSON."""
+    rows = [{"week": int(e.get("week", 0)), "month": float(e.get("month", 0.0)),
+             "kind": str(e.get("kind", "")),
+             "detail": json.dumps({k: v for k, v in e.items()
+                                   if k not in ("week", "month", "kind")},
+                                  sort_keys=True, default=str)}
+            for e in events]
+    df = pd.DataFrame(rows, columns=["week", "month", "kind", "detail"])
+    return df.astype({"week": "int64", "month": "float64", "kind": "str", "detail": "str"})
+
+
+def run_tables(result: RunResult, identity: dict[str, Any],
+               outcomes: Iterable[tuple[str, str, float | str]] = (),
+               tables: Iterable[str] = RUN_TABLES) -> dict[str, pd.DataFrame]:
+    """The per-run tables of one finished run, each with the identity columns first."""
+    tables = set(tables)
+    out = {"runs": pd.DataFrame([runs_row(identity, result, outcomes=outcomes)])}
+    if "timeseries" in tables:
+        out["timeseries"] = _with_identity(result.timeseries, identity)
+    if "schools" in tables:
+        out["schools"] = _with_identity(result.schools, identity)
+    if "channels" in tables:
+        out["channels"] = _with_identity(result.channels, identity)
+    if "log" in tables:
+        out["log"] = _with_identity(log_table(result.log), identity)
+    for name, df in sorted(result.extra.items()):
+        if "extra" in tables or name in tables:
+            out[name] = _with_identity(df, identity)
+    return out
+
+
+def error_tables(identity: dict[str, Any], error: str,
+                 outcomes: Iterable[tuple[str, str, float | str]] = ()) -> dict[str, pd.DataFrame]:
+    """The ``runs`` row of a run that raised."""
+    return {"runs": pd.DataFrame([runs_row(identity, None, error, outcomes)])}
+
+
+def parquet_bytes(df: pd.DataFrame, meta: dict[str, Any] | None = None) -> bytes:
+    """A DataFrame as Parquet bytes (deterministic: no timestamps are embedded)."""
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    if meta:
+        merged = {**(table.schema.metadata or {}),
+                  b"scalesim": json.dumps(meta, sort_keys=True).encode()}
+        table = table.replace_schema_metadata(merged)
+    buf = io.BytesIO()
+    pq.write_table(table, buf)
+    return buf.getvalue()
+
+
+def read_parquet_bytes(data: bytes) -> pd.DataFrame:
+    """The inverse of :func:`parquet_bytes`."""
+    return pq.read_table(io.BytesIO(data)).to_pandas()
+
+
+# --------------------------------------------------------------------------- atomic files
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Text version of :func:`atomic_write_bytes` (UTF-8)."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Atomically write pretty, key-sorted JSON."""
+    atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True, default=_json_default)
+                      + "\n")
+
+
+def _json_default(x: Any) -> Any:
+    if isinstance(x, np.integer):
+        return int(x)
+    if isinstance(x, np.floating):
+        return None if math.isnan(x) else float(x)
+    if isinstance(x, np.bool_):
+        return bool(x)
+    return str(x)
+
+
+def write_table_files(df: pd.DataFrame, base: Path, meta: dict[str, Any] | None = None,
+                      csv: bool = True) -> None:
+    """Write ``base.parquet`` (and ``base.csv``) atomically."""
+    atomic_write_bytes(base.with_suffix(".parquet"), parquet_bytes(df, meta))
+    if csv:
+        atomic_write_text(base.with_suffix(".csv"),
+                          df.to_csv(index=False, float_format="%.10g", lineterminator="\n"))
+
+
+# --------------------------------------------------------------------------- the sweep store
+
+
+def _task_file(folder: Path, task_id: int) -> Path:
+    return folder / f"task-{task_id:07d}.parquet"
+
+
+def _task_id(path: Path) -> int | None:
+    stem = path.name.removesuffix(".parquet")
+    if not stem.startswith("task-") or path.suffix != ".parquet":
+        return None
+    try:
+        return int(stem[5:])
+    except ValueError:
+        return None
+
+
+class SweepStore:
+    """A sweep's results folder (layout in docs/results-format.md).
+
+    Use :meth:`create` for a new sweep and :meth:`open` to resume one.
+    """
+
+    def __init__(self, root: Path, manifest: dict[str, Any]) -> None:
+        self.root = Path(root)
+        self.parts = self.root / "parts"
+        self.manifest = manifest
+
+    # ---- creating and opening
+
+    @classmethod
+    def create(cls, root: Path, manifest: dict[str, Any], files: dict[str, Any]) -> SweepStore:
+        """Create the folder with its plan, all at once (temporary folder, then rename).
+
+        Args:
+            root: The results folder; must not exist, or be empty.
+            manifest: The initial manifest.
+            files: Extra files: ``name.yaml`` (data), or ``name`` (DataFrame → .parquet/.csv).
+        """
+        root = Path(root)
+        if root.exists() and (not root.is_dir() or any(root.iterdir())):
+            raise ScalesimInputError(
+                "--out", "", f"{root} exists and is not empty; use --resume to continue a "
+                "sweep there, or choose another --out"
+            )
+        root.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{root.name}-", dir=root.parent))
+        try:
+            for t in RUN_TABLES:
+                (tmp / "parts" / t).mkdir(parents=True)
+            meta = {"format": SWEEP_FORMAT, "kind": "sweep",
+                    "experiment_hash": manifest["experiment"]["hash"]}
+            for name, obj in files.items():
+                if name.endswith(".yaml"):
+                    (tmp / name).write_text(yaml.safe_dump(obj, sort_keys=False),
+                                            encoding="utf-8")
+                else:
+                    write_table_files(obj, tmp / name, meta)
+            write_json(tmp / "manifest.json", manifest)
+            if root.exists():
+                root.rmdir()
+            os.replace(tmp, root)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return cls(root, manifest)
+
+    @classmethod
+    def open(cls, root: Path, experiment_hash: str) -> SweepStore:
+        """Open an existing sweep to resume it; it must be of the same experiment."""
+        root = Path(root)
+        mpath = root / "manifest.json"
+        if not mpath.exists():
+            raise ScalesimInputError("--out", "", f"nothing to resume: {mpath} does not exist")
+        try:
+            manifest = json.loads(mpath.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ScalesimInputError(str(mpath), "", f"unreadable manifest ({exc})") from None
+        if manifest.get("format") != SWEEP_FORMAT:
+            raise ScalesimInputError(str(mpath), "format",
+                                     f"expected {SWEEP_FORMAT!r}, got {manifest.get('format')!r}")
+        got = manifest.get("experiment", {}).get("hash")
+        if got != experiment_hash:
+            raise ScalesimInputError(
+                str(mpath), "experiment.hash",
+                f"these results are from a different experiment (hash {got}, the file now "
+                f"gives {experiment_hash}); resume only an unchanged experiment, or use "
+                "another --out"
+            )
+        store = cls(root, manifest)
+        store.clean_temporaries()
+        return store
+
+    def clean_temporaries(self) -> None:
+        """Remove half-written files left by an interrupted writer."""
+        for t in RUN_TABLES:
+            folder = self.parts / t
+            folder.mkdir(parents=True, exist_ok=True)
+            for p in folder.glob(".tmp-*"):
+                p.unlink(missing_ok=True)
+        for p in self.root.glob(".tmp-*"):
+            p.unlink(missing_ok=True)
+
+    # ---- state
+
+    def finished(self) -> dict[int, tuple[str, str]]:
+        """``{task_id: (status, error)}`` of every run already stored."""
+        out: dict[int, tuple[str, str]] = {}
+        for p in sorted((self.parts / "runs").glob("task-*.parquet")):
+            tid = _task_id(p)
+            if tid is None:
+                continue
+            t = pq.read_table(p, columns=["status", "error"]).to_pydict()
+            out[tid] = (str(t["status"][0]), str(t["error"][0]))
+        return out
+
+    def stored_ids(self) -> set[int]:
+        """Task ids with a stored ``runs`` part (cheap: directory listing only)."""
+        ids = (_task_id(p) for p in (self.parts / "runs").glob("task-*.parquet"))
+        return {i for i in ids if i is not None}
+
+    # ---- writing
+
+    def write_run(self, task_id: int, parts: dict[str, bytes]) -> None:
+        """Store one run's tables; the ``runs`` part goes last (it marks the run done)."""
+        for name, data in parts.items():
+            if name == "runs":
+                continue
+            folder = self.parts / name
+            folder.mkdir(exist_ok=True)
+            atomic_write_bytes(_task_file(folder, task_id), data)
+        atomic_write_bytes(_task_file(self.parts / "runs", task_id), parts["runs"])
+
+    def write_manifest(self) -> None:
+        """Atomically rewrite ``manifest.json``."""
+        write_json(self.root / "manifest.json", self.manifest)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def read_manifest(path: str | Path) -> dict[str, Any]:
+    """Read and check the manifest of a results folder."""
+    root = Path(path)
+    mpath = root / "manifest.json"
+    if not mpath.exists():
+        raise ScalesimInputError(str(root), "", "not a results folder (no manifest.json)")
+    try:
+        manifest = json.loads(mpath.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ScalesimInputError(str(mpath), "", f"unreadable manifest ({exc})") from None
+    kind = manifest.get("kind")
+    if kind not in KNOWN_FORMATS:
+        raise ScalesimInputError(str(mpath), "kind", f"unknown kind {kind!r}")
+    fmt = str(manifest.get("format", ""))
+    if fmt.split("/")[0] != KNOWN_FORMATS[kind].split("/")[0] or fmt != KNOWN_FORMATS[kind]:
+        raise ScalesimInputError(str(mpath), "format",
+                                 f"expected {KNOWN_FORMATS[kind]!r}, got {fmt!r}")
+    return manifest
+
+
+def load_results(path: str | Path, table: str = "runs") -> pd.DataFrame:
+    """Load one table of a sweep, compare or rehearse results folder into pandas.
+
+    Args:
+        path: The results folder (it has a ``manifest.json``).
+        table: ``runs`` (one row per run, the default), ``timeseries``, ``schools``,
+            ``channels``, ``log``, or a summary table such as ``comparison``.
+
+    Returns:
+        The table, rows in task order.
+
+    Raises:
+        ScalesimInputError: If the folder is not a results folder or lacks the table.
+
+    Examples:
+        >>> runs = load_results("out/sweep")                     # doctest: +SKIP
+        >>> runs.groupby("option")["share_enacting"].mean()       # doctest: +SKIP
+    """
+    root = Path(path)
+    manifest = read_manifest(root)
+    whole = root / f"{table}.parquet"
+    if manifest["kind"] == "sweep" and table in RUN_TABLES:
+        folder = root / "parts" / table
+        files = sorted(p for p in folder.glob("task-*.parquet")) if folder.is_dir() else []
+        if not files:
+            if whole.exists() and table == "runs":
+                return pq.read_table(whole).to_pandas()
+            raise ScalesimInputError(str(root), table, "no runs of this table are stored")
+        df = pd.concat([pq.read_table(p).to_pandas() for p in files], ignore_index=True)
+        return df.sort_values("task_id", kind="stable").reset_index(drop=True)
+    if not whole.exists():
+        raise ScalesimInputError(str(root), table, f"missing table ({whole.name} not found)")
+    return pq.read_table(whole).to_pandas()
+
+
+def provenance() -> dict[str, Any]:
+    """Versions for manifests."""
+    return versions()
