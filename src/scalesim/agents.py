@@ -109,7 +109,7 @@ class School(mesa.Agent):
     def share_enacting(self) -> float:
         """Share of its educators enacting now."""
         sl = self.slots
-        return float(self.model.ed.enacting[sl.start:sl.stop].mean())
+        return float(self.model.ed.enacting[sl.start : sl.stop].mean())
 
 
 class ImprovementTeam(mesa.Agent):

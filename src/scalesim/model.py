@@ -52,8 +52,17 @@ from scalesim.strategies import StrategySet
 from scalesim.travel_log import TravelLog
 
 PHASES: tuple[str, ...] = (
-    "calendar", "shocks", "strategies", "exposure", "adoption", "depth", "ownership",
-    "abandonment", "turnover", "record", "pit_stops",
+    "calendar",
+    "shocks",
+    "strategies",
+    "exposure",
+    "adoption",
+    "depth",
+    "ownership",
+    "abandonment",
+    "turnover",
+    "record",
+    "pit_stops",
 )
 
 
@@ -97,7 +106,9 @@ class ScalingModel(mesa.Model):
         self.schools = build_schools(scenario, self.streams["district"])
         self.novice_prob = novice_share_by_slot(scenario, self.schools)
         factors = draw_educators(
-            scenario.educators, scenario.adoption.threshold, self.novice_prob,
+            scenario.educators,
+            scenario.adoption.threshold,
+            self.novice_prob,
             self.streams["educators"],
         )
         self.ed = self._initial_state(factors)
@@ -128,14 +139,17 @@ class ScalingModel(mesa.Model):
 
         self.support_end_week = (
             month_to_week(scenario.team.support_ends_month)
-            if scenario.team.support_ends_month is not None else None
+            if scenario.team.support_ends_month is not None
+            else None
         )
         self.in_session = True
         self.current: dict[str, float] = {}
         self.ever_reached = np.zeros(self.schools.n, dtype=bool)
         self.datacollector = mesa.DataCollector(
             model_reporters={
-                "week": "week", "month": "month", "in_session": "in_session",
+                "week": "week",
+                "month": "month",
+                "in_session": "in_session",
                 **{name: partial(current_value, name=name) for name in METRIC_NAMES},
             }
         )
@@ -143,8 +157,14 @@ class ScalingModel(mesa.Model):
         self.shock_book = ShockBook(scenario.shocks)
         self.pit_stops = PitStops(self)
         self._credits_at_last_stop: dict[str, int] = {}
-        self.log.record(self, "start", scenario=scenario.name, seed=seed,
-                        educators=int(self.ed.n), schools=int(self.schools.n))
+        self.log.record(
+            self,
+            "start",
+            scenario=scenario.name,
+            seed=seed,
+            educators=int(self.ed.n),
+            schools=int(self.schools.n),
+        )
         self._record()
 
     # ------------------------------------------------------------------ set-up
@@ -198,8 +218,11 @@ class ScalingModel(mesa.Model):
         Args:
             slots: The slots whose person changed, or None for all.
         """
-        weights = (self.ed.factors.credibility if self.sc.adoption.credibility_weighted
-                   else np.ones(self.ed.n))
+        weights = (
+            self.ed.factors.credibility
+            if self.sc.adoption.credibility_weighted
+            else np.ones(self.ed.n)
+        )
         if slots is None:
             self.network.set_weights(weights)
             self.propensity = rules.educator_propensity(self)
@@ -343,14 +366,16 @@ class ScalingModel(mesa.Model):
         """Credit ``count`` enactments this week directly to ``channel`` (e.g. champions)."""
         if count:
             self.channel_counts[channel] = self.channel_counts.get(channel, 0) + count
-            self.channel_rows.append({"week": self.week, "channel": channel,
-                                      "new_enacting": count})
+            self.channel_rows.append({"week": self.week, "channel": channel, "new_enacting": count})
 
     def credits_since_last_stop(self) -> dict[str, int]:
         """Enactments credited to each channel since the previous pit stop."""
         last = self._credits_at_last_stop
-        return {k: v - last.get(k, 0) for k, v in sorted(self.channel_counts.items())
-                if v - last.get(k, 0) > 0}
+        return {
+            k: v - last.get(k, 0)
+            for k, v in sorted(self.channel_counts.items())
+            if v - last.get(k, 0) > 0
+        }
 
     def set_strategies(self, specs: list[dict[str, Any]] | list[StrategySpec]) -> None:
         """Replace the strategy set from now on (rehearsal branches, the app).
@@ -358,8 +383,7 @@ class ScalingModel(mesa.Model):
         Active strategies stop now; the new ones start when their timing says (a start month
         in the past means now).
         """
-        new = [s if isinstance(s, StrategySpec) else StrategySpec.model_validate(s)
-               for s in specs]
+        new = [s if isinstance(s, StrategySpec) else StrategySpec.model_validate(s) for s in specs]
         for s in list(self.strategy_set.items):
             self.strategy_set.drop(self, s.label, reason="strategy set replaced")
         for spec in new:
@@ -368,21 +392,45 @@ class ScalingModel(mesa.Model):
 
     def extra_tables(self) -> dict[str, pd.DataFrame]:
         """Pit stops, strategies and capacity shortfalls as tables."""
-        strategies = pd.DataFrame([
-            {"strategy": s.label, "type": s.type_name, "start_month": s.spec.start_month,
-             "end_month": s.spec.end_month, "rule": s.select.rule, "intensity": s.intensity,
-             "priority": s.priority, "schools": int(s.schools.size),
-             "educators": int(s.members.size), "spent": s.spent, "shortfall": s.shortfall,
-             "credited_enactments": int(self.channel_counts.get(s.label, 0))}
-            for s in self.strategy_set.all_strategies()
-        ], columns=["strategy", "type", "start_month", "end_month", "rule", "intensity",
-                    "priority", "schools", "educators", "spent", "shortfall",
-                    "credited_enactments"])
+        strategies = pd.DataFrame(
+            [
+                {
+                    "strategy": s.label,
+                    "type": s.type_name,
+                    "start_month": s.spec.start_month,
+                    "end_month": s.spec.end_month,
+                    "rule": s.select.rule,
+                    "intensity": s.intensity,
+                    "priority": s.priority,
+                    "schools": int(s.schools.size),
+                    "educators": int(s.members.size),
+                    "spent": s.spent,
+                    "shortfall": s.shortfall,
+                    "credited_enactments": int(self.channel_counts.get(s.label, 0)),
+                }
+                for s in self.strategy_set.all_strategies()
+            ],
+            columns=[
+                "strategy",
+                "type",
+                "start_month",
+                "end_month",
+                "rule",
+                "intensity",
+                "priority",
+                "schools",
+                "educators",
+                "spent",
+                "shortfall",
+                "credited_enactments",
+            ],
+        )
         return {
             "pit_stops": pd.DataFrame(self.pit_stops.rows),
             "strategies": strategies,
-            "shortfalls": pd.DataFrame(self.strategy_set.shortfall_rows,
-                                       columns=["month_index", "strategy", "shortfall"]),
+            "shortfalls": pd.DataFrame(
+                self.strategy_set.shortfall_rows, columns=["month_index", "strategy", "shortfall"]
+            ),
         }
 
     # ------------------------------------------------------------------ running

@@ -19,8 +19,15 @@ if TYPE_CHECKING:
     from scalesim.model import ScalingModel
 
 # Indicators a rule may use: every metric, plus the checklist's derived values.
-DERIVED = ("month", "on_track", "trajectory_gap", "expected_share", "shortfall_since_last",
-           "superintendent_changes", "unplanned")
+DERIVED = (
+    "month",
+    "on_track",
+    "trajectory_gap",
+    "expected_share",
+    "shortfall_since_last",
+    "superintendent_changes",
+    "unplanned",
+)
 INDICATOR_NAMES: tuple[str, ...] = (*METRICS, *DERIVED)
 
 # Metrics estimated from a survey sample (shares of educators); the rest come from records.
@@ -66,16 +73,20 @@ class PitStops:
             if meas.noise_sd > 0:
                 scale = float(m.schools.n) if d.unit == "schools" else 1.0
                 val = val + rng.normal(0.0, meas.noise_sd) * scale
-            if d.unit in ("share of educators", "share of students", "share of schools", "0–1",
-                          "share of weekly capacity"):
+            if d.unit in (
+                "share of educators",
+                "share of students",
+                "share of schools",
+                "0–1",
+                "share of weekly capacity",
+            ):
                 val = min(max(val, 0.0), 1.0)
             elif d.unit in ("schools", "person-days"):
                 val = max(val, 0.0)
             obs[name] = val
         return obs
 
-    def derived(self, m: ScalingModel, obs: dict[str, float], unplanned: bool
-                ) -> dict[str, float]:
+    def derived(self, m: ScalingModel, obs: dict[str, float], unplanned: bool) -> dict[str, float]:
         """The checklist's derived indicators (trajectory, fuel, leadership)."""
         dest = self.destination
         if self.start_share is None:
@@ -84,7 +95,8 @@ class PitStops:
         frac = min(m.week / deadline, 1.0)
         expected = self.start_share + (dest.target - self.start_share) * frac
         total_short = sum(r["shortfall"] for r in m.strategy_set.shortfall_rows) + sum(
-            m.strategy_set.month_shortfall.values())
+            m.strategy_set.month_shortfall.values()
+        )
         short = total_short - self.last_shortfall_total
         self.last_shortfall_total = total_short
         return {
@@ -109,11 +121,22 @@ class PitStops:
         obs = self.observe(m)
         ind = {**obs, **self.derived(m, obs, unplanned=not planned)}
         checklist = self.checklist(m, ind)
-        m.log.record(m, "pit_stop", planned=planned, reason=reason or "planned",
-                     observed={k: round(v, 4) for k, v in ind.items()}, checklist=checklist)
+        m.log.record(
+            m,
+            "pit_stop",
+            planned=planned,
+            reason=reason or "planned",
+            observed={k: round(v, 4) for k, v in ind.items()},
+            checklist=checklist,
+        )
         decisions = self.adapt(m, ind)
-        row = {"week": w, "month": round(m.month, 3), "planned": planned,
-               "reason": reason or "planned", "decisions": "; ".join(decisions)}
+        row = {
+            "week": w,
+            "month": round(m.month, 3),
+            "planned": planned,
+            "reason": reason or "planned",
+            "decisions": "; ".join(decisions),
+        }
         row.update({f"obs_{k}": v for k, v in ind.items()})
         row.update({f"true_{k}": float(m.current[k]) for k in METRICS})
         row.update({f"q{i + 1}": a["answer"] for i, a in enumerate(checklist)})
@@ -124,29 +147,50 @@ class PitStops:
         """The four questions of Tool #2, answered from observed indicators."""
         credit = m.credits_since_last_stop()
         spent = {s.label: s.spent for s in m.strategy_set.all_strategies()}
-        weak = sorted(k for k, v in spent.items() if v > 0 and credit.get(k, 0) == 0
-                      and m.strategy_set.get(k) is not None
-                      and m.strategy_set.get(k).type_name in ADOPTION_STRATEGIES)
+        weak = sorted(
+            k
+            for k, v in spent.items()
+            if v > 0
+            and credit.get(k, 0) == 0
+            and m.strategy_set.get(k) is not None
+            and m.strategy_set.get(k).type_name in ADOPTION_STRATEGIES
+        )
         return [
-            {"question": "Are we still headed towards our destination?",
-             "answer": "yes" if ind["on_track"] else "no",
-             "evidence": {"destination_share": round(ind["destination_share"], 4),
-                          "expected_share": round(ind["expected_share"], 4)}},
-            {"question": "Is anything broken? How do we fix it?",
-             "answer": ("no credited enactments: " + ", ".join(weak)) if weak else "no",
-             "evidence": {"credited_enactments": credit}},
-            {"question": "Is our fuel running low?",
-             "answer": "yes" if (ind["capacity_left"] < 0.1 or ind["shortfall_since_last"] > 0)
-             else "no",
-             "evidence": {"capacity_left": round(ind["capacity_left"], 4),
-                          "shortfall_since_last": round(ind["shortfall_since_last"], 4)}},
-            {"question": "Who's driving, who is navigating and who's been left behind?",
-             "answer": "high-need schools behind" if ind["equity_ratio"] < 1.0 else
-                       "high-need schools not behind",
-             "evidence": {"equity_ratio": round(ind["equity_ratio"], 4),
-                          "high_need_coverage": round(ind["high_need_coverage"], 4),
-                          "other_coverage": round(ind["other_coverage"], 4),
-                          "schools_left_behind": round(ind["schools_left_behind"], 1)}},
+            {
+                "question": "Are we still headed towards our destination?",
+                "answer": "yes" if ind["on_track"] else "no",
+                "evidence": {
+                    "destination_share": round(ind["destination_share"], 4),
+                    "expected_share": round(ind["expected_share"], 4),
+                },
+            },
+            {
+                "question": "Is anything broken? How do we fix it?",
+                "answer": ("no credited enactments: " + ", ".join(weak)) if weak else "no",
+                "evidence": {"credited_enactments": credit},
+            },
+            {
+                "question": "Is our fuel running low?",
+                "answer": "yes"
+                if (ind["capacity_left"] < 0.1 or ind["shortfall_since_last"] > 0)
+                else "no",
+                "evidence": {
+                    "capacity_left": round(ind["capacity_left"], 4),
+                    "shortfall_since_last": round(ind["shortfall_since_last"], 4),
+                },
+            },
+            {
+                "question": "Who's driving, who is navigating and who's been left behind?",
+                "answer": "high-need schools behind"
+                if ind["equity_ratio"] < 1.0
+                else "high-need schools not behind",
+                "evidence": {
+                    "equity_ratio": round(ind["equity_ratio"], 4),
+                    "high_need_coverage": round(ind["high_need_coverage"], 4),
+                    "other_coverage": round(ind["other_coverage"], 4),
+                    "schools_left_behind": round(ind["schools_left_behind"], 1),
+                },
+            },
         ]
 
     def adapt(self, m: ScalingModel, ind: dict[str, float]) -> list[str]:
@@ -197,12 +241,13 @@ class PitStops:
             return f"rescale {s.label} ×{a.rescale['factor']}"
         assert a.recalibrate is not None
         self.destination = Destination.model_validate(
-            {**self.destination.model_dump(), **a.recalibrate})
+            {**self.destination.model_dump(), **a.recalibrate}
+        )
         return "recalibrate " + ", ".join(f"{k}={v}" for k, v in sorted(a.recalibrate.items()))
 
 
 # Strategies whose job is to create enactments directly (the checklist flags them when they
 # were funded but credited with none since the last stop).
-ADOPTION_STRATEGIES = frozenset({"proof_point", "local_champions", "coaching", "pilot",
-                                 "co_design"})
-
+ADOPTION_STRATEGIES = frozenset(
+    {"proof_point", "local_champions", "coaching", "pilot", "co_design"}
+)

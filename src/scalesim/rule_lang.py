@@ -226,5 +226,6 @@ def _eval(node: tuple[Any, ...], env: Mapping[str, float]) -> float:
         if op == "*":
             return a * b
         return a / b if b != 0 else float("inf") if a > 0 else float("-inf") if a < 0 else 0.0
-    return float({"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b,
-                  "==": a == b, "!=": a != b}[op])
+    return float(
+        {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "==": a == b, "!=": a != b}[op]
+    )

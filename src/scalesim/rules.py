@@ -175,8 +175,10 @@ def adoption(m: ScalingModel, share: np.ndarray, e: np.ndarray) -> np.ndarray:
 def support_level(m: ScalingModel, share: np.ndarray, idx: np.ndarray) -> np.ndarray:
     """Support the educators ``idx`` get for depth: principal, collegial, and strategies."""
     d = m.sc.depth
-    base = (d.principal_weight * m.schools.principal_support[m.ed.school[idx]]
-            + d.peer_support * share[idx])
+    base = (
+        d.principal_weight * m.schools.principal_support[m.ed.school[idx]]
+        + d.peer_support * share[idx]
+    )
     return np.clip(base + m.effects.support[idx], 0.0, 1.0)
 
 

@@ -31,8 +31,16 @@ from scalesim.scenario import Select
 if TYPE_CHECKING:
     from scalesim.model import ScalingModel
 
-RULES = ("volunteer", "random", "representative", "highest_need", "most_central",
-         "most_credible", "balanced", "explicit")
+RULES = (
+    "volunteer",
+    "random",
+    "representative",
+    "highest_need",
+    "most_central",
+    "most_credible",
+    "balanced",
+    "explicit",
+)
 VETERAN_YEARS = 10.0
 
 
@@ -79,13 +87,14 @@ def select_schools(m: ScalingModel, sel: Select, rng: np.random.Generator) -> np
         index = {str(name): i for i, name in enumerate(sch.name)}
         missing = [s for s in (sel.schools or []) if s not in index]
         if missing:
-            raise ScenarioError("scenario", "select.schools",
-                                f"no school named {missing[0]!r} in this district")
+            raise ScenarioError(
+                "scenario", "select.schools", f"no school named {missing[0]!r} in this district"
+            )
         return np.array(sorted({index[s] for s in sel.schools or []}), dtype=np.int64)
     if sel.n_schools is not None:
         k = min(sel.n_schools, sch.n)
     elif sel.share_schools is not None:
-        k = max(1, int(round(sel.share_schools * sch.n)))
+        k = max(1, round(sel.share_schools * sch.n))
     else:
         return np.arange(sch.n)
     keys = _school_keys(m, sel.rule, rng)
@@ -94,8 +103,9 @@ def select_schools(m: ScalingModel, sel: Select, rng: np.random.Generator) -> np
     return np.sort(np.argsort(-keys, kind="stable")[:k])
 
 
-def _educator_keys(m: ScalingModel, rule: str, pool: np.ndarray, rng: np.random.Generator
-                   ) -> np.ndarray:
+def _educator_keys(
+    m: ScalingModel, rule: str, pool: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     f = m.ed.factors
     g = _gumbel(rng, pool.size)
     if rule == "volunteer":
@@ -120,14 +130,16 @@ def _top_per_school(keys: np.ndarray, school: np.ndarray, k: int) -> np.ndarray:
     return np.sort(order[rank < k])
 
 
-def _balanced(m: ScalingModel, pool: np.ndarray, k: int, rng: np.random.Generator,
-              school: np.ndarray | None) -> np.ndarray:
+def _balanced(
+    m: ScalingModel, pool: np.ndarray, k: int, rng: np.random.Generator, school: np.ndarray | None
+) -> np.ndarray:
     """Half influential veterans, half early adopters (004_*.txt)."""
     f = m.ed.factors
     g = _gumbel(rng, pool.size) * 1e-6
     veteran = f.experience[pool] >= VETERAN_YEARS
-    vet_key = np.where(veteran, f.credibility[pool] * np.minimum(f.experience[pool], 30) / 30,
-                       -1.0) + g
+    vet_key = (
+        np.where(veteran, f.credibility[pool] * np.minimum(f.experience[pool], 30) / 30, -1.0) + g
+    )
     early_key = f.openness[pool] + g
     if school is not None:  # per school: ceil(k/2) veterans then the rest early adopters
         kv = (k + 1) // 2

@@ -10,7 +10,7 @@ protect enactment.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, override
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -77,11 +77,14 @@ class SuperintendentTurnover(Shock):
 
     type_name = "superintendent_turnover"
 
+    @override
     def fire(self, m: ScalingModel) -> dict[str, Any]:
         before = m.dist.leadership_support
         turnover.superintendent_change(m, cause=self.label)
-        return {"leadership_support_before": round(before, 4),
-                "leadership_support_after": round(m.dist.leadership_support, 4)}
+        return {
+            "leadership_support_before": round(before, 4),
+            "leadership_support_after": round(m.dist.leadership_support, 4),
+        }
 
 
 class PrincipalParams(BaseModel):
@@ -100,6 +103,7 @@ class PrincipalTurnover(Shock):
     type_name = "principal_turnover"
     Params = PrincipalParams
 
+    @override
     def fire(self, m: ScalingModel) -> dict[str, Any]:
         rng = m.streams[self.stream + ":pick"]
         n = m.schools.n
@@ -107,7 +111,7 @@ class PrincipalTurnover(Shock):
             names = {str(s): i for i, s in enumerate(m.schools.name)}
             idx = np.array(sorted(names[s] for s in self.p.schools if s in names), dtype=int)
         else:
-            k = self.p.n_schools or max(1, int(round((self.p.share_schools or 0.3) * n)))
+            k = self.p.n_schools or max(1, round((self.p.share_schools or 0.3) * n))
             idx = np.sort(rng.permutation(n)[: min(k, n)])
         turnover.principal_turnover(m, idx, cause=self.label)
         return {"schools": int(idx.size)}
@@ -117,10 +121,19 @@ class PandemicParams(BaseModel):
     """A pandemic or other large-scale event."""
 
     model_config = ConfigDict(extra="forbid")
-    enactment_drop: float = Field(0.6, ge=0, le=1, description="Fall in classroom enactment "
-                                  "(adoption, depth growth) during the window.")
-    stop_share: float = Field(0.3, ge=0, le=1, description="Share of enacting educators who "
-                              "stop at onset, before protection by depth and ownership.")
+    enactment_drop: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="Fall in classroom enactment (adoption, depth growth) during the window.",
+    )
+    stop_share: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="Share of enacting educators who "
+        "stop at onset, before protection by depth and ownership.",
+    )
     capacity_drop: float = Field(0.4, ge=0, le=1, description="Fall in team capacity.")
     attention_rise: float = Field(0.3, ge=0, le=1, description="Rise in attention competition.")
 
@@ -137,6 +150,7 @@ class Pandemic(Shock):
     default_months = 5.0
     Params = PandemicParams
 
+    @override
     def fire(self, m: ScalingModel) -> dict[str, Any]:
         d, p, ed = m.dist, self.p, m.ed
         u = m.streams[self.stream + ":stop"].random(ed.n)
@@ -149,6 +163,7 @@ class Pandemic(Shock):
         d.attention_competition = min(1.0, d.attention_competition + p.attention_rise)
         return {"stopped": int(stop.sum())}
 
+    @override
     def end(self, m: ScalingModel) -> dict[str, Any]:
         d, p = m.dist, self.p
         d.enactment_factor /= max(1.0 - p.enactment_drop, 1e-9)
@@ -162,8 +177,9 @@ class PolicyShiftParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     magnitude: float = Field(0.25, ge=0, le=1, description="Change in policy alignment.")
-    base_favourable: float = Field(0.3, ge=0, le=1, description="Chance it favours the "
-                                   "innovation with no policy network.")
+    base_favourable: float = Field(
+        0.3, ge=0, le=1, description="Chance it favours the innovation with no policy network."
+    )
 
 
 @register
@@ -177,6 +193,7 @@ class PolicyShift(Shock):
     type_name = "policy_shift"
     Params = PolicyShiftParams
 
+    @override
     def fire(self, m: ScalingModel) -> dict[str, Any]:
         d, p = m.dist, self.p
         u = m.streams[self.stream + ":direction"].random()
@@ -185,8 +202,9 @@ class PolicyShift(Shock):
         if favourable:
             d.policy_alignment = min(1.0, d.policy_alignment + p.magnitude)
         else:
-            d.policy_alignment = max(0.0, d.policy_alignment
-                                     - p.magnitude * (1.0 - d.district_ownership))
+            d.policy_alignment = max(
+                0.0, d.policy_alignment - p.magnitude * (1.0 - d.district_ownership)
+            )
             d.leadership_support = max(0.0, d.leadership_support - 0.1)
         return {"favourable": favourable, "chance_favourable": round(fav_p, 4)}
 
@@ -207,10 +225,12 @@ class BudgetCut(Shock):
     default_months = 240.0
     Params = BudgetParams
 
+    @override
     def fire(self, m: ScalingModel) -> dict[str, Any]:
         m.dist.capacity_factor *= 1.0 - self.p.cut
         return {"capacity_factor": round(m.dist.capacity_factor, 4)}
 
+    @override
     def end(self, m: ScalingModel) -> dict[str, Any]:
         m.dist.capacity_factor /= max(1.0 - self.p.cut, 1e-9)
         return {}
@@ -232,11 +252,13 @@ class CompetingInitiative(Shock):
     default_months = 12.0
     Params = CompetingParams
 
+    @override
     def fire(self, m: ScalingModel) -> dict[str, Any]:
         self.added = min(self.p.attention_rise, 1.0 - m.dist.attention_competition)
         m.dist.attention_competition += self.added
         return {"attention_competition": round(m.dist.attention_competition, 4)}
 
+    @override
     def end(self, m: ScalingModel) -> dict[str, Any]:
         m.dist.attention_competition -= self.added
         return {}
@@ -246,8 +268,9 @@ class WaveParams(BaseModel):
     """A teacher turnover wave."""
 
     model_config = ConfigDict(extra="forbid")
-    share: float = Field(0.15, gt=0, le=1, description="Extra share of teachers who leave or "
-                         "move now.")
+    share: float = Field(
+        0.15, gt=0, le=1, description="Extra share of teachers who leave or move now."
+    )
 
 
 @register
@@ -257,6 +280,7 @@ class TeacherTurnoverWave(Shock):
     type_name = "teacher_turnover_wave"
     Params = WaveParams
 
+    @override
     def fire(self, m: ScalingModel) -> dict[str, Any]:
         t = m.sc.turnover
         base = max(t.teacher_leave + t.teacher_move, 1e-9)
@@ -284,8 +308,14 @@ class ShockBook:
                 details = sh.fire(m)
                 if sh.windowed:
                     sh.ends_at.append(m.week + sh.duration_weeks)
-                ev = m.log.record(m, "shock", shock=sh.label, type=sh.type_name,
-                                  pit_stop=sh.spec.pit_stop, **details)
+                ev = m.log.record(
+                    m,
+                    "shock",
+                    shock=sh.label,
+                    type=sh.type_name,
+                    pit_stop=sh.spec.pit_stop,
+                    **details,
+                )
                 self.fired.append(ev)
                 if sh.spec.pit_stop:
                     m.pit_stops.call_unplanned(m, reason=f"shock: {sh.label}")

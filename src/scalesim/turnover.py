@@ -73,8 +73,10 @@ def teacher_turnover(m: ScalingModel, share_of_year: float, u: np.ndarray) -> in
         ed.proof_point[dest_m] = False
     if dest_new.size:
         fresh = draw_educators(
-            m.sc.educators, m.sc.adoption.threshold,
-            m.novice_prob[dest_new], m.streams["newcomers"],
+            m.sc.educators,
+            m.sc.adoption.threshold,
+            m.novice_prob[dest_new],
+            m.streams["newcomers"],
         )
         for name in f.NAMES:
             getattr(f, name)[dest_new] = getattr(fresh, name)
@@ -97,8 +99,13 @@ def principal_turnover(m: ScalingModel, schools: np.ndarray, cause: str) -> None
     ps = m.sc.district.principal_support
     rng = m.streams["principals"]
     m.schools.principal_support[schools] = np.clip(rng.normal(ps.mean, ps.sd, schools.size), 0, 1)
-    m.log.record(m, "principal_change", cause=cause, schools=[int(s) for s in schools[:50]],
-                 n_schools=int(schools.size))
+    m.log.record(
+        m,
+        "principal_change",
+        cause=cause,
+        schools=[int(s) for s in schools[:50]],
+        n_schools=int(schools.size),
+    )
 
 
 def superintendent_change(m: ScalingModel, cause: str) -> None:
@@ -117,7 +124,11 @@ def superintendent_change(m: ScalingModel, cause: str) -> None:
     d.district_ownership *= 0.5 + 0.5 * d.policy_alignment
     d.superintendent_changes += 1
     d.leadership_changed_week = m.week
-    m.log.record(m, "superintendent_change", cause=cause,
-                 leadership_support_before=round(before, 4),
-                 leadership_support_after=round(d.leadership_support, 4),
-                 protected_share=round(protect, 4))
+    m.log.record(
+        m,
+        "superintendent_change",
+        cause=cause,
+        leadership_support_before=round(before, 4),
+        leadership_support_after=round(d.leadership_support, 4),
+        protected_share=round(protect, 4),
+    )

@@ -70,8 +70,9 @@ class Strategy:
         self.intensity = spec.intensity
         self.start_week = month_to_week(spec.start_month)
         self.end_week = month_to_week(spec.end_month) if spec.end_month is not None else None
-        self.cost_per_month = (spec.cost_per_month if spec.cost_per_month is not None
-                               else self.default_cost)
+        self.cost_per_month = (
+            spec.cost_per_month if spec.cost_per_month is not None else self.default_cost
+        )
         self.priority = spec.priority if spec.priority is not None else self.default_priority
         self.active = False
         self.weeks_active = 0
@@ -112,10 +113,14 @@ class Strategy:
 
     def describe(self) -> dict[str, Any]:
         """A JSON-safe description for the travel log."""
-        return {"strategy": self.label, "type": self.type_name,
-                "select": self.select.model_dump(exclude_none=True),
-                "intensity": self.intensity, "schools": int(self.schools.size),
-                "educators": int(self.members.size)}
+        return {
+            "strategy": self.label,
+            "type": self.type_name,
+            "select": self.select.model_dump(exclude_none=True),
+            "intensity": self.intensity,
+            "schools": int(self.schools.size),
+            "educators": int(self.members.size),
+        }
 
 
 class StrategySet:
@@ -132,9 +137,7 @@ class StrategySet:
 
     def add(self, spec: StrategySpec) -> Strategy:
         """Add a strategy (at start or by an adaptation rule)."""
-        from scalesim.strategies import STRATEGIES as registry
-
-        strat = registry[spec.type](spec, self._next_order)
+        strat = STRATEGIES[spec.type](spec, self._next_order)
         self._next_order += 1
         self.items.append(strat)
         return strat
@@ -170,8 +173,12 @@ class StrategySet:
             elif s.active and not due:
                 s.active = False
                 s.on_stop(m)
-                m.log.record(m, "strategy_stop", strategy=s.label,
-                             reason="support ended" if not support else "end of timing")
+                m.log.record(
+                    m,
+                    "strategy_stop",
+                    strategy=s.label,
+                    reason="support ended" if not support else "end of timing",
+                )
         active = sorted((s for s in self.items if s.active), key=lambda s: (s.priority, s.order))
         learning = 1.0 + m.dist.learning
         for s in active:
@@ -191,10 +198,16 @@ class StrategySet:
     def flush_month(self, m: ScalingModel, month: int) -> None:
         """Log last month's capacity shortfalls (one event per strategy short of fuel)."""
         for label, short in sorted(self.month_shortfall.items()):
-            m.log.record(m, "capacity_shortfall", strategy=label, month_index=month,
-                         shortfall=round(short, 4))
-            self.shortfall_rows.append({"month_index": month, "strategy": label,
-                                        "shortfall": short})
+            m.log.record(
+                m,
+                "capacity_shortfall",
+                strategy=label,
+                month_index=month,
+                shortfall=round(short, 4),
+            )
+            self.shortfall_rows.append(
+                {"month_index": month, "strategy": label, "shortfall": short}
+            )
         self.month_shortfall = {}
 
     def all_strategies(self) -> list[Strategy]:

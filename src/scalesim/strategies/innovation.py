@@ -6,7 +6,7 @@ whose direction follows the cited documents (docs/strategies.md).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, override
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -23,15 +23,28 @@ class CoDesignParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     non_negotiables: bool = Field(
-        False, description="Keep the innovation's core fixed (no loss of depth ceiling).")
-    member_ownership: float = Field(1.5, ge=0, le=20, description="Ownership drive of "
-                                    "design-team members, per year.")
-    spill_ownership: float = Field(0.4, ge=0, le=20, description="Ownership drive of every "
-                                   "enacting educator (the practice is theirs), per year.")
-    compatibility_gain: float = Field(0.25, ge=0, le=1, description="Rise in compatibility "
-                                      "after ramp_months at intensity 1.")
-    ceiling_drop: float = Field(0.35, ge=0, le=1, description="Fall of the depth ceiling "
-                                "without non-negotiables (ownership–depth dilemma, 002).")
+        False, description="Keep the innovation's core fixed (no loss of depth ceiling)."
+    )
+    member_ownership: float = Field(
+        1.5, ge=0, le=20, description="Ownership drive of design-team members, per year."
+    )
+    spill_ownership: float = Field(
+        0.4,
+        ge=0,
+        le=20,
+        description="Ownership drive of every "
+        "enacting educator (the practice is theirs), per year.",
+    )
+    compatibility_gain: float = Field(
+        0.25, ge=0, le=1, description="Rise in compatibility after ramp_months at intensity 1."
+    )
+    ceiling_drop: float = Field(
+        0.35,
+        ge=0,
+        le=1,
+        description="Fall of the depth ceiling "
+        "without non-negotiables (ownership–depth dilemma, 002).",
+    )
     ramp_months: float = Field(6.0, gt=0, le=60, description="Months to full effect.")
 
 
@@ -52,18 +65,21 @@ class CoDesign(Strategy):
     source = "000_*.txt (Table 2); 002_*.txt (co-construction; ownership vs depth)"
     Params = CoDesignParams
 
+    @override
     def on_start(self, m: ScalingModel) -> None:
         self.gained = 0.0
         m.ed.aware[self.members] = True
 
+    @override
     def apply(self, m: ScalingModel, e: float) -> None:
         p = self.p
         own_scale = 0.5 if p.non_negotiables else 1.0
         m.effects.external_for(self.label)[self.members] += 2.0 * e
         m.effects.ownership[self.members] += p.member_ownership * own_scale * e
         enacting = np.flatnonzero(m.ed.enacting)
-        m.effects.ownership[enacting] += p.spill_ownership * own_scale * e * self.ramp(
-            p.ramp_months)
+        m.effects.ownership[enacting] += (
+            p.spill_ownership * own_scale * e * self.ramp(p.ramp_months)
+        )
         step = p.compatibility_gain * e / (p.ramp_months * WEEKS_PER_MONTH)
         if self.gained < p.compatibility_gain:
             step = min(step, p.compatibility_gain - self.gained)
@@ -79,8 +95,9 @@ class CharacteristicsParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     complexity_drop: float = Field(0.2, ge=0, le=1, description="Fall in complexity.")
-    gain: float = Field(0.15, ge=0, le=1, description="Rise in trialability, observability "
-                        "and compatibility.")
+    gain: float = Field(
+        0.15, ge=0, le=1, description="Rise in trialability, observability and compatibility."
+    )
     ramp_months: float = Field(9.0, gt=0, le=60, description="Months to full effect.")
 
 
@@ -97,9 +114,11 @@ class ScalableCharacteristics(Strategy):
     source = "000_*.txt (Table 2; Rogers' characteristics)"
     Params = CharacteristicsParams
 
+    @override
     def on_start(self, m: ScalingModel) -> None:
         self.progress = 0.0
 
+    @override
     def apply(self, m: ScalingModel, e: float) -> None:
         if self.progress >= 1.0:
             return

@@ -6,7 +6,7 @@ modelling assumptions whose direction follows the cited documents (docs/strategi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, override
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,18 +22,31 @@ class ProofPointParams(BaseModel):
     """Parameters of proof points."""
 
     model_config = ConfigDict(extra="forbid")
-    site_adoption: float = Field(1.5, ge=0, le=20, description="Extra adoption rate in the "
-                                 "demonstration schools, per year.")
-    site_support: float = Field(0.35, ge=0, le=1, description="Depth support in the "
-                                "demonstration schools.")
-    visit_awareness: float = Field(1.0, ge=0, le=20, description="Awareness rate that visits "
-                                   "give other schools, per year.")
-    visit_adoption: float = Field(0.2, ge=0, le=20, description="Adoption rate that visits "
-                                  "give other schools' educators, per year, before similarity.")
-    similarity_scale: float = Field(0.2, gt=0, le=1, description="Need-share distance at "
-                                    "which a proof point convinces e⁻¹ as much.")
-    visit_support: float = Field(0.05, ge=0, le=1, description="Depth support from "
-                                 "structured visits for enacting visitors.")
+    site_adoption: float = Field(
+        1.5, ge=0, le=20, description="Extra adoption rate in the demonstration schools, per year."
+    )
+    site_support: float = Field(
+        0.35, ge=0, le=1, description="Depth support in the demonstration schools."
+    )
+    visit_awareness: float = Field(
+        1.0, ge=0, le=20, description="Awareness rate that visits give other schools, per year."
+    )
+    visit_adoption: float = Field(
+        0.2,
+        ge=0,
+        le=20,
+        description="Adoption rate that visits "
+        "give other schools' educators, per year, before similarity.",
+    )
+    similarity_scale: float = Field(
+        0.2,
+        gt=0,
+        le=1,
+        description="Need-share distance at which a proof point convinces e⁻¹ as much.",
+    )
+    visit_support: float = Field(
+        0.05, ge=0, le=1, description="Depth support from structured visits for enacting visitors."
+    )
 
 
 @register
@@ -54,6 +67,7 @@ class ProofPoint(Strategy):
     source = "000_*.txt (Table 2; equity perspective on proof points); 003_*.txt"
     Params = ProofPointParams
 
+    @override
     def on_start(self, m: ScalingModel) -> None:
         m.ed.proof_point[self.members] = True
         m.ed.aware[self.members] = True
@@ -68,9 +82,11 @@ class ProofPoint(Strategy):
         self.pull_slot = pull[m.ed.school]
         self.visitors = np.flatnonzero(self.pull_slot > 0)
 
+    @override
     def on_stop(self, m: ScalingModel) -> None:
         m.ed.proof_point[self.members] = False
 
+    @override
     def apply(self, m: ScalingModel, e: float) -> None:
         p = self.p
         ext = m.effects.external_for(self.label)
@@ -88,14 +104,24 @@ class UsersParams(BaseModel):
     """Parameters of a network of users."""
 
     model_config = ConfigDict(extra="forbid")
-    ties_per_member: float = Field(2.0, ge=0, le=20, description="New cross-school ties per "
-                                   "enacting educator at each convening.")
-    every_months: float = Field(4.0, gt=0, le=24, description="Months between convenings "
-                                "(institutes, showcases).")
-    support: float = Field(0.25, ge=0, le=1, description="Depth support for members when "
-                           "capacity covers them all.")
-    reach: int = Field(400, ge=1, description="Members the network can support fully; beyond "
-                       "it support per member thins (superficial spread, 004_*.txt).")
+    ties_per_member: float = Field(
+        2.0,
+        ge=0,
+        le=20,
+        description="New cross-school ties per enacting educator at each convening.",
+    )
+    every_months: float = Field(
+        4.0, gt=0, le=24, description="Months between convenings (institutes, showcases)."
+    )
+    support: float = Field(
+        0.25, ge=0, le=1, description="Depth support for members when capacity covers them all."
+    )
+    reach: int = Field(
+        400,
+        ge=1,
+        description="Members the network can support fully; beyond "
+        "it support per member thins (superficial spread, 004_*.txt).",
+    )
     retention: float = Field(0.4, ge=0, le=1, description="Cut in members' abandonment.")
 
 
@@ -113,25 +139,32 @@ class NetworkOfUsers(Strategy):
     source = "000_*.txt (Table 2; build social connections); 004_*.txt"
     Params = UsersParams
 
+    @override
     def on_start(self, m: ScalingModel) -> None:
         self.next_convening = m.week
 
+    @override
     def apply(self, m: ScalingModel, e: float) -> None:
         p = self.p
         members = np.flatnonzero(m.ed.enacting)
         if members.size == 0:
             return
         if m.week >= self.next_convening:
-            self.next_convening = m.week + int(round(p.every_months * WEEKS_PER_MONTH))
-            k = int(round(p.ties_per_member * e * members.size / 2))
+            self.next_convening = m.week + round(p.every_months * WEEKS_PER_MONTH)
+            k = round(p.ties_per_member * e * members.size / 2)
             if k > 0 and members.size > 1:
                 rng = m.streams[f"strategy:{self.label}"]
                 a = members[rng.integers(0, members.size, k)]
                 b = members[rng.integers(0, members.size, k)]
                 keep = m.ed.school[a] != m.ed.school[b]
                 m.network.add_ties(a[keep], b[keep])
-                m.log.record(m, "convening", strategy=self.label, members=int(members.size),
-                             new_ties=int(keep.sum()))
+                m.log.record(
+                    m,
+                    "convening",
+                    strategy=self.label,
+                    members=int(members.size),
+                    new_ties=int(keep.sum()),
+                )
         dilution = min(1.0, p.reach * e / members.size)
         m.effects.support[members] += p.support * dilution
         m.effects.abandon_mult[members] *= 1.0 - p.retention * min(e, 1.0)
@@ -141,14 +174,24 @@ class ChampionParams(BaseModel):
     """Parameters of local champions."""
 
     model_config = ConfigDict(extra="forbid")
-    influence: float = Field(0.6, ge=0, le=20, description="Extra peer influence in a "
-                             "champion's school at full credibility, as a multiplier minus 1.")
-    awareness: float = Field(1.0, ge=0, le=52, description="Awareness rate in champions' "
-                             "schools, per year.")
+    influence: float = Field(
+        0.6,
+        ge=0,
+        le=20,
+        description="Extra peer influence in a "
+        "champion's school at full credibility, as a multiplier minus 1.",
+    )
+    awareness: float = Field(
+        1.0, ge=0, le=52, description="Awareness rate in champions' schools, per year."
+    )
     support: float = Field(0.15, ge=0, le=1, description="In-school depth support.")
     ownership: float = Field(1.0, ge=0, le=20, description="Champions' ownership drive.")
-    ramp_months: float = Field(3.0, gt=0, le=36, description="Months before champions are "
-                               "fully effective (they need time, 000_*.txt).")
+    ramp_months: float = Field(
+        3.0,
+        gt=0,
+        le=36,
+        description="Months before champions are fully effective (they need time, 000_*.txt).",
+    )
 
 
 @register
@@ -167,6 +210,7 @@ class LocalChampions(Strategy):
     source = "000_*.txt (Table 2; cultivate school-based champions)"
     Params = ChampionParams
 
+    @override
     def on_start(self, m: ScalingModel) -> None:
         ed = m.ed
         self.set_champions(m)
@@ -187,9 +231,11 @@ class LocalChampions(Strategy):
         self.cred_slot = cred[ed.school] / 0.5
         self.in_schools = np.flatnonzero(cred[ed.school] > 0)
 
+    @override
     def on_stop(self, m: ScalingModel) -> None:
         m.ed.champion[self.members] = False
 
+    @override
     def apply(self, m: ScalingModel, e: float) -> None:
         p = self.p
         r = self.ramp(p.ramp_months)

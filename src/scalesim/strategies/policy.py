@@ -6,7 +6,7 @@ and educate policymakers. Rates are per year on the 0–1 condition scales.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, override
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,10 +21,16 @@ class PolicyNetworkParams(BaseModel):
     """Parameters of a policy network."""
 
     model_config = ConfigDict(extra="forbid")
-    alignment_rate: float = Field(0.1, ge=0, le=10, description="Rise of policy alignment per "
-                                  "year toward 1.")
-    strength_rate: float = Field(0.3, ge=0, le=10, description="Rise of network strength per "
-                                 "year (odds a policy shift goes the innovation's way).")
+    alignment_rate: float = Field(
+        0.1, ge=0, le=10, description="Rise of policy alignment per year toward 1."
+    )
+    strength_rate: float = Field(
+        0.3,
+        ge=0,
+        le=10,
+        description="Rise of network strength per "
+        "year (odds a policy shift goes the innovation's way).",
+    )
 
 
 @register
@@ -41,6 +47,7 @@ class PolicyNetwork(Strategy):
     source = "000_*.txt (Table 2; build/join a policy network)"
     Params = PolicyNetworkParams
 
+    @override
     def apply(self, m: ScalingModel, e: float) -> None:
         d = m.dist
         d.policy_alignment += self.p.alignment_rate * e * DT * (1.0 - d.policy_alignment)
@@ -51,13 +58,18 @@ class ShapePolicyParams(BaseModel):
     """Parameters of shaping local policy."""
 
     model_config = ConfigDict(extra="forbid")
-    mode: Literal["align", "tight"] = Field("align", description="'align' evaluation and "
-                                            "accountability, or make the practice 'tight' "
-                                            "(required).")
-    alignment_rate: float = Field(0.6, ge=0, le=10, description="Rise of policy alignment per "
-                                  "year toward 1 (mode align).")
-    ownership_rate: float = Field(0.1, ge=0, le=10, description="Rise of district ownership "
-                                  "per year (policy embedding).")
+    mode: Literal["align", "tight"] = Field(
+        "align",
+        description="'align' evaluation and "
+        "accountability, or make the practice 'tight' "
+        "(required).",
+    )
+    alignment_rate: float = Field(
+        0.6, ge=0, le=10, description="Rise of policy alignment per year toward 1 (mode align)."
+    )
+    ownership_rate: float = Field(
+        0.1, ge=0, le=10, description="Rise of district ownership per year (policy embedding)."
+    )
 
 
 @register
@@ -72,19 +84,24 @@ class ShapeLocalPolicy(Strategy):
     type_name = "shape_local_policy"
     default_cost = 6.0
     default_priority = 35
-    source = "000_*.txt (Table 2); 003_*.txt (aligning measurement and accountability); " \
-             "004_*.txt ('tight' mandates)"
+    source = (
+        "000_*.txt (Table 2); 003_*.txt (aligning measurement and accountability); "
+        "004_*.txt ('tight' mandates)"
+    )
     Params = ShapePolicyParams
 
+    @override
     def on_start(self, m: ScalingModel) -> None:
         if self.p.mode == "tight":
             self.was_tight = m.dist.mandate_tight
             m.dist.mandate_tight = True
 
+    @override
     def on_stop(self, m: ScalingModel) -> None:
         if self.p.mode == "tight":
             m.dist.mandate_tight = self.was_tight
 
+    @override
     def apply(self, m: ScalingModel, e: float) -> None:
         d = m.dist
         if self.p.mode == "align":
@@ -96,10 +113,12 @@ class EducateParams(BaseModel):
     """Parameters of educating policymakers."""
 
     model_config = ConfigDict(extra="forbid")
-    support_rate: float = Field(0.5, ge=0, le=10, description="Rise of leadership support per "
-                                "year toward 1.")
-    ownership_rate: float = Field(0.15, ge=0, le=10, description="Rise of district ownership "
-                                  "per year.")
+    support_rate: float = Field(
+        0.5, ge=0, le=10, description="Rise of leadership support per year toward 1."
+    )
+    ownership_rate: float = Field(
+        0.15, ge=0, le=10, description="Rise of district ownership per year."
+    )
 
 
 @register
@@ -116,6 +135,7 @@ class EducatePolicymakers(Strategy):
     source = "000_*.txt (Table 2; educate policymakers)"
     Params = EducateParams
 
+    @override
     def apply(self, m: ScalingModel, e: float) -> None:
         d = m.dist
         d.leadership_support += self.p.support_rate * e * DT * (1.0 - d.leadership_support)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, override
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,10 +20,15 @@ class CoachingParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
     coaches: float = Field(4.0, gt=0, le=1000, description="Coaches (full-time equivalents).")
     caseload: int = Field(25, ge=1, le=500, description="Educators one coach supports fully.")
-    support: float = Field(0.5, ge=0, le=1, description="Depth support of a fully covered "
-                           "educator.")
-    recruit: float = Field(0.1, ge=0, le=20, description="Adoption rate coaches add for aware "
-                           "educators of coached schools, per year.")
+    support: float = Field(
+        0.5, ge=0, le=1, description="Depth support of a fully covered educator."
+    )
+    recruit: float = Field(
+        0.1,
+        ge=0,
+        le=20,
+        description="Adoption rate coaches add for aware educators of coached schools, per year.",
+    )
 
 
 @register
@@ -48,10 +53,12 @@ class Coaching(Strategy):
         if spec.cost_per_month is None:
             self.cost_per_month = self.default_cost * self.p.coaches
 
+    @override
     def on_start(self, m: ScalingModel) -> None:
         self.in_target = np.zeros(m.ed.n, dtype=bool)
         self.in_target[self.members] = True
 
+    @override
     def apply(self, m: ScalingModel, e: float) -> None:
         p = self.p
         coached = np.flatnonzero(self.in_target & m.ed.enacting)
@@ -66,12 +73,18 @@ class PilotParams(BaseModel):
     """Parameters of a pilot."""
 
     model_config = ConfigDict(extra="forbid")
-    adoption: float = Field(4.0, ge=0, le=52, description="Adoption rate of pilot members, "
-                            "per year.")
+    adoption: float = Field(
+        4.0, ge=0, le=52, description="Adoption rate of pilot members, per year."
+    )
     support: float = Field(0.4, ge=0, le=1, description="Depth support of pilot members.")
-    evidence_gain: float = Field(0.15, ge=0, le=1, description="Rise in compatibility and "
-                                 "observability when the pilot ends, times the members' mean "
-                                 "depth.")
+    evidence_gain: float = Field(
+        0.15,
+        ge=0,
+        le=1,
+        description="Rise in compatibility and "
+        "observability when the pilot ends, times the members' mean "
+        "depth.",
+    )
 
 
 @register
@@ -92,13 +105,16 @@ class Pilot(Strategy):
     source = "004_*.txt (pilot → spread → institutionalize; balanced pilot teams)"
     Params = PilotParams
 
+    @override
     def on_start(self, m: ScalingModel) -> None:
         m.ed.aware[self.members] = True
 
+    @override
     def apply(self, m: ScalingModel, e: float) -> None:
         m.effects.external_for(self.label)[self.members] += self.p.adoption * e
         m.effects.support[self.members] += self.p.support * e * m.ed.enacting[self.members]
 
+    @override
     def on_stop(self, m: ScalingModel) -> None:
         if self.members.size == 0:
             return
@@ -107,8 +123,13 @@ class Pilot(Strategy):
         gain = self.p.evidence_gain * depth
         m.dist.compatibility = min(1.0, m.dist.compatibility + gain)
         m.dist.observability = min(1.0, m.dist.observability + gain)
-        m.log.record(m, "pilot_evidence", strategy=self.label, mean_depth=round(depth, 4),
-                     gain=round(gain, 4))
+        m.log.record(
+            m,
+            "pilot_evidence",
+            strategy=self.label,
+            mean_depth=round(depth, 4),
+            gain=round(gain, 4),
+        )
 
 
 class PdsaParams(BaseModel):
@@ -116,8 +137,12 @@ class PdsaParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     cycle_months: float = Field(2.0, gt=0, le=24, description="Months per cycle.")
-    learning_per_cycle: float = Field(0.03, ge=0, le=1, description="Gain in the team's "
-                                      "learning per cycle (multiplies strategy effects).")
+    learning_per_cycle: float = Field(
+        0.03,
+        ge=0,
+        le=1,
+        description="Gain in the team's learning per cycle (multiplies strategy effects).",
+    )
     max_learning: float = Field(0.3, ge=0, le=2, description="Cap on the team's learning.")
     ownership: float = Field(0.8, ge=0, le=20, description="Ownership drive of participants.")
     support: float = Field(0.1, ge=0, le=1, description="Depth support of participants.")
@@ -139,9 +164,10 @@ class PdsaCycles(Strategy):
     source = "002_*.txt (PDSA cycles); 000_*.txt (learning system)"
     Params = PdsaParams
 
+    @override
     def apply(self, m: ScalingModel, e: float) -> None:
         p = self.p
-        cycle_weeks = max(int(round(p.cycle_months * WEEKS_PER_MONTH)), 1)
+        cycle_weeks = max(round(p.cycle_months * WEEKS_PER_MONTH), 1)
         if self.weeks_active % cycle_weeks == 0:
             m.dist.learning = min(p.max_learning, m.dist.learning + p.learning_per_cycle * e)
         m.effects.ownership[self.members] += p.ownership * e * m.ed.enacting[self.members]
