@@ -1,8 +1,9 @@
 """The educators' social network behind one small interface.
 
 The hot loop needs one operation: for every educator, the weighted share of neighbours who
-enact. :class:`SparseNetwork` does it with one sparse matrix-vector product; :class:`CompleteNetwork`
-does it in O(n) without storing n² ties (the degenerate setting the Bass closed form solves).
+enact. :class:`SparseNetwork` does it with one sparse matrix-vector product;
+:class:`CompleteNetwork` does it in O(n) without storing n² ties (the degenerate setting the
+Bass closed form solves).
 """
 
 from __future__ import annotations
@@ -67,13 +68,19 @@ class SparseNetwork:
 
     def add_ties(self, rows: np.ndarray, cols: np.ndarray) -> None:
         """Add undirected ties (used by strategies such as networks of users)."""
-        extra = sp.coo_matrix(
-            (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=self.adjacency.shape
+        keep = rows != cols
+        rows, cols = rows[keep], cols[keep]
+        if rows.size == 0:
+            return
+        extra = sp.csr_matrix(
+            (
+                np.ones(2 * rows.size, dtype=np.float32),
+                (np.concatenate([rows, cols]), np.concatenate([cols, rows])),
+            ),
+            shape=self.adjacency.shape,
         )
-        a = (self.adjacency + extra + extra.T).tocsr()
-        a.setdiag(0)
-        a.eliminate_zeros()
-        a.data[:] = 1.0
+        a = (self.adjacency + extra).tocsr()
+        a.data[:] = 1.0  # ties are 0/1: a repeated tie stays one tie
         self.adjacency = a
         if self._w is not None:
             self.set_weights(self._w)
@@ -191,8 +198,11 @@ def build_network(
     if cfg.kind == "erdos_renyi":
         # networkx divides by log(1 - p), which is 0 when p is below float resolution
         # (found by tests/test_invariants.py); such a p means no ties.
-        g = (nx.empty_graph(n) if 1.0 - cfg.er_p == 1.0
-             else nx.fast_gnp_random_graph(n, cfg.er_p, seed=seed))
+        g = (
+            nx.empty_graph(n)
+            if 1.0 - cfg.er_p == 1.0
+            else nx.fast_gnp_random_graph(n, cfg.er_p, seed=seed)
+        )
     elif cfg.kind == "watts_strogatz":
         g = nx.watts_strogatz_graph(n, min(cfg.ws_k, n - 1 - (n - 1) % 2), cfg.ws_p, seed=seed)
     else:  # barabasi_albert

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, override
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from scalesim.scenario import WEEKS_PER_MONTH
@@ -76,10 +75,8 @@ class CoDesign(Strategy):
         own_scale = 0.5 if p.non_negotiables else 1.0
         m.effects.external_for(self.label)[self.members] += 2.0 * e
         m.effects.ownership[self.members] += p.member_ownership * own_scale * e
-        enacting = np.flatnonzero(m.ed.enacting)
-        m.effects.ownership[enacting] += (
-            p.spill_ownership * own_scale * e * self.ramp(p.ramp_months)
-        )
+        spill = p.spill_ownership * own_scale * e * self.ramp(p.ramp_months)
+        m.effects.ownership += spill * m.ed.enacting
         step = p.compatibility_gain * e / (p.ramp_months * WEEKS_PER_MONTH)
         if self.gained < p.compatibility_gain:
             step = min(step, p.compatibility_gain - self.gained)

@@ -79,8 +79,11 @@ class ProofPoint(Strategy):
         else:
             pull = np.zeros(m.schools.n)
         pull[self.schools] = 0.0
+        # Dense per-slot vectors: visitors are most of the district, so whole-array updates
+        # beat fancy indexing.
         self.pull_slot = pull[m.ed.school]
-        self.visitors = np.flatnonzero(self.pull_slot > 0)
+        self.site = np.zeros(m.ed.n)
+        self.site[self.members] = 1.0
 
     @override
     def on_stop(self, m: ScalingModel) -> None:
@@ -90,14 +93,12 @@ class ProofPoint(Strategy):
     def apply(self, m: ScalingModel, e: float) -> None:
         p = self.p
         ext = m.effects.external_for(self.label)
-        ext[self.members] += p.site_adoption * e
-        m.effects.support[self.members] += p.site_support * e
         obs = 0.5 + m.dist.observability
-        v = self.visitors
-        pull = self.pull_slot[v]
-        m.effects.awareness[v] += p.visit_awareness * e * pull * obs
-        ext[v] += p.visit_adoption * e * pull * obs
-        m.effects.support[v] += p.visit_support * e * pull * m.ed.enacting[v]
+        ext += (p.site_adoption * e) * self.site + (p.visit_adoption * e * obs) * self.pull_slot
+        m.effects.support += (p.site_support * e) * self.site + (
+            p.visit_support * e
+        ) * self.pull_slot * m.ed.enacting
+        m.effects.awareness += (p.visit_awareness * e * obs) * self.pull_slot
 
 
 class UsersParams(BaseModel):
@@ -146,28 +147,30 @@ class NetworkOfUsers(Strategy):
     @override
     def apply(self, m: ScalingModel, e: float) -> None:
         p = self.p
-        members = np.flatnonzero(m.ed.enacting)
-        if members.size == 0:
+        enacting = m.ed.enacting
+        n_members = int(np.count_nonzero(enacting))
+        if n_members == 0:
             return
-        if m.week >= self.next_convening:
+        if m.week >= self.next_convening:  # an institute or showcase
             self.next_convening = m.week + round(p.every_months * WEEKS_PER_MONTH)
-            k = round(p.ties_per_member * e * members.size / 2)
-            if k > 0 and members.size > 1:
+            members = np.flatnonzero(enacting)
+            k = round(p.ties_per_member * e * n_members / 2)
+            if k > 0 and n_members > 1:
                 rng = m.streams[f"strategy:{self.label}"]
-                a = members[rng.integers(0, members.size, k)]
-                b = members[rng.integers(0, members.size, k)]
+                a = members[rng.integers(0, n_members, k)]
+                b = members[rng.integers(0, n_members, k)]
                 keep = m.ed.school[a] != m.ed.school[b]
                 m.network.add_ties(a[keep], b[keep])
                 m.log.record(
                     m,
                     "convening",
                     strategy=self.label,
-                    members=int(members.size),
+                    members=n_members,
                     new_ties=int(keep.sum()),
                 )
-        dilution = min(1.0, p.reach * e / members.size)
-        m.effects.support[members] += p.support * dilution
-        m.effects.abandon_mult[members] *= 1.0 - p.retention * min(e, 1.0)
+        dilution = min(1.0, p.reach * e / n_members)
+        m.effects.support += (p.support * dilution) * enacting
+        m.effects.abandon_mult *= 1.0 - (p.retention * min(e, 1.0)) * enacting
 
 
 class ChampionParams(BaseModel):
@@ -228,8 +231,9 @@ class LocalChampions(Strategy):
         ed.champion[self.members] = True
         cred = np.zeros(m.schools.n)
         np.maximum.at(cred, ed.school[self.members], ed.factors.credibility[self.members])
+        # Dense per-slot vectors (champions usually cover most schools).
         self.cred_slot = cred[ed.school] / 0.5
-        self.in_schools = np.flatnonzero(cred[ed.school] > 0)
+        self.in_school = (cred[ed.school] > 0).astype(float)
 
     @override
     def on_stop(self, m: ScalingModel) -> None:
@@ -239,8 +243,7 @@ class LocalChampions(Strategy):
     def apply(self, m: ScalingModel, e: float) -> None:
         p = self.p
         r = self.ramp(p.ramp_months)
-        idx = self.in_schools
-        m.effects.peer_extra_for(self.label)[idx] += p.influence * e * r * self.cred_slot[idx]
-        m.effects.awareness[idx] += p.awareness * e * r
-        m.effects.support[idx] += p.support * e * r * m.ed.enacting[idx]
+        m.effects.peer_extra_for(self.label)[:] += (p.influence * e * r) * self.cred_slot
+        m.effects.awareness += (p.awareness * e * r) * self.in_school
+        m.effects.support += (p.support * e * r) * self.in_school * m.ed.enacting
         m.effects.ownership[self.members] += p.ownership * e

@@ -61,12 +61,12 @@ class Coaching(Strategy):
     @override
     def apply(self, m: ScalingModel, e: float) -> None:
         p = self.p
-        coached = np.flatnonzero(self.in_target & m.ed.enacting)
-        if coached.size:
-            cover = min(1.0, p.coaches * p.caseload * e / coached.size)
-            m.effects.support[coached] += p.support * cover
-        candidates = self.members
-        m.effects.external_for(self.label)[candidates] += p.recruit * e
+        coached = self.in_target & m.ed.enacting
+        n_coached = int(np.count_nonzero(coached))
+        if n_coached:
+            cover = min(1.0, p.coaches * p.caseload * e / n_coached)
+            m.effects.support += (p.support * cover) * coached
+        m.effects.external_for(self.label)[:] += (p.recruit * e) * self.in_target
 
 
 class PilotParams(BaseModel):
