@@ -44,7 +44,7 @@ class Executor(Protocol):
         ...
 
 
-class WorkerLost(RuntimeError):
+class WorkerLostError(RuntimeError):
     """A worker process died (killed, out of memory); finished runs are kept."""
 
 
@@ -91,7 +91,7 @@ class ProcessExecutor:
         """Yield ``fn(task)`` for each task, in completion order.
 
         Raises:
-            WorkerLost: If a worker process dies; results already yielded are kept.
+            WorkerLostError: If a worker process dies; results already yielded are kept.
         """
         it = iter(tasks)
         pending: set[Future[Any]] = set()
@@ -109,7 +109,7 @@ class ProcessExecutor:
                     if len(pending) >= self.max_pending:
                         break
         except BrokenProcessPool as exc:
-            raise WorkerLost(
+            raise WorkerLostError(
                 "a worker process died (killed or out of memory); finished runs are stored"
             ) from exc
         finally:

@@ -116,9 +116,9 @@ class Uncertainty(_Strict):
         if self.is_range:
             assert self.low is not None and self.high is not None
             x = min(max(float(x), self.low), self.high)
-            return int(round(x)) if self.integer else float(x)
+            return round(x) if self.integer else float(x)
         assert self.values is not None
-        return self.values[min(int(math.floor(x)), len(self.values) - 1)]
+        return self.values[min(math.floor(x), len(self.values) - 1)]
 
     def grid(self, levels: int) -> list[Any]:
         """Values used by a full grid: the list, or ``levels`` evenly spaced points."""
@@ -127,7 +127,7 @@ class Uncertainty(_Strict):
             return list(self.values)
         assert self.low is not None and self.high is not None
         pts = np.linspace(self.low, self.high, levels) if self.low != self.high else [self.low]
-        vals = [int(round(v)) if self.integer else float(v) for v in pts]
+        vals = [round(v) if self.integer else float(v) for v in pts]
         return list(dict.fromkeys(vals))  # integer rounding can repeat values
 
 
@@ -295,11 +295,15 @@ class Task:
     outcomes: tuple[tuple[str, str, float | str], ...]
     tables: tuple[str, ...]
     source: str = "<task>"
+    kind: str = "sweep"
 
     def identity(self) -> dict[str, Any]:
-        """The identity columns of this run's rows."""
-        return {"task_id": self.task_id, "option": self.option, "replicate": self.replicate,
-                "seed": self.seed, "point": self.point, **dict(self.values)}
+        """The identity columns of this run's rows (``point`` and values: sweeps only)."""
+        ident = {"task_id": self.task_id, "option": self.option, "replicate": self.replicate,
+                 "seed": self.seed}
+        if self.kind == "sweep":
+            ident.update(point=self.point, **dict(self.values))
+        return ident
 
 
 @dataclass
@@ -325,7 +329,8 @@ class LoadedExperiment:
     def problem(self) -> dict[str, Any]:
         """The SALib problem dict of the uncertainties."""
         u = self.spec.uncertainties
-        return {"num_vars": len(u), "names": list(u), "bounds": [list(x.bounds()) for x in u.values()]}
+        return {"num_vars": len(u), "names": list(u),
+                "bounds": [list(x.bounds()) for x in u.values()]}
 
     def tasks(self) -> list[Task]:
         """Every run, in task order: design point, then option, then replicate."""

@@ -1,0 +1,64 @@
+"""Shared pieces of the multi-run commands: the progress bar, executor options, seeds."""
+
+from __future__ import annotations
+
+import contextlib
+import shlex
+import sys
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+import typer
+
+Workers = Annotated[
+    int | None,
+    typer.Option("--workers", "-w", help="Local worker processes (default 1: run serially)."),
+]
+Dask = Annotated[
+    str | None,
+    typer.Option("--dask", help="'local' starts a Dask LocalCluster; tcp://host:8786 uses an "
+                                "existing scheduler."),
+]
+
+
+def command_line() -> str:
+    """The command as typed, for manifests."""
+    return "scalesim " + shlex.join(sys.argv[1:])
+
+
+@contextlib.contextmanager
+def progress_bar(label: str, quiet: bool = False) -> Iterator[Callable[[int, int, int], None]]:
+    """A rich progress bar (on stderr) showing runs done, failures and time left.
+
+    Yields:
+        ``update(done, failed, total)``.
+    """
+    if quiet:
+        yield lambda done, failed, total: None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("runs · [red]{task.fields[failed]} failed[/red]"),
+        TimeElapsedColumn(),
+        TextColumn("· left"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+    ) as prog:
+        tid = prog.add_task(label, total=None, failed=0)
+
+        def update(done: int, failed: int, total: int) -> None:
+            prog.update(tid, completed=done, total=total, failed=failed)
+
+        yield update
