@@ -377,6 +377,38 @@ class ScalingModel(mesa.Model):
             if v - last.get(k, 0) > 0
         }
 
+    def fire_shock(
+        self,
+        shock_type: str,
+        params: dict[str, Any] | None = None,
+        pit_stop: bool = False,
+        duration_months: float | None = None,
+    ) -> dict[str, Any]:
+        """Fire a shock now (between steps), validated like a scenario's shocks.
+
+        Returns:
+            The travel-log event of the shock.
+
+        Raises:
+            ScenarioError: If the shock type or its parameters are invalid.
+        """
+        from pydantic import ValidationError
+
+        from scalesim.scenario import ShockSpec, validation_message
+
+        data = {
+            "type": shock_type,
+            "at_month": self.month,
+            "params": params or {},
+            "pit_stop": pit_stop,
+            "duration_months": duration_months,
+        }
+        try:
+            spec = ShockSpec.model_validate(data)
+        except ValidationError as exc:
+            raise validation_message("shock", exc, ShockSpec) from None
+        return self.shock_book.fire_now(self, spec)
+
     def set_strategies(self, specs: list[dict[str, Any]] | list[StrategySpec]) -> None:
         """Replace the strategy set from now on (rehearsal branches, the app).
 

@@ -33,7 +33,7 @@ PositiveInt = Annotated[int, Field(ge=1)]
 
 def month_to_week(month: float) -> int:
     """Week index (0-based step count) at which a time given in months falls."""
-    return int(round(month * WEEKS_PER_MONTH))
+    return round(month * WEEKS_PER_MONTH)
 
 
 def _f(default: Any, description: str, unit: str = "", source: str = "", **kw: Any) -> Any:
@@ -759,10 +759,12 @@ def validation_message(source: str, exc: ValidationError, model: type[BaseModel]
         hint = f"; expected one of: {', '.join(keys)}" if keys else ""
         return ScenarioError(source, field, f"unknown key{hint}")
     got = err.get("input")
-    got_s = json.dumps(got, default=str) if not isinstance(got, dict) else "a mapping"
+    msg = err["msg"].removeprefix("Value error, ")
+    if isinstance(got, dict | list):  # a section-level check: the message says it all
+        return ScenarioError(source, field or "(top level)", msg)
+    got_s = json.dumps(got, default=str)
     if len(got_s) > 80:
         got_s = got_s[:77] + "..."
-    msg = err["msg"].removeprefix("Value error, ")
     return ScenarioError(source, field, f"{msg} (got {got_s})")
 
 

@@ -294,28 +294,40 @@ class ShockBook:
 
     def __init__(self, specs: list[ShockSpec]) -> None:
         self.shocks = [SHOCKS[s.type](s, i) for i, s in enumerate(specs)]
+        self.manual: list[Shock] = []
         self.fired: list[dict[str, Any]] = []
+
+    def fire_now(self, m: ScalingModel, spec: ShockSpec) -> dict[str, Any]:
+        """Fire a shock immediately (the app's buttons); it never fires again by date."""
+        sh = SHOCKS[spec.type](spec, len(self.shocks) + len(self.manual))
+        self.manual.append(sh)
+        return self._fire(m, sh, source="fired now")
+
+    def _fire(self, m: ScalingModel, sh: Shock, source: str) -> dict[str, Any]:
+        details = sh.fire(m)
+        if sh.windowed:
+            sh.ends_at.append(m.week + sh.duration_weeks)
+        ev = m.log.record(
+            m,
+            "shock",
+            shock=sh.label,
+            type=sh.type_name,
+            pit_stop=sh.spec.pit_stop,
+            source=source,
+            **details,
+        )
+        self.fired.append(ev)
+        if sh.spec.pit_stop:
+            m.pit_stops.call_unplanned(m, reason=f"shock: {sh.label}")
+        return ev
 
     def week(self, m: ScalingModel) -> None:
         """End windows that close this week, then fire what is due."""
-        for sh in self.shocks:
+        for sh in (*self.shocks, *self.manual):
             while m.week in sh.ends_at:
                 sh.ends_at.remove(m.week)
                 details = sh.end(m)
                 m.log.record(m, "shock_end", shock=sh.label, type=sh.type_name, **details)
         for sh in self.shocks:
             if sh.due(m):
-                details = sh.fire(m)
-                if sh.windowed:
-                    sh.ends_at.append(m.week + sh.duration_weeks)
-                ev = m.log.record(
-                    m,
-                    "shock",
-                    shock=sh.label,
-                    type=sh.type_name,
-                    pit_stop=sh.spec.pit_stop,
-                    **details,
-                )
-                self.fired.append(ev)
-                if sh.spec.pit_stop:
-                    m.pit_stops.call_unplanned(m, reason=f"shock: {sh.label}")
+                self._fire(m, sh, source="scenario")
