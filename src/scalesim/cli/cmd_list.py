@@ -1,0 +1,65 @@
+"""``scalesim list``: what scenario files can name (strategies, rules, shocks, metrics)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+Kind = Literal["strategies", "rules", "shocks", "metrics"]
+
+
+def _first_line(doc: str | None) -> str:
+    return (doc or "").strip().splitlines()[0] if doc else ""
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``list`` to the CLI."""
+
+    @app.command("list")
+    def list_(
+        what: Annotated[
+            str, typer.Argument(help="strategies, rules, shocks or metrics.")
+        ] = "strategies",
+    ) -> None:
+        """List the registered strategies, selection rules, shocks or metrics."""
+        from scalesim.errors import ScalesimInputError
+        from scalesim.metrics import METRICS
+        from scalesim.selection import RULES
+        from scalesim.shocks import SHOCKS
+        from scalesim.strategies import STRATEGIES
+
+        table = Table(show_header=True, header_style="bold")
+        if what == "strategies":
+            for col in ("name", "targets", "default selection", "cost/month", "priority", "what"):
+                table.add_column(col)
+            for name, cls in sorted(STRATEGIES.items()):
+                sel = cls.default_select.get("rule", "-") if cls.default_select else "-"
+                table.add_row(name, cls.targets, sel, f"{cls.default_cost:g}",
+                              str(cls.default_priority), _first_line(cls.__doc__))
+        elif what == "rules":
+            from scalesim import selection
+
+            table.add_column("rule")
+            for rule in RULES:
+                table.add_row(rule)
+            Console().print(_first_line(selection.__doc__))
+        elif what == "shocks":
+            table.add_column("name")
+            table.add_column("windowed")
+            table.add_column("what")
+            for name, cls in sorted(SHOCKS.items()):
+                table.add_row(name, "yes" if cls.windowed else "no", _first_line(cls.__doc__))
+        elif what == "metrics":
+            for col in ("name", "dimension", "unit", "direction", "label"):
+                table.add_column(col)
+            for name, d in METRICS.items():
+                table.add_row(name, d.dimension, d.unit, d.kind, d.label)
+        else:
+            raise ScalesimInputError(
+                "scalesim list", "WHAT",
+                f"unknown list {what!r}; expected one of: strategies, rules, shocks, metrics",
+            )
+        Console(width=140).print(table)
