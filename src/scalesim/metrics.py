@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+import mesa
 import numpy as np
 
 if TYPE_CHECKING:
@@ -35,8 +36,9 @@ class MetricDef:
 METRICS: dict[str, MetricDef] = {}
 
 
-def metric(name: str, *, kind: Kind, dimension: str, unit: str, label: str
-           ) -> Callable[[Callable[[Snapshot], float]], Callable[[Snapshot], float]]:
+def metric(
+    name: str, *, kind: Kind, dimension: str, unit: str, label: str
+) -> Callable[[Callable[[Snapshot], float]], Callable[[Snapshot], float]]:
     """Register a weekly metric under ``name``."""
 
     def deco(fn: Callable[[Snapshot], float]) -> Callable[[Snapshot], float]:
@@ -52,13 +54,45 @@ def _ratio(num: float, den: float, empty: float = 0.0) -> float:
     return float(num / den) if den > 0 else empty
 
 
-def _weighted_share(weights: np.ndarray, shares: np.ndarray) -> float:
+def _weighted_share(weights: np.ndarray, shares: np.ndarray, total: float | None = None) -> float:
     """Weighted mean of per-school shares, kept in [0, 1].
 
     A dot product over a sum can land one ulp above 1 when every share is 1 (found by
     tests/test_invariants.py), so the result is clipped.
     """
-    return min(max(_ratio(float(weights @ shares), float(weights.sum())), 0.0), 1.0)
+    total = float(weights.sum()) if total is None else total
+    return min(max(_ratio(float(weights @ shares), total), 0.0), 1.0)
+
+
+@dataclass(frozen=True)
+class Static:
+    """School-level constants the metrics reuse every week (schools do not change)."""
+
+    enroll: np.ndarray
+    enroll_total: float
+    need_w: np.ndarray
+    need_total: float
+    high: np.ndarray
+    size_high: float
+    size_other: float
+
+
+def _static(m: ScalingModel) -> Static:
+    st = getattr(m, "_metric_static", None)
+    if st is None:
+        sch = m.schools
+        need_w = sch.enrollment * sch.need_share
+        st = Static(
+            enroll=sch.enrollment,
+            enroll_total=float(sch.enrollment.sum()),
+            need_w=need_w,
+            need_total=float(need_w.sum()),
+            high=sch.high_need,
+            size_high=float(sch.size[sch.high_need].sum()),
+            size_other=float(sch.size[~sch.high_need].sum()),
+        )
+        m._metric_static = st
+    return st
 
 
 class Snapshot:
@@ -66,95 +100,146 @@ class Snapshot:
 
     def __init__(self, m: ScalingModel) -> None:
         ed, sch, cfg = m.ed, m.schools, m.sc.metrics
+        st = _static(m)
         self.m = m
+        self.st = st
         self.size = sch.size
         enact = ed.enacting
         deep = enact & (ed.depth >= cfg.depth_bar)
-        self.n_enacting = int(enact.sum())
         self.n = ed.n
-        self.enact_s = np.add.reduceat(enact.astype(np.int64), sch.start)
-        self.deep_s = np.add.reduceat(deep.astype(np.int64), sch.start)
-        self.aware_n = int(ed.aware.sum())
+        start = sch.start
+        self.enact_s = np.add.reduceat(enact.view(np.uint8), start, dtype=np.int64)
+        self.deep_s = np.add.reduceat(deep.view(np.uint8), start, dtype=np.int64)
+        self.n_enacting = int(self.enact_s.sum())
+        self.aware_n = int(np.count_nonzero(ed.aware))
         min_depth = m.sc.trip_ticket.destination.min_depth
-        dest = deep if min_depth == cfg.depth_bar else enact & (ed.depth >= min_depth)
-        self.dest_s = np.add.reduceat(dest.astype(np.int64), sch.start)
+        if min_depth == cfg.depth_bar:
+            self.dest_s = self.deep_s
+        else:
+            dest = enact & (ed.depth >= min_depth)
+            self.dest_s = np.add.reduceat(dest.view(np.uint8), start, dtype=np.int64)
         self.share_s = self.enact_s / sch.size
         self.deep_share_s = self.deep_s / sch.size
-        self.depth_sum = float(ed.depth[enact].sum()) if self.n_enacting else 0.0
-        self.own_sum = float(ed.ownership[enact].sum()) if self.n_enacting else 0.0
-        self.enroll = sch.enrollment
-        self.need_w = sch.enrollment * sch.need_share
-        self.high = sch.high_need
+        if self.n_enacting:
+            self.depth_sum = float(ed.depth @ enact)
+            self.own_sum = float(ed.ownership @ enact)
+        else:
+            self.depth_sum = self.own_sum = 0.0
+        self.enroll = st.enroll
+        self.need_w = st.need_w
+        self.high = st.high
         self.cfg = cfg
+        # Shared by several metrics: computed once.
+        self.reach_all = _weighted_share(st.enroll, self.share_s, st.enroll_total)
+        self.reach_fo = _weighted_share(st.need_w, self.share_s, st.need_total)
 
 
 # ---------------------------------------------------------------- spread
 
 
-@metric("share_enacting", kind="maximize", dimension="spread", unit="share of educators",
-        label="Educators enacting")
+@metric(
+    "share_enacting",
+    kind="maximize",
+    dimension="spread",
+    unit="share of educators",
+    label="Educators enacting",
+)
 def share_enacting(s: Snapshot) -> float:
     """Share of educators enacting."""
     return _ratio(s.n_enacting, s.n)
 
 
-@metric("share_aware", kind="info", dimension="spread", unit="share of educators",
-        label="Educators aware")
+@metric(
+    "share_aware",
+    kind="info",
+    dimension="spread",
+    unit="share of educators",
+    label="Educators aware",
+)
 def share_aware(s: Snapshot) -> float:
     """Share of educators aware of the innovation."""
     return _ratio(s.aware_n, s.n)
 
 
-@metric("schools_reached", kind="maximize", dimension="spread", unit="share of schools",
-        label="Schools reached")
+@metric(
+    "schools_reached",
+    kind="maximize",
+    dimension="spread",
+    unit="share of schools",
+    label="Schools reached",
+)
 def schools_reached(s: Snapshot) -> float:
     """Share of schools where at least ``school_reached_share`` of educators enact."""
     return float((s.share_s >= s.cfg.school_reached_share).mean())
 
 
-@metric("students_reached", kind="maximize", dimension="spread", unit="share of students",
-        label="Students reached")
+@metric(
+    "students_reached",
+    kind="maximize",
+    dimension="spread",
+    unit="share of students",
+    label="Students reached",
+)
 def students_reached(s: Snapshot) -> float:
     """Enrollment-weighted share of students whose educator enacts."""
-    return _weighted_share(s.enroll, s.share_s)
+    return s.reach_all
 
 
 # ---------------------------------------------------------------- depth
 
 
-@metric("mean_depth", kind="maximize", dimension="depth", unit="0–1",
-        label="Mean depth (enacting)")
+@metric("mean_depth", kind="maximize", dimension="depth", unit="0–1", label="Mean depth (enacting)")
 def mean_depth(s: Snapshot) -> float:
     """Mean depth of enactment among enacting educators."""
     return _ratio(s.depth_sum, s.n_enacting)
 
 
-@metric("share_deep", kind="maximize", dimension="depth", unit="share of educators",
-        label="Educators enacting at depth")
+@metric(
+    "share_deep",
+    kind="maximize",
+    dimension="depth",
+    unit="share of educators",
+    label="Educators enacting at depth",
+)
 def share_deep(s: Snapshot) -> float:
     """Share of all educators enacting at or above the depth bar."""
     return _ratio(float(s.deep_s.sum()), s.n)
 
 
-@metric("students_reached_deep", kind="maximize", dimension="depth", unit="share of students",
-        label="Students reached at depth")
+@metric(
+    "students_reached_deep",
+    kind="maximize",
+    dimension="depth",
+    unit="share of students",
+    label="Students reached at depth",
+)
 def students_reached_deep(s: Snapshot) -> float:
     """Enrollment-weighted share of students whose educator enacts at depth."""
-    return _weighted_share(s.enroll, s.deep_share_s)
+    return _weighted_share(s.st.enroll, s.deep_share_s, s.st.enroll_total)
 
 
 # ---------------------------------------------------------------- ownership
 
 
-@metric("mean_ownership", kind="maximize", dimension="ownership", unit="0–1",
-        label="Mean ownership (enacting)")
+@metric(
+    "mean_ownership",
+    kind="maximize",
+    dimension="ownership",
+    unit="0–1",
+    label="Mean ownership (enacting)",
+)
 def mean_ownership(s: Snapshot) -> float:
     """Mean ownership among enacting educators."""
     return _ratio(s.own_sum, s.n_enacting)
 
 
-@metric("district_ownership", kind="maximize", dimension="ownership", unit="0–1",
-        label="District ownership")
+@metric(
+    "district_ownership",
+    kind="maximize",
+    dimension="ownership",
+    unit="0–1",
+    label="District ownership",
+)
 def district_ownership(s: Snapshot) -> float:
     """How far the district (not the team) owns the work."""
     return float(s.m.dist.district_ownership)
@@ -163,24 +248,39 @@ def district_ownership(s: Snapshot) -> float:
 # ---------------------------------------------------------------- sustainability
 
 
-@metric("institutionalization", kind="maximize", dimension="sustainability", unit="0–1",
-        label="Institutionalization index")
+@metric(
+    "institutionalization",
+    kind="maximize",
+    dimension="sustainability",
+    unit="0–1",
+    label="Institutionalization index",
+)
 def institutionalization(s: Snapshot) -> float:
     """Mean of policy alignment, district ownership, deep spread and owned spread."""
     d = s.m.dist
     owned_spread = _ratio(s.own_sum, s.n)
-    return float(np.mean([d.policy_alignment, d.district_ownership, share_deep(s), owned_spread]))
+    return (d.policy_alignment + d.district_ownership + share_deep(s) + owned_spread) / 4.0
 
 
-@metric("leadership_support", kind="info", dimension="sustainability", unit="0–1",
-        label="Leadership support")
+@metric(
+    "leadership_support",
+    kind="info",
+    dimension="sustainability",
+    unit="0–1",
+    label="Leadership support",
+)
 def leadership_support(s: Snapshot) -> float:
     """Current superintendent and senior leaders' support."""
     return float(s.m.dist.leadership_support)
 
 
-@metric("policy_alignment", kind="info", dimension="sustainability", unit="0–1",
-        label="Policy alignment")
+@metric(
+    "policy_alignment",
+    kind="info",
+    dimension="sustainability",
+    unit="0–1",
+    label="Policy alignment",
+)
 def policy_alignment(s: Snapshot) -> float:
     """Alignment of evaluation, accountability and assessment with the innovation."""
     return float(s.m.dist.policy_alignment)
@@ -189,15 +289,25 @@ def policy_alignment(s: Snapshot) -> float:
 # ---------------------------------------------------------------- equity of reach
 
 
-@metric("reach_furthest", kind="maximize", dimension="equity", unit="share of students",
-        label="Reach: students furthest from opportunity")
+@metric(
+    "reach_furthest",
+    kind="maximize",
+    dimension="equity",
+    unit="share of students",
+    label="Reach: students furthest from opportunity",
+)
 def reach_furthest(s: Snapshot) -> float:
     """Share of students furthest from opportunity whose educator enacts."""
-    return _weighted_share(s.need_w, s.share_s)
+    return s.reach_fo
 
 
-@metric("equity_ratio", kind="maximize", dimension="equity", unit="ratio",
-        label="Equity ratio (furthest / all)")
+@metric(
+    "equity_ratio",
+    kind="maximize",
+    dimension="equity",
+    unit="ratio",
+    label="Equity ratio (furthest / all)",
+)
 def equity_ratio(s: Snapshot) -> float:
     """Reach among students furthest from opportunity over reach among all students.
 
@@ -206,43 +316,73 @@ def equity_ratio(s: Snapshot) -> float:
     return _ratio(reach_furthest(s), students_reached(s), empty=1.0)
 
 
-@metric("equity_gap", kind="maximize", dimension="equity", unit="share of students",
-        label="Equity gap (furthest − all)")
+@metric(
+    "equity_gap",
+    kind="maximize",
+    dimension="equity",
+    unit="share of students",
+    label="Equity gap (furthest − all)",
+)
 def equity_gap(s: Snapshot) -> float:
     """Reach among students furthest from opportunity minus reach among all students."""
     return reach_furthest(s) - students_reached(s)
 
 
-@metric("high_need_coverage", kind="maximize", dimension="equity", unit="share of educators",
-        label="Enacting in high-need schools")
+@metric(
+    "high_need_coverage",
+    kind="maximize",
+    dimension="equity",
+    unit="share of educators",
+    label="Enacting in high-need schools",
+)
 def high_need_coverage(s: Snapshot) -> float:
     """Share of educators in high-need schools who enact."""
-    return _ratio(float(s.enact_s[s.high].sum()), float(s.size[s.high].sum()))
+    return _ratio(float(s.enact_s[s.high].sum()), s.st.size_high)
 
 
-@metric("other_coverage", kind="info", dimension="equity", unit="share of educators",
-        label="Enacting in other schools")
+@metric(
+    "other_coverage",
+    kind="info",
+    dimension="equity",
+    unit="share of educators",
+    label="Enacting in other schools",
+)
 def other_coverage(s: Snapshot) -> float:
     """Share of educators in the other schools who enact."""
-    return _ratio(float(s.enact_s[~s.high].sum()), float(s.size[~s.high].sum()))
+    return _ratio(float(s.enact_s[~s.high].sum()), s.st.size_other)
 
 
-@metric("high_need_deep", kind="maximize", dimension="equity", unit="share of educators",
-        label="At depth in high-need schools")
+@metric(
+    "high_need_deep",
+    kind="maximize",
+    dimension="equity",
+    unit="share of educators",
+    label="At depth in high-need schools",
+)
 def high_need_deep(s: Snapshot) -> float:
     """Share of educators in high-need schools enacting at or above the depth bar."""
-    return _ratio(float(s.deep_s[s.high].sum()), float(s.size[s.high].sum()))
+    return _ratio(float(s.deep_s[s.high].sum()), s.st.size_high)
 
 
-@metric("schools_left_behind", kind="minimize", dimension="equity", unit="schools",
-        label="Schools left behind")
+@metric(
+    "schools_left_behind",
+    kind="minimize",
+    dimension="equity",
+    unit="schools",
+    label="Schools left behind",
+)
 def schools_left_behind(s: Snapshot) -> float:
     """Number of schools where fewer than ``left_behind_share`` of educators enact."""
     return float((s.share_s < s.cfg.left_behind_share).sum())
 
 
-@metric("high_need_left_behind", kind="minimize", dimension="equity", unit="schools",
-        label="High-need schools left behind")
+@metric(
+    "high_need_left_behind",
+    kind="minimize",
+    dimension="equity",
+    unit="schools",
+    label="High-need schools left behind",
+)
 def high_need_left_behind(s: Snapshot) -> float:
     """Number of high-need schools left behind."""
     return float(((s.share_s < s.cfg.left_behind_share) & s.high).sum())
@@ -251,32 +391,52 @@ def high_need_left_behind(s: Snapshot) -> float:
 # ---------------------------------------------------------------- trip ticket
 
 
-@metric("destination_share", kind="maximize", dimension="trip_ticket", unit="share of educators",
-        label="Enacting at the destination's depth")
+@metric(
+    "destination_share",
+    kind="maximize",
+    dimension="trip_ticket",
+    unit="share of educators",
+    label="Enacting at the destination's depth",
+)
 def destination_share(s: Snapshot) -> float:
     """Share of educators enacting at or above the trip ticket's ``min_depth``."""
     return _ratio(float(s.dest_s.sum()), s.n)
 
 
-@metric("destination_equity_share", kind="maximize", dimension="trip_ticket",
-        unit="share of educators", label="Same, in high-need schools")
+@metric(
+    "destination_equity_share",
+    kind="maximize",
+    dimension="trip_ticket",
+    unit="share of educators",
+    label="Same, in high-need schools",
+)
 def destination_equity_share(s: Snapshot) -> float:
     """Share of educators of high-need schools enacting at or above ``min_depth``."""
-    return _ratio(float(s.dest_s[s.high].sum()), float(s.size[s.high].sum()))
+    return _ratio(float(s.dest_s[s.high].sum()), s.st.size_high)
 
 
 # ---------------------------------------------------------------- cost
 
 
-@metric("capacity_spent", kind="minimize", dimension="cost", unit="person-days",
-        label="Capacity spent (cumulative)")
+@metric(
+    "capacity_spent",
+    kind="minimize",
+    dimension="cost",
+    unit="person-days",
+    label="Capacity spent (cumulative)",
+)
 def capacity_spent(s: Snapshot) -> float:
     """Team capacity spent since the start."""
     return float(s.m.team.spent_total)
 
 
-@metric("capacity_left", kind="info", dimension="cost", unit="share of weekly capacity",
-        label="Capacity left (fuel)")
+@metric(
+    "capacity_left",
+    kind="info",
+    dimension="cost",
+    unit="share of weekly capacity",
+    label="Capacity left (fuel)",
+)
 def capacity_left(s: Snapshot) -> float:
     """Share of this week's capacity left after funding the strategy set."""
     return float(s.m.team.left_share)
@@ -298,3 +458,23 @@ def current_value(model: ScalingModel, name: str) -> float:
     model, and a partial of a module-level function pickles (a lambda would not).
     """
     return model.current[name]
+
+
+class WeeklyCollector(mesa.DataCollector):
+    """Mesa's DataCollector, recording this week's metric values without per-value copies.
+
+    Metric values are floats computed once per week in ``model.current``; Mesa's generic
+    ``collect`` would call one reporter and one ``deepcopy`` per value, which was a fifth of
+    a 5,000-educator run (benchmarks/RESULTS.md). The reporters are kept (named, picklable),
+    so ``get_model_vars_dataframe`` and everything else behave as in Mesa.
+    """
+
+    def collect(self, model: ScalingModel) -> None:
+        """Append this week's values of every model reporter."""
+        self._collection_steps.append(model.time)
+        cur = model.current
+        for name, values in self.model_vars.items():
+            if name in cur:
+                values.append(cur[name])
+            else:  # attribute-name reporters: week, month, in_session
+                values.append(getattr(model, self.model_reporters[name]))

@@ -35,7 +35,7 @@ from scalesim.district import (
     draw_educators,
     novice_share_by_slot,
 )
-from scalesim.metrics import METRIC_NAMES, compute_all, current_value
+from scalesim.metrics import METRIC_NAMES, WeeklyCollector, compute_all, current_value
 from scalesim.network import build_network
 from scalesim.pitstops import PitStops
 from scalesim.rng import Streams, stream_key
@@ -50,6 +50,9 @@ from scalesim.shocks import ShockBook
 from scalesim.state import DistrictState, EducatorState, Effects
 from scalesim.strategies import StrategySet
 from scalesim.travel_log import TravelLog
+
+# In-session weeks between batches of in-year teacher turnover.
+IN_YEAR_TURNOVER_EVERY = 4
 
 PHASES: tuple[str, ...] = (
     "calendar",
@@ -145,7 +148,7 @@ class ScalingModel(mesa.Model):
         self.in_session = True
         self.current: dict[str, float] = {}
         self.ever_reached = np.zeros(self.schools.n, dtype=bool)
-        self.datacollector = mesa.DataCollector(
+        self.datacollector = WeeklyCollector(
             model_reporters={
                 "week": "week",
                 "month": "month",
@@ -318,16 +321,26 @@ class ScalingModel(mesa.Model):
             return
         w = self.week
         s = self.streams
-        u_teacher = s["turnover_draws"].random(self.ed.n)
         week_of_year = (w - 1) % WEEKS_PER_YEAR
         session_weeks = WEEKS_PER_YEAR - self.sc.calendar.summer_weeks
+        # Turnover happens on calendar weeks fixed in advance, so drawing only on those
+        # weeks keeps the turnover stream independent of everything else.
         if week_of_year == 0 and w > 1:
+            u_teacher = s["turnover_draws"].random(self.ed.n)
             changed = turnover.teacher_turnover(self, 1.0 - t.in_year_share, u_teacher)
             self.log.record(self, "teacher_turnover", slots_changed=changed, when="year_boundary")
             u_pr = s["principals_draws"].random(self.schools.n)
             turnover.principal_turnover(self, np.flatnonzero(u_pr < t.principal), "annual")
-        elif self.in_session and t.in_year_share > 0:
-            turnover.teacher_turnover(self, t.in_year_share / max(session_weeks, 1), u_teacher)
+        elif (
+            self.in_session
+            and t.in_year_share > 0
+            and week_of_year % IN_YEAR_TURNOVER_EVERY == 0
+        ):
+            # In-year departures are batched every few weeks: the same annual share, at a
+            # quarter of the cost of weekly batches (benchmarks/RESULTS.md).
+            batches = max((session_weeks - 1) // IN_YEAR_TURNOVER_EVERY, 1)
+            u_teacher = s["turnover_draws"].random(self.ed.n)
+            turnover.teacher_turnover(self, t.in_year_share / batches, u_teacher)
         if s["superintendent_draws"].random() < rules.hazard_to_prob(t.superintendent):
             turnover.superintendent_change(self, "annual_hazard")
 
