@@ -52,8 +52,17 @@ class SparseNetwork:
         new = w[slots].astype(np.float32)
         delta = new - self._w[slots]
         self._w[slots] = new
-        # The adjacency is symmetric, so column slice == transposed row slice (cheap in CSR).
-        self._wsum += self.adjacency[slots].T @ delta
+        # The adjacency is symmetric: each changed slot's row lists the neighbours whose
+        # weight sums change. Read the rows straight from the CSR arrays (scipy's fancy row
+        # indexing costs more than the update itself).
+        a = self.adjacency
+        starts, ends = a.indptr[slots], a.indptr[slots + 1]
+        counts = ends - starts
+        if counts.sum() == 0:
+            return
+        offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
+        neighbours = a.indices[np.arange(counts.sum()) + offsets]
+        np.add.at(self._wsum, neighbours, np.repeat(delta, counts))
 
     def neighbour_share(self, x: np.ndarray) -> np.ndarray:
         """Weighted share of each educator's neighbours for whom ``x`` is true.

@@ -19,6 +19,23 @@ if TYPE_CHECKING:
 NOVICE_YEARS = 3.0
 
 
+def move_multiplier(m: ScalingModel) -> np.ndarray:
+    """Per-slot multiplier of the move rate (cached: it depends only on the school).
+
+    Keeps the district-wide move rate at the NCES figure while movers concentrate in
+    high-need schools.
+    """
+    cached = getattr(m, "_move_mult", None)
+    if cached is None:
+        t = m.sc.turnover
+        high = m.schools.high_need[m.ed.school]
+        frac_high = float(high.mean()) if high.size else 0.0
+        norm = frac_high * t.high_need_move_multiplier + (1.0 - frac_high)
+        cached = np.where(high, t.high_need_move_multiplier, 1.0) / max(norm, 1e-9)
+        m._move_mult = cached
+    return cached
+
+
 def teacher_turnover(m: ScalingModel, share_of_year: float, u: np.ndarray) -> int:
     """Replace the teachers who leave or move this week.
 
@@ -33,12 +50,7 @@ def teacher_turnover(m: ScalingModel, share_of_year: float, u: np.ndarray) -> in
     """
     t = m.sc.turnover
     novice = m.ed.factors.experience < NOVICE_YEARS
-    high = m.schools.high_need[m.ed.school]
-    frac_high = float(high.mean()) if high.size else 0.0
-    # Keep the district-wide move rate at the NCES figure while movers concentrate in
-    # high-need schools.
-    norm = frac_high * t.high_need_move_multiplier + (1.0 - frac_high)
-    move_mult = np.where(high, t.high_need_move_multiplier, 1.0) / max(norm, 1e-9)
+    move_mult = move_multiplier(m)
     p_leave = np.where(novice, t.novice_leave, t.teacher_leave) * share_of_year
     p_move = np.where(novice, t.novice_move, t.teacher_move) * move_mult * share_of_year
     leave = u < p_leave
