@@ -14,6 +14,7 @@ from scalesim.metrics import METRICS
 from scalesim.model import PHASES, ScalingModel
 from scalesim.runner import RunResult, run, run_one
 from scalesim.scenario import Scenario, load_scenario
+from scalesim.store import load_results
 
 __version__ = "0.1.0"
 
@@ -26,6 +27,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "__version__",
+    "load_results",
     "load_scenario",
     "run",
     "run_one",
