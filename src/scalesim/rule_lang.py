@@ -29,8 +29,10 @@ MAX_DEPTH = 32
 _TOKEN = re.compile(
     r"\s*(?:(?P<num>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)"
     r"|(?P<name>[A-Za-z][A-Za-z0-9_]*)"
-    r"|(?P<op><=|>=|==|!=|<|>|\(|\)|\+|-|\*|/))"
+    r"|(?P<op><=|>=|==|!=|<|>|\(|\)|\+|-|\*|/))",
+    re.ASCII,  # ASCII digits, letters and spaces only: no look-alike Unicode characters
 )
+_SPACE = " \t\n\r\f\v"
 _KEYWORDS = {"and", "or", "not", "true", "false"}
 
 
@@ -56,12 +58,12 @@ def _tokenize(text: str) -> list[tuple[str, str, int]]:
         raise RuleSyntaxError(f"expression longer than {MAX_LENGTH} characters")
     pos, out = 0, []
     while pos < len(text):
-        if text[pos:].strip() == "":
+        if text[pos:].strip(_SPACE) == "":
             break
         m = _TOKEN.match(text, pos)
         if not m or m.end() == pos:
-            bad = text[pos:].lstrip()[:1]
-            col = len(text) - len(text[pos:].lstrip()) + 1
+            bad = text[pos:].lstrip(_SPACE)[:1]
+            col = len(text) - len(text[pos:].lstrip(_SPACE)) + 1
             raise RuleSyntaxError(f"unexpected character {bad!r} at column {col}")
         kind = m.lastgroup or ""
         val = m.group(kind)
