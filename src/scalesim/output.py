@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
+from scalesim.errors import ScalesimInputError
 from scalesim.runner import RunResult
 from scalesim.scenario import Scenario
 
@@ -27,10 +28,27 @@ RUN_FORMAT = "scalesim.run/1"
 RUN_FILES = ("timeseries", "schools", "channels")
 
 
+def check_out_dir(out: str | Path, option: str = "--out") -> None:
+    """Refuse an output path that exists but is not a folder (before any work is done).
+
+    Raises:
+        ScalesimInputError: Naming the option and the path.
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ScalesimInputError(option, "", f"{out} exists and is not a folder")
+    for parent in out.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ScalesimInputError(option, "", f"{parent} exists and is not a folder")
+            break
+
+
 @contextlib.contextmanager
 def atomic_dir(out: Path) -> Iterator[Path]:
     """Yield a temporary folder; on success move its files into ``out``, else discard it."""
     out = Path(out)
+    check_out_dir(out)
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=out))

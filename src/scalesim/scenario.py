@@ -811,6 +811,10 @@ def scenario_from_dict(data: Any, source: str = "<scenario>", base_dir: Path | N
         if not csv_path.is_absolute() and base_dir is not None:
             csv_path = (base_dir / csv_path).resolve()
         scenario.district.csv.path = str(csv_path)
+        if not csv_path.is_file():
+            raise ScenarioError(source, "district.csv.path",
+                                f"no such CSV file: {csv_path} (relative paths start at the "
+                                "scenario file's folder)")
         load_school_csv(csv_path)  # validate now, before anything runs
     _check_consistency(scenario, source)
     return scenario
@@ -820,6 +824,11 @@ def _check_consistency(s: Scenario, source: str) -> None:
     """Cross-field checks pydantic cannot express per field."""
     if s.start.from_csv and s.district.source != "csv":
         raise ScenarioError(source, "start.from_csv", "true needs district.source: csv")
+    tt = s.trip_ticket
+    if "pit_stops" not in tt.model_fields_set:
+        # The default dates assume a three-year run: a shorter run keeps those inside it
+        # instead of rejecting dates the file never wrote.
+        tt.pit_stops = [mo for mo in tt.pit_stops if mo <= s.horizon_months]
     for i, m in enumerate(s.trip_ticket.pit_stops):
         if m > s.horizon_months:
             raise ScenarioError(

@@ -49,12 +49,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run SCENARIO once and write its time series, school end states, log and summary."""
         from scalesim.model import ScalingModel
-        from scalesim.output import write_run
+        from scalesim.output import check_out_dir, write_run
         from scalesim.runner import collect
         from scalesim.scenario import load_scenario
 
         sc = load_scenario(scenario)
         out = out or Path("out") / sc.name
+        check_out_dir(out)
         model = ScalingModel(sc, seed=seed)
         model.run()
         result = collect(model)
