@@ -20,7 +20,16 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from scalesim.errors import ScenarioError
 
@@ -473,18 +482,36 @@ class Metrics(Strict):
     depth_bar: Share = _f(0.5, "Depth counted as 'deep' enactment.", "0–1")
 
 
+def nested_error(exc: ValidationError, prefix: tuple[str | int, ...] = (),
+                 allowed: list[str] | None = None) -> ValidationError:
+    """Re-raise a nested model's errors so pydantic reports them at their full location.
+
+    Raised from a field validator, the locations become ``<field>.<prefix>.<inner loc>``
+    (e.g. ``strategies[1].params.coaches``); an unknown key lists the ``allowed`` ones.
+    """
+    details: list[InitErrorDetails] = []
+    for err in exc.errors():
+        loc = (*prefix, *err["loc"])
+        if err["type"] == "extra_forbidden" and allowed is not None:
+            kind = PydanticCustomError(
+                "unknown_parameter", "unknown parameter; expected one of: {keys}",
+                {"keys": ", ".join(sorted(allowed)) or "(none)"},
+            )
+            details.append({"type": kind, "loc": loc, "input": err["input"]})
+        else:
+            item: InitErrorDetails = {"type": err["type"], "loc": loc, "input": err["input"]}
+            if "ctx" in err:
+                item["ctx"] = err["ctx"]
+            details.append(item)
+    return ValidationError.from_exception_data(exc.title, details)
+
+
 def validate_params(model: type[BaseModel], params: dict[str, Any]) -> dict[str, Any]:
-    """Validate a strategy's or shock's own parameters, naming the bad one."""
+    """Validate a strategy's or shock's own parameters (errors name the parameter)."""
     try:
         return model.model_validate(params).model_dump()
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = "params." + _fmt_loc(tuple(err.get("loc", ())))
-        if err["type"] == "extra_forbidden":
-            keys = ", ".join(sorted(model.model_fields)) or "(none)"
-            raise ValueError(f"{where}: unknown parameter; expected one of: {keys}") from None
-        got = json.dumps(err.get("input"), default=str)[:60]
-        raise ValueError(f"{where}: {err['msg']} (got {got})") from None
+        raise nested_error(exc, allowed=list(model.model_fields)) from None
 
 
 class Select(Strict):
@@ -543,19 +570,29 @@ class StrategySpec(Strict):
         """The strategy's unique label."""
         return self.name or self.type
 
-    @model_validator(mode="after")
-    def _check_type_and_params(self) -> StrategySpec:
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, v: str) -> str:
         from scalesim.strategies import STRATEGIES
 
-        cls = STRATEGIES.get(self.type)
-        if cls is None:
+        if v not in STRATEGIES:
             raise ValueError(
-                f"unknown strategy {self.type!r}; expected one of: {', '.join(sorted(STRATEGIES))}"
+                f"unknown strategy {v!r}; expected one of: {', '.join(sorted(STRATEGIES))}"
             )
+        return v
+
+    @field_validator("params")
+    @classmethod
+    def _check_params(cls, v: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        from scalesim.strategies import STRATEGIES
+
+        kind = STRATEGIES.get(info.data.get("type", ""))
+        return v if kind is None else validate_params(kind.Params, v)
+
+    @model_validator(mode="after")
+    def _check_timing(self) -> StrategySpec:
         if self.end_month is not None and self.end_month <= self.start_month:
             raise ValueError("end_month must be after start_month")
-        # Bypass validate_assignment (it would re-run this validator).
-        self.__dict__["params"] = validate_params(cls.Params, self.params)
         return self
 
 
@@ -580,19 +617,27 @@ class ShockSpec(Strict):
         """The shock's unique label."""
         return self.name or self.type
 
-    @model_validator(mode="after")
-    def _check(self) -> ShockSpec:
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, v: str) -> str:
         from scalesim.shocks import SHOCKS
 
-        cls = SHOCKS.get(self.type)
-        if cls is None:
-            raise ValueError(
-                f"unknown shock {self.type!r}; expected one of: {', '.join(sorted(SHOCKS))}"
-            )
+        if v not in SHOCKS:
+            raise ValueError(f"unknown shock {v!r}; expected one of: {', '.join(sorted(SHOCKS))}")
+        return v
+
+    @field_validator("params")
+    @classmethod
+    def _check_params(cls, v: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        from scalesim.shocks import SHOCKS
+
+        kind = SHOCKS.get(info.data.get("type", ""))
+        return v if kind is None else validate_params(kind.Params, v)
+
+    @model_validator(mode="after")
+    def _check(self) -> ShockSpec:
         if (self.at_month is None) == (self.hazard_per_year is None):
             raise ValueError("give exactly one of at_month or hazard_per_year")
-        # Bypass validate_assignment (it would re-run this validator).
-        self.__dict__["params"] = validate_params(cls.Params, self.params)
         return self
 
 
@@ -619,18 +664,25 @@ class Action(Strict):
     rescale: dict[str, Any] | None = None
     recalibrate: dict[str, Any] | None = None
 
+    @field_validator("retarget")
+    @classmethod
+    def _retarget(cls, v: dict[str, Any] | None) -> dict[str, Any] | None:
+        if v is None:
+            return v
+        if set(v) != {"strategy", "select"}:
+            raise ValueError("retarget needs exactly {strategy: NAME, select: {...}}")
+        try:
+            sel = Select.model_validate(v["select"]).model_dump()
+        except ValidationError as exc:
+            raise nested_error(exc, ("select",)) from None
+        return {**v, "select": sel}
+
     @model_validator(mode="after")
     def _one(self) -> Action:
         given = [k for k in ("add", "drop", "retarget", "rescale", "recalibrate")
                  if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError("give exactly one of add, drop, retarget, rescale, recalibrate")
-        if self.retarget is not None:
-            extra = set(self.retarget) - {"strategy", "select"}
-            if extra or "strategy" not in self.retarget or "select" not in self.retarget:
-                raise ValueError("retarget needs exactly {strategy: NAME, select: {...}}")
-            sel = Select.model_validate(self.retarget["select"]).model_dump()
-            self.__dict__["retarget"] = {**self.retarget, "select": sel}
         if self.rescale is not None:
             if set(self.rescale) != {"strategy", "factor"}:
                 raise ValueError("rescale needs exactly {strategy: NAME, factor: NUMBER}")
@@ -653,16 +705,17 @@ class AdaptationRule(Strict):
     then: Action
     max_times: PositiveInt = _f(1, "How many pit stops this rule may fire at.")
 
-    @model_validator(mode="after")
-    def _parse(self) -> AdaptationRule:
+    @field_validator("when")
+    @classmethod
+    def _parse(cls, v: str) -> str:
         from scalesim.pitstops import INDICATOR_NAMES
         from scalesim.rule_lang import RuleSyntaxError, parse_rule
 
         try:
-            parse_rule(self.when, INDICATOR_NAMES)
+            parse_rule(v, INDICATOR_NAMES)
         except RuleSyntaxError as exc:
             raise ValueError(f"bad rule: {exc}") from None
-        return self
+        return v
 
 
 class Scenario(Strict):
@@ -754,6 +807,8 @@ def validation_message(source: str, exc: ValidationError, model: type[BaseModel]
     err = exc.errors()[0]
     loc = tuple(err.get("loc", ()))
     field = _fmt_loc(loc)
+    if err["type"] == "unknown_parameter":
+        return ScenarioError(source, field, err["msg"])
     if err["type"] == "extra_forbidden":
         keys = _allowed_keys(model, loc)
         hint = f"; expected one of: {', '.join(keys)}" if keys else ""
