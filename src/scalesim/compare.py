@@ -403,7 +403,7 @@ def run_options(
     seeds: Sequence[int],
     executor: Executor,
     on_progress: Callable[[int, int, int], None] | None = None,
-    tables: Sequence[str] = RUN_TABLES[1:],
+    tables: Sequence[str] = (*RUN_TABLES[1:], "extra"),
 ) -> dict[str, pd.DataFrame]:
     """Run every option on every seed and return the per-run tables (task order).
 

@@ -37,10 +37,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from scalesim.errors import ScalesimInputError
 from scalesim.metrics import METRICS
-from scalesim.scenario import Scenario, apply_overrides, parse_yaml, scenario_from_dict
+from scalesim.scenario import (
+    Scenario,
+    apply_overrides,
+    load_scenario,
+    parse_yaml,
+    scenario_from_dict,
+)
 
 DESIGN_METHODS = ("full_grid", "list", "latin_hypercube", "sobol", "morris")
-STORE_TABLES = ("timeseries", "schools", "channels", "log")
+# Per-run tables a sweep can keep besides ``runs``; "extra" is every table a run adds
+# (pit stops, strategies, capacity shortfalls).
+STORE_TABLES = ("timeseries", "schools", "channels", "log", "extra")
 # Columns of the ``runs`` table that can be outcomes besides the metrics (read at the end).
 SUMMARY_OUTCOMES = (
     "tt_reached", "tt_reached_month", "tt_achieved_at_deadline",
@@ -255,7 +263,7 @@ class Outcome(_Strict):
 class Store(_Strict):
     """Which per-run tables to keep besides ``runs`` (leaner sweeps keep fewer)."""
 
-    tables: list[Literal["timeseries", "schools", "channels", "log"]] = Field(
+    tables: list[Literal["timeseries", "schools", "channels", "log", "extra"]] = Field(
         default_factory=lambda: list(STORE_TABLES)
     )
 
@@ -405,7 +413,9 @@ def _validation_error(source: str, exc: ValidationError) -> ScalesimInputError:
         return ScalesimInputError(source, where, "required key is missing")
     msg = err["msg"].removeprefix("Value error, ")
     got = err.get("input")
-    got_s = "a mapping" if isinstance(got, dict) else json.dumps(got, default=str)
+    if isinstance(got, dict) or "(got " in msg:
+        return ScalesimInputError(source, where, msg)
+    got_s = json.dumps(got, default=str)
     if len(got_s) > 80:
         got_s = got_s[:77] + "..."
     return ScalesimInputError(source, where, f"{msg} (got {got_s})")
@@ -447,8 +457,7 @@ def experiment_from_dict(data: Any, source: str = "<experiment>",
 
     base_path = Path(spec.scenario)
     base_path = base_path if base_path.is_absolute() else base_dir / base_path
-    base_data = _scenario_data(base_path, source, "scenario")
-    full = scenario_from_dict(base_data, str(base_path), base_path.parent).to_dict()
+    full = _load_scenario(base_path, source, "scenario").to_dict()
     for k in spec.overrides:
         check_path(source, f"overrides.{k}", k, full)
     try:
@@ -470,8 +479,7 @@ def experiment_from_dict(data: Any, source: str = "<experiment>",
         if lever.scenario is not None:
             p = Path(lever.scenario)
             p = p if p.is_absolute() else base_dir / p
-            raw = _scenario_data(p, source, f"{where}.scenario")
-            opt_full = scenario_from_dict(raw, str(p), p.parent).to_dict()
+            opt_full = _load_scenario(p, source, f"{where}.scenario").to_dict()
             opt_full = apply_overrides(opt_full, spec.overrides)
         else:
             opt_full = base_full
@@ -500,15 +508,10 @@ def experiment_from_dict(data: Any, source: str = "<experiment>",
                             digest, raw=data)
 
 
-def _scenario_data(path: Path, source: str, field_name: str) -> dict[str, Any]:
-    if not path.exists():
+def _load_scenario(path: Path, source: str, field_name: str) -> Scenario:
+    if not path.is_file():
         raise ScalesimInputError(source, field_name, f"scenario file not found: {path}")
-    data = parse_yaml(path)
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ScalesimInputError(str(path), "", "expected a mapping of sections")
-    return data
+    return load_scenario(path)
 
 
 def design_points(spec: Experiment, source: str) -> tuple[list[dict[str, Any]], np.ndarray | None]:

@@ -1,0 +1,95 @@
+"""``scalesim compare``: strategy sets on common seeds, with honest intervals."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from scalesim.cli.progress import Dask, Workers, command_line, progress_bar
+
+NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
+
+
+def parse_seeds(reps: int, seed: int, seeds: str | None, option: str = "--seeds") -> list[int]:
+    """Explicit seeds (``"1,2,3"``) or ``reps`` seeds derived from ``seed``."""
+    from scalesim.errors import ScalesimInputError
+    from scalesim.experiment import SEED_LIMIT, derive_seeds
+
+    if seeds:
+        try:
+            out = [int(s) for s in seeds.split(",") if s.strip()]
+        except ValueError:
+            raise ScalesimInputError(option, "", f"expected comma-separated integers, got "
+                                     f"{seeds!r}") from None
+        if not out or len(set(out)) != len(out) or min(out) < 0 or max(out) >= SEED_LIMIT:
+            raise ScalesimInputError(option, "", f"expected distinct integers in [0, "
+                                     f"{SEED_LIMIT}), got {seeds!r}")
+        return out
+    if reps < 1:
+        raise ScalesimInputError("--reps", "", f"expected at least 1 (got {reps})")
+    return derive_seeds(seed, reps)
+
+
+def option_names(paths: list[Path], names: list[str] | None) -> list[str]:
+    """Option names: ``--name`` values, or the files' stems made unique."""
+    from scalesim.compare import unique_names
+    from scalesim.errors import ScalesimInputError
+
+    if names:
+        if len(names) != len(paths):
+            raise ScalesimInputError("--name", "", f"give one --name per scenario ({len(paths)}),"
+                                     f" got {len(names)}")
+        if len(set(names)) != len(names):
+            raise ScalesimInputError("--name", "", "names must be distinct")
+        out = names
+    else:
+        out = unique_names([p.stem for p in paths])
+    for n in out:
+        if not NAME_RE.match(n):
+            raise ScalesimInputError("--name", "", f"{n!r}: use letters, digits, '_', '-', '.'")
+    return out
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``compare`` to the CLI."""
+
+    @app.command()
+    def compare(
+        scenarios: Annotated[list[Path], typer.Argument(help="Scenario files, one per strategy "
+                                                        "set; the first is the baseline.")],
+        reps: Annotated[int, typer.Option(help="Replicates (seeds) per option.")] = 20,
+        seed: Annotated[int, typer.Option(help="Root seed the replicate seeds derive from.")] = 1,
+        seeds: Annotated[str | None, typer.Option(help="Explicit comma-separated seeds "
+                                                  "(overrides --reps/--seed).")] = None,
+        name: Annotated[list[str] | None, typer.Option(help="Option name (repeat, one per "
+                                                       "scenario).")] = None,
+        workers: Workers = None,
+        dask: Dask = None,
+        out: Annotated[Path | None, typer.Option(help="Results folder.")] = None,
+        quiet: Annotated[bool, typer.Option(help="No progress bar or table.")] = False,
+    ) -> None:
+        """Run SCENARIOS on the same seeds; report means, paired differences and P(destination)."""
+        from scalesim.compare import Option
+        from scalesim.compare import compare as run_compare
+        from scalesim.errors import ScalesimInputError
+        from scalesim.executors import make_executor
+        from scalesim.scenario import load_scenario
+
+        if len(scenarios) < 2:
+            raise ScalesimInputError("SCENARIOS", "", "give at least two scenario files")
+        names = option_names(scenarios, name)
+        seed_list = parse_seeds(reps, seed, seeds)
+        options = [Option(n, load_scenario(p), str(p)) for n, p in zip(names, scenarios,
+                                                                        strict=True)]
+        out = out or Path("out") / ("compare-" + "-vs-".join(names))
+        with make_executor(workers, dask) as ex, progress_bar("compare", quiet) as update:
+            tables = run_compare(options, seed_list, ex, out, command=command_line(),
+                                 seed_root=None if seeds else seed, on_progress=update)
+        if not quiet:
+            typer.echo((out / "comparison.md").read_text(encoding="utf-8"))
+        nerr = int((tables["runs"]["status"] != "ok").sum())
+        typer.echo(f"wrote {out}/ (comparison.md, tables .parquet/.csv, figures/)"
+                   + (f"; {nerr} runs failed (see runs.csv)" if nerr else ""))

@@ -1,0 +1,55 @@
+"""``scalesim rehearse``: from a pit stop, branch the same history into alternative options."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from scalesim.cli.progress import Dask, Workers, command_line, progress_bar
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``rehearse`` to the CLI."""
+
+    @app.command()
+    def rehearse(
+        scenario: Annotated[Path, typer.Argument(help="Scenario whose history is shared.")],
+        at: Annotated[float, typer.Option("--at", help="Branch month (a pit stop).")],
+        options: Annotated[Path, typer.Option("--options", help="Options YAML file: named "
+                                              "alternatives; the first is the baseline.")],
+        reps: Annotated[int, typer.Option(help="Replicates (seeds).")] = 20,
+        seed: Annotated[int, typer.Option(help="Root seed the replicate seeds derive from.")] = 1,
+        seeds: Annotated[str | None, typer.Option(help="Explicit comma-separated seeds.")] = None,
+        workers: Workers = None,
+        dask: Dask = None,
+        out: Annotated[Path | None, typer.Option(help="Results folder.")] = None,
+        quiet: Annotated[bool, typer.Option(help="No progress bar or table.")] = False,
+    ) -> None:
+        """Run SCENARIO to month --at, then each option from that exact state; compare them."""
+        from scalesim.cli.cmd_compare import parse_seeds
+        from scalesim.executors import make_executor
+        from scalesim.rehearse import load_options
+        from scalesim.rehearse import rehearse as run_rehearse
+        from scalesim.scenario import load_scenario
+
+        sc = load_scenario(scenario)
+        opts = load_options(options, sc)
+        seed_list = parse_seeds(reps, seed, seeds)
+        if not 0 <= at < sc.horizon_months:
+            from scalesim.errors import ScalesimInputError
+
+            raise ScalesimInputError("--at", "", f"expected a month in [0, "
+                                     f"{sc.horizon_months:g}) (the horizon), got {at:g}")
+        out = out or Path("out") / f"rehearse-{sc.name}-m{at:g}"
+        with make_executor(workers, dask) as ex, progress_bar("rehearse", quiet) as update:
+            tables = run_rehearse(sc, at, opts, seed_list, ex, out,
+                                  scenario_source=str(scenario), options_source=str(options),
+                                  command=command_line(), seed_root=None if seeds else seed,
+                                  on_progress=update)
+        if not quiet:
+            typer.echo((out / "comparison.md").read_text(encoding="utf-8"))
+        nerr = int((tables["runs"]["status"] != "ok").sum())
+        typer.echo(f"wrote {out}/ (comparison.md, tables .parquet/.csv, figures/)"
+                   + (f"; {nerr} branch runs failed (see runs.csv)" if nerr else ""))
