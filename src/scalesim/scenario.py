@@ -51,6 +51,15 @@ def _f(default: Any, description: str, unit: str = "", source: str = "", **kw: A
     return Field(default, description=description, json_schema_extra=extra, **kw)
 
 
+def _dist(mean: float, sd: float, description: str, source: str = "") -> Any:
+    """A documented :class:`Dist` field with its default mean and standard deviation."""
+    return Field(
+        default_factory=lambda: Dist(mean=mean, sd=sd),
+        description=description,
+        json_schema_extra={"unit": "0–1 scale", "source": source},
+    )
+
+
 class Strict(BaseModel):
     """Base of every scenario section: unknown keys are errors, values are validated."""
 
@@ -144,7 +153,12 @@ class District(Strict):
         "modelling assumption; the sign follows 003 (lower performing schools serve more "
         "low-income students)",
     )
-    principal_support: Dist = Field(default_factory=lambda: Dist(mean=0.5, sd=0.2))
+    principal_support: Dist = _dist(
+        0.5, 0.2,
+        "Principals' support for the innovation, drawn per school (weighs in the support "
+        "that deepens enactment; drawn afresh when a school changes principal).",
+        "modelling assumption",
+    )
 
     @model_validator(mode="after")
     def _csv_needs_path(self) -> District:
@@ -159,12 +173,25 @@ class District(Strict):
 class Educators(Strict):
     """Educators' influential factors (framework category 2, 000_*.txt)."""
 
-    attitude: Dist = Field(default_factory=lambda: Dist(mean=0.5, sd=0.15))
-    emotion: Dist = Field(default_factory=lambda: Dist(mean=0.5, sd=0.15))
-    openness: Dist = Field(default_factory=lambda: Dist(mean=0.5, sd=0.18))
-    persistence: Dist = Field(default_factory=lambda: Dist(mean=0.5, sd=0.15))
-    cynicism: Dist = Field(default_factory=lambda: Dist(mean=0.35, sd=0.15))
-    credibility: Dist = Field(default_factory=lambda: Dist(mean=0.5, sd=0.15))
+    attitude: Dist = _dist(0.5, 0.15, "Attitude toward the innovation (raises adoption).")
+    emotion: Dist = _dist(
+        0.5, 0.15, "Emotion: comfort with and enjoyment of the practice (raises adoption)."
+    )
+    openness: Dist = _dist(
+        0.5, 0.18, "Openness to new things (raises adoption and volunteering)."
+    )
+    persistence: Dist = _dist(
+        0.5, 0.15, "Persistence through difficulty (lowers abandonment)."
+    )
+    cynicism: Dist = _dist(
+        0.35, 0.15,
+        "Cynicism, 'this too shall pass' (lowers adoption, raises abandonment; 004_*.txt).",
+    )
+    credibility: Dist = _dist(
+        0.5, 0.15,
+        "Credibility with peers: the weight of an educator's example in colleagues' share "
+        "of enacting neighbours.",
+    )
     novice_share_high_need: Share = _f(
         0.25,
         "Share of novices (1–3 years) among educators of high-need schools.",
@@ -298,8 +325,11 @@ class Adoption(Strict):
         "per year",
         "Sultan, Farley & Lehmann (1990): mean q ≈ 0.38",
     )
-    threshold: Dist = Field(
-        default_factory=lambda: Dist(mean=0.3, sd=0.12),
+    threshold: Dist = _dist(
+        0.3, 0.12,
+        "Fractional thresholds (threshold rule): an educator adopts once the share of "
+        "enacting neighbours reaches theirs.",
+        "modelling assumption in the range of Granovetter (1978) and Watts (2002)",
     )
     credibility_weighted: bool = _f(
         True, "Weight neighbours by their credibility when computing the enacting share."
@@ -336,7 +366,7 @@ class Depth(Strict):
         0.4, "Support an educator gets when all neighbours enact (collegial support).", "0–1"
     )
     principal_weight: Share = _f(0.3, "Weight of principal support in baseline support.", "0–1")
-    start: Dist = Field(default_factory=lambda: Dist(mean=0.3, sd=0.1))
+    start: Dist = _dist(0.3, 0.1, "Depth of the educators already enacting at month 0.")
 
 
 class Ownership(Strict):
@@ -348,7 +378,7 @@ class Ownership(Strict):
     mandate_erosion: Annotated[float, Field(ge=0, le=52)] = _f(
         0.6, "Ownership erosion per year under a tight mandate.", "per year"
     )
-    start: Dist = Field(default_factory=lambda: Dist(mean=0.2, sd=0.1))
+    start: Dist = _dist(0.2, 0.1, "Ownership of the educators already enacting at month 0.")
 
 
 class Abandonment(Strict):
@@ -658,11 +688,18 @@ class Measurement(Strict):
 class Action(Strict):
     """What an adaptation rule does (exactly one key)."""
 
-    add: StrategySpec | None = None
-    drop: str | None = None
-    retarget: dict[str, Any] | None = None
-    rescale: dict[str, Any] | None = None
-    recalibrate: dict[str, Any] | None = None
+    add: StrategySpec | None = _f(None, "Add this strategy to the set.")
+    drop: str | None = _f(None, "Drop the strategy with this label.")
+    retarget: dict[str, Any] | None = _f(
+        None, "`{strategy: LABEL, select: {...}}`: change whom a strategy picks."
+    )
+    rescale: dict[str, Any] | None = _f(
+        None, "`{strategy: LABEL, factor: 0–5}`: multiply a strategy's intensity."
+    )
+    recalibrate: dict[str, Any] | None = _f(
+        None,
+        "Move the destination: some of `target`, `equity_target`, `min_depth`, `by_month`.",
+    )
 
     @field_validator("retarget")
     @classmethod
@@ -741,10 +778,17 @@ class Scenario(Strict):
     start: Start = Field(default_factory=Start)
     trip_ticket: TripTicket = Field(default_factory=TripTicket)
     metrics: Metrics = Field(default_factory=Metrics)
-    strategies: list[StrategySpec] = Field(default_factory=list)
-    shocks: list[ShockSpec] = Field(default_factory=list)
+    strategies: list[StrategySpec] = Field(
+        default_factory=list,
+        description="The team's strategy set (empty: the district is left alone).",
+    )
+    shocks: list[ShockSpec] = Field(
+        default_factory=list, description="Shocks during the run, dated or drawn from hazards."
+    )
     measurement: Measurement = Field(default_factory=Measurement)
-    adaptation: list[AdaptationRule] = Field(default_factory=list)
+    adaptation: list[AdaptationRule] = Field(
+        default_factory=list, description="Rules the team applies at pit stops."
+    )
 
     # Set by the loader, not by the file: where relative paths resolve from.
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
