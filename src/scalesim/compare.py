@@ -122,7 +122,7 @@ def comparison_table(
     rows = []
     for opt in options:
         cur = ok[ok["option"] == opt].set_index(list(pair_on))
-        joined = cur.join(base, how="inner", lsuffix="", rsuffix="__base")
+        joined = cur.join(base, how="inner", suffixes=("", "__base"))
         for m in metrics:
             d = METRICS[m]
             mean, sd, lo, hi = t_interval(cur[m].to_numpy(), conf)

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 from scalesim.errors import ScalesimInputError
 
-DASK_CONNECT_TIMEOUT_S = 5.0
+DASK_CONNECT_TIMEOUT_S = 3.0
 
 
 class Executor(Protocol):
@@ -170,10 +170,12 @@ class DaskExecutor:
             )
         try:
             self.client = Client(address, timeout=timeout)
-        except (OSError, TimeoutError) as exc:
+        except Exception as exc:  # refused, timed out, or not a Dask scheduler at all
+            detail = f"{type(exc).__name__}: {exc}"
+            detail = detail if len(detail) < 120 else detail[:117] + "..."
             raise ScalesimInputError(
-                "--dask", "", f"cannot reach a Dask scheduler at {address} within "
-                f"{timeout:g} s ({type(exc).__name__}); start one with `dask scheduler` and "
+                "--dask", "", f"could not connect to a Dask scheduler at {address} (waited at "
+                f"most {timeout:g} s; {detail}); start one with `dask scheduler` and "
                 "`dask worker ADDRESS`, or use --dask local"
             ) from None
         info = self.client.scheduler_info()
