@@ -78,6 +78,7 @@ class Strategy:
         self.weeks_active = 0
         self.schools = np.array([], dtype=np.int64)
         self.members = np.array([], dtype=np.int64)
+        self.member_persons = np.array([], dtype=np.int64)
         self.spent = 0.0
         self.shortfall = 0.0
 
@@ -96,6 +97,29 @@ class Strategy:
         elif self.targets == "educators":
             self.members = select_educators(m, self.select, rng)
             self.schools = np.unique(m.ed.school[self.members])
+            self.member_persons = m.ed.person[self.members].copy()
+
+    def sync_members(self, m: ScalingModel) -> bool:
+        """Drop people-targeted members who left their slot (turnover); True if any left.
+
+        A role (champion, pilot or design-team member, PDSA participant) belongs to a person,
+        not to the slot: a newcomer in the slot does not inherit it, and a member who moves
+        to another school leaves the role behind. Departed members are not replaced; a pit
+        stop can retarget the strategy to pick again.
+        """
+        if self.targets != "educators" or self.members.size == 0:
+            return False
+        stay = m.ed.person[self.members] == self.member_persons
+        if stay.all():
+            return False
+        self.members = self.members[stay]
+        self.member_persons = self.member_persons[stay]
+        self.schools = np.unique(m.ed.school[self.members])
+        self.on_members_changed(m)
+        return True
+
+    def on_members_changed(self, m: ScalingModel) -> None:
+        """Called after members left (refresh what was precomputed from the members)."""
 
     def on_start(self, m: ScalingModel) -> None:
         """Called the first week the strategy is active (after targets are resolved)."""
@@ -182,6 +206,7 @@ class StrategySet:
         active = sorted((s for s in self.items if s.active), key=lambda s: (s.priority, s.order))
         learning = 1.0 + m.dist.learning
         for s in active:
+            s.sync_members(m)
             demand = s.cost_per_month * s.intensity / WEEKS_PER_MONTH
             granted = m.team.spend(demand, s.label) if demand > 0 else 0.0
             funded = granted / demand if demand > 0 else 1.0

@@ -236,6 +236,11 @@ class LocalChampions(Strategy):
         self.in_school = (cred[ed.school] > 0).astype(float)
 
     @override
+    def on_members_changed(self, m: ScalingModel) -> None:
+        # A school whose champion left loses the champion's influence and support.
+        self.set_champions(m)
+
+    @override
     def on_stop(self, m: ScalingModel) -> None:
         m.ed.champion[self.members] = False
 

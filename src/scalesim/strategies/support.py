@@ -165,6 +165,11 @@ class PdsaCycles(Strategy):
     Params = PdsaParams
 
     @override
+    def on_start(self, m: ScalingModel) -> None:
+        # Participants test the practice in their classrooms: they know of it.
+        m.ed.aware[self.members] = True
+
+    @override
     def apply(self, m: ScalingModel, e: float) -> None:
         p = self.p
         cycle_weeks = max(round(p.cycle_months * WEEKS_PER_MONTH), 1)
