@@ -761,7 +761,7 @@ class Scenario(Strict):
     name: str = _f("scenario", "Short name used in outputs.")
     description: str = _f("", "What the scenario represents.")
     horizon_months: Annotated[float, Field(gt=0, le=240)] = _f(
-        36.0, "How long to run.", "months"
+        36.0, "How long to run.", "months", "003_*.txt: the DL+D mandate's three years"
     )
     district: District = Field(default_factory=District)
     educators: Educators = Field(default_factory=Educators)
