@@ -176,24 +176,26 @@ def bands_table(timeseries: pd.DataFrame, options: Sequence[str] | None = None,
     """Per option, week and metric: mean, its t-interval, and the 10th/90th percentiles."""
     options = list(options or dict.fromkeys(timeseries["option"]))
     metrics = [m for m in (metrics or METRICS) if m in timeseries.columns]
-    long = timeseries.melt(id_vars=["option", "replicate", "week", "month"], value_vars=metrics,
-                           var_name="metric", value_name="value")
-    g = long.groupby(["option", "week", "metric"], sort=False)["value"]
-    agg = g.agg(n="count", mean="mean", sd="std",
-                p10=lambda s: s.quantile(0.1), p90=lambda s: s.quantile(0.9)).reset_index()
+    g = timeseries.groupby(["option", "week"], sort=False)[metrics]
+    parts = {"n": g.count(), "mean": g.mean(), "sd": g.std(), "p10": g.quantile(0.1),
+             "p90": g.quantile(0.9)}
+    long = pd.concat({k: v.rename_axis(columns="metric").stack() for k, v in parts.items()},
+                     axis=1).reset_index()
     month = timeseries.groupby("week")["month"].first()
-    agg["month"] = agg["week"].map(month)
-    tq = stats.t.ppf(0.5 + conf / 2, np.maximum(agg["n"] - 1, 1))
-    half = np.where(agg["n"] > 1, tq * agg["sd"].fillna(0.0) / np.sqrt(agg["n"]), np.nan)
-    agg["ci_low"] = agg["mean"] - half
-    agg["ci_high"] = agg["mean"] + half
-    agg["option"] = pd.Categorical(agg["option"], categories=options, ordered=True)
-    agg["metric"] = pd.Categorical(agg["metric"], categories=metrics, ordered=True)
-    agg = agg.sort_values(["option", "metric", "week"]).reset_index(drop=True)
-    agg["option"] = agg["option"].astype(str)
-    agg["metric"] = agg["metric"].astype(str)
-    return agg[["option", "week", "month", "metric", "n", "mean", "ci_low", "ci_high", "p10",
-                "p90"]]
+    long["month"] = long["week"].map(month)
+    n = long["n"].to_numpy()
+    tq = stats.t.ppf(0.5 + conf / 2, np.maximum(n - 1, 1))
+    half = np.where(n > 1, tq * long["sd"].fillna(0.0).to_numpy() / np.sqrt(np.maximum(n, 1)),
+                    np.nan)
+    long["ci_low"] = long["mean"] - half
+    long["ci_high"] = long["mean"] + half
+    long["n"] = long["n"].astype("int64")
+    order = {o: i for i, o in enumerate(options)}
+    morder = {m: i for i, m in enumerate(metrics)}
+    long = long.assign(_o=long["option"].map(order), _m=long["metric"].map(morder))
+    long = long.sort_values(["_o", "_m", "week"]).reset_index(drop=True)
+    return long[["option", "week", "month", "metric", "n", "mean", "ci_low", "ci_high", "p10",
+                 "p90"]]
 
 
 def equity_by_need_table(schools: pd.DataFrame, options: Sequence[str] | None = None,
