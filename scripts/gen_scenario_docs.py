@@ -79,8 +79,8 @@ A *distribution* is written `{mean: M, sd: S}`: a normal distribution with mean 
 factors, principal support, adoption thresholds and the starting depth and ownership.
 Experience shifts some educator factors (`educators.*_per_decade`).
 
-| key | type | default | meaning |
-|---|---|---|---|
+| key | type | default | unit | meaning |
+|---|---|---|---|---|
 """
 
 
@@ -361,8 +361,10 @@ def render() -> str:
         parts.append("")
     parts.append(DIST_SECTION.rstrip("\n"))
     for name, info in Dist.model_fields.items():
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
         parts.append(f"| `{name}` | {type_text(info.annotation, info.metadata)} "
-                     f"| {default_text(info)} | {cell(info.description or '')} |")
+                     f"| {default_text(info)} | {cell(str(extra.get('unit') or ''))} "
+                     f"| {cell(info.description or '')} |")
     return "\n".join(parts) + "\n"
 
 
