@@ -394,15 +394,27 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return "".join(parts)
 
 
-def _validation_error(source: str, exc: ValidationError) -> ScalesimInputError:
-    err = exc.errors()[0]
+def _validation_error(source: str, exc: ValidationError,
+                      root: type[BaseModel] | None = None) -> ScalesimInputError:
+    """Pydantic's most telling error (a misspelt key first) as one clear message."""
+    errs = exc.errors()
+    err = next((e for e in errs if e["type"] == "extra_forbidden"), errs[0])
     loc = tuple(err.get("loc", ()))
     where = _loc(loc)
     if err["type"] == "extra_forbidden":
-        parent: Any = Experiment
+        parent: Any = root or Experiment
+        skip_key = False
         for item in loc[:-1]:
-            f = getattr(parent, "model_fields", {}).get(item) if isinstance(item, str) else None
+            if skip_key or isinstance(item, int):
+                skip_key = False  # a mapping key or list index below a dict/list field
+                continue
+            f = getattr(parent, "model_fields", {}).get(item) if parent is not None else None
             ann = getattr(f, "annotation", None) if f else None
+            if ann is not None and not isinstance(ann, type):
+                # dict[str, Model] or list[Model]: the model is the last type argument.
+                args = [a for a in getattr(ann, "__args__", ()) if isinstance(a, type)]
+                skip_key = getattr(ann, "__origin__", None) is dict
+                ann = args[-1] if args else None
             parent = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
             if parent is None:
                 break

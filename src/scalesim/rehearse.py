@@ -135,8 +135,7 @@ def load_options(path: str | Path, base: Scenario) -> dict[str, BranchOption]:
     try:
         spec = OptionsFile.model_validate(data)
     except ValidationError as exc:
-        err = _validation_error(src, exc)
-        raise err from None
+        raise _validation_error(src, exc, OptionsFile) from None
     full = base.to_dict()
     for name, opt in spec.options.items():
         where = f"options.{name}"
