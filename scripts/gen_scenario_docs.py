@@ -54,6 +54,11 @@ before anything runs. **Unknown keys are errors** (a typo is never ignored), and
 gets one message naming the file, the field path, the bad value and what was expected, with
 exit code 2 and nothing written.
 
+**Extending a file.** A top-level `base: other.yaml` starts from another scenario file
+(resolved relative to this one, recursively): mappings are merged key by key, lists and
+values are replaced, and a CSV path stays relative to the file that names it. See
+`scenarios/baseline.yaml`.
+
 **Time.** Times are in months from the start of the run (fractions allowed). One model step
 is one week: a year is 52 weeks and 12 months, so a month is 52/12 weeks. Rates marked
 "per year" are hazards: an event at rate *r* per year happens in a given week with
