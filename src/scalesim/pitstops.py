@@ -34,6 +34,24 @@ INDICATOR_NAMES: tuple[str, ...] = (*METRICS, *DERIVED)
 SAMPLED = tuple(n for n, d in METRICS.items() if d.unit == "share of educators")
 
 
+_SHARE_UNITS = (
+    "share of educators",
+    "share of students",
+    "share of schools",
+    "0–1",
+    "share of weekly capacity",
+)
+
+
+def _bounds(name: str, unit: str) -> tuple[float, float]:
+    """The range a reading of a metric can take (gaps are differences of shares)."""
+    if unit in _SHARE_UNITS:
+        return (-1.0, 1.0) if name.endswith("_gap") else (0.0, 1.0)
+    if unit in ("schools", "person-days", "ratio"):
+        return 0.0, float("inf")
+    return float("-inf"), float("inf")
+
+
 class PitStops:
     """Planned pit stops from the trip ticket, unplanned ones after shocks, and the rules."""
 
@@ -73,16 +91,10 @@ class PitStops:
             if meas.noise_sd > 0:
                 scale = float(m.schools.n) if d.unit == "schools" else 1.0
                 val = val + rng.normal(0.0, meas.noise_sd) * scale
-            if d.unit in (
-                "share of educators",
-                "share of students",
-                "share of schools",
-                "0–1",
-                "share of weekly capacity",
-            ):
-                val = min(max(val, 0.0), 1.0)
-            elif d.unit in ("schools", "person-days"):
-                val = max(val, 0.0)
+                # Noise must not produce impossible readings (a share above 1, a negative
+                # count); without noise the reading is the (lagged, sampled) truth itself.
+                lo, hi = _bounds(name, d.unit)
+                val = min(max(val, lo), hi)
             obs[name] = val
         return obs
 
