@@ -9,12 +9,12 @@ with 95% bootstrap confidence half-widths) or ``SALib.analyze.morris`` (``mu_sta
 
 **Replicate noise.** A stochastic model gives a different outcome on each seed at the same
 design point. The analysis uses, for each design point, the *mean over its replicates*;
-because every point uses the same seeds, the noise left in that mean is mostly common to
-all points and does not masquerade as an effect of a parameter. How much noise remains is
-reported for each outcome as ``noise_share``: the mean within-point variance divided by
-the number of replicates, over the variance of the averaged outcome across points. A small
-share (say below 0.05) means the indices describe the parameters, not the dice; a large
-one asks for more replicates. See docs/experiments.md.
+because every point uses the same seeds, much of the noise left in that mean is common to
+all points (a seed that spreads fast does so everywhere) and cancels out of the variance
+decomposition. What does not cancel is the point × replicate interaction; its variance per
+point mean, over the variance of the point means, is reported for each outcome as
+``noise_share``. A small share (say below 0.1) means the indices describe the parameters,
+not the dice; a large one asks for more replicates. See docs/experiments.md.
 """
 
 from __future__ import annotations
@@ -67,7 +67,13 @@ def load_for_method(path: str | Path, method: str) -> LoadedExperiment:
 
 def point_means(exp: LoadedExperiment, runs: pd.DataFrame, option: str, outcome: str
                 ) -> tuple[np.ndarray, float]:
-    """Per design point, the mean outcome over replicates; and the replicate-noise share."""
+    """Per design point, the mean outcome over replicates; and the replicate-noise share.
+
+    The share is the variance of the replicate noise left in a point mean (the point ×
+    replicate interaction divided by the number of replicates; noise common to all points,
+    which common seeds produce, cancels out of the indices and is not counted) over the
+    variance of the point means.
+    """
     cur = runs[(runs["option"] == option)]
     bad = cur[cur["status"] != "ok"]
     if len(bad):
@@ -76,16 +82,22 @@ def point_means(exp: LoadedExperiment, runs: pd.DataFrame, option: str, outcome:
             f"task {int(bad['task_id'].iloc[0])}: {bad['error'].iloc[0]}); the analysis needs "
             "every design point — fix the ranges or re-run with --resume --retry-failed",
         )
-    y = cur[outcome].astype(float)
-    g = y.groupby(cur["point"])
-    means = g.mean().reindex(range(len(exp.points))).to_numpy()
-    if np.isnan(means).any():
+    reps = len(exp.seeds)
+    y = cur.pivot_table(index="point", columns="replicate", values=outcome, aggfunc="first")
+    y = y.reindex(range(len(exp.points))).to_numpy(dtype=float)
+    if np.isnan(y).any():
         raise ScalesimInputError("sensitivity", outcome,
                                  "some design points have no value (outcome NaN)")
-    reps = len(exp.seeds)
-    within = float(g.var(ddof=1).mean()) if reps > 1 else float("nan")
+    means = y.mean(axis=1)
     between = float(np.var(means, ddof=1)) if len(means) > 1 else 0.0
-    noise = within / reps / between if between > 0 else (0.0 if within == 0 else float("inf"))
+    if reps < 2:
+        return means, float("nan")
+    # Replicate noise that differs between points (what common seeds do not cancel): the
+    # point × replicate interaction of a two-way layout, per point mean.
+    resid = y - y.mean(axis=1, keepdims=True) - y.mean(axis=0, keepdims=True) + y.mean()
+    dof = max((y.shape[0] - 1) * (reps - 1), 1)
+    noise_var = float((resid**2).sum() / dof) / reps
+    noise = noise_var / between if between > 0 else (0.0 if noise_var == 0 else float("inf"))
     return means, noise
 
 
