@@ -157,13 +157,16 @@ def _series(bands: pd.DataFrame, option: str, metric: str) -> pd.DataFrame:
 
 
 def _band(ax: Any, cur: pd.DataFrame, c: str, with_bands: bool) -> None:
+    """95% interval of the mean as a band; 10th/90th percentiles of replicates as thin lines."""
     if not with_bands:
         return
-    if {"p10", "p90"} <= set(cur.columns) and cur["p10"].notna().any():
-        ax.fill_between(cur["month"], cur["p10"], cur["p90"], color=c, alpha=0.12, linewidth=0)
     if cur["ci_low"].notna().any():
-        ax.fill_between(cur["month"], cur["ci_low"], cur["ci_high"], color=c, alpha=0.28,
+        ax.fill_between(cur["month"], cur["ci_low"], cur["ci_high"], color=c, alpha=0.25,
                         linewidth=0)
+    if {"p10", "p90"} <= set(cur.columns) and cur["p10"].notna().any():
+        for q in ("p10", "p90"):
+            ax.plot(cur["month"], cur[q], color=c, linewidth=0.6, alpha=0.7,
+                    linestyle=(0, (1, 1.5)))
 
 
 def trajectories(bands: pd.DataFrame, panels: Sequence[tuple[str, Sequence[str]]],
@@ -289,6 +292,10 @@ def probabilities(tt: pd.DataFrame) -> Figure:
             err = np.vstack([p - tt[lo].to_numpy(float), tt[hi].to_numpy(float) - p])
         ax.barh(y + (j - 0.5) * h, p, height=h, color=colour(j * 2), alpha=0.85, label=lab,
                 xerr=err, error_kw={"ecolor": "0.2", "capsize": 3, "linewidth": 1})
+        for k, v in enumerate(p):
+            if np.isfinite(v):
+                ax.annotate(f"{v:.0%}", (v, y[k] + (j - 0.5) * h), xytext=(3, 0),
+                            textcoords="offset points", va="center", fontsize=8)
     ax.set_yticks(y, opts)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
@@ -568,6 +575,9 @@ def diff_forest(comp: pd.DataFrame, metrics: Sequence[str], options: Sequence[st
             ax.errorbar([d], [k], xerr=[[d - lo], [hi - d]] if np.isfinite(lo) else None,
                         fmt=MARKERS[i % len(MARKERS)], color=colour(i), capsize=3,
                         markersize=5)
+        lo_x, hi_x = ax.get_xlim()
+        pad = 0.05 * max(hi_x - lo_x, 1e-9)
+        ax.set_xlim(min(lo_x, -pad), max(hi_x, pad))
         ax.set_yticks(range(len(others)), others, fontsize=8)
         ax.set_ylim(len(others) - 0.5, -0.5)
         ax.grid(axis="y", visible=False)
@@ -629,11 +639,14 @@ def correlation_heatmap(corr: pd.DataFrame) -> Figure:
 
 
 def outcome_scatter(points: pd.DataFrame, uncertainties: Sequence[str],
-                    outcomes: Sequence[str], options: Sequence[str]) -> Figure:
+                    outcomes: Sequence[str], options: Sequence[str],
+                    labels: dict[str, tuple[str, str]] | None = None) -> Figure:
     """Each outcome (mean over replicates at a design point) against each uncertainty."""
+    labels = labels or {}
     nr, nc = len(outcomes), len(uncertainties)
-    fig, axes = _fig(nr, nc, 2.9 * nc + 0.6, 2.3 * nr + 0.6)
+    fig, axes = _fig(nr, nc, 3.1 * nc + 1.2, 2.3 * nr + 0.8, sharey="row")
     for r, out in enumerate(outcomes):
+        label, unit = labels.get(out, (out, ""))
         for c, unc in enumerate(uncertainties):
             ax = axes[r, c]
             for i, opt in enumerate(options):
@@ -646,13 +659,12 @@ def outcome_scatter(points: pd.DataFrame, uncertainties: Sequence[str],
             if r == nr - 1:
                 ax.set_xlabel(unc, fontsize=8)
             if c == 0:
-                unit = METRICS[out].unit if out in METRICS else ""
-                ax.set_ylabel(out, fontsize=8)
+                ax.set_ylabel(label, fontsize=8)
                 if unit in PERCENT_UNITS:
                     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
     if len(options) > 1:
         h, lab = axes[0, 0].get_legend_handles_labels()
-        fig.legend(h, lab, loc="lower center", ncol=len(options), bbox_to_anchor=(0.5, -0.01))
+        fig.legend(h, lab, loc="lower center", ncol=len(options), bbox_to_anchor=(0.5, 0.0))
         fig.tight_layout(rect=(0, 0.05, 1, 1))
     else:
         fig.tight_layout()
