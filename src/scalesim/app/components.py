@@ -1,0 +1,405 @@
+"""Solara components of the app: the district, the plots, the controls and the logs.
+
+Every component takes the model SolaraViz holds and subscribes to Mesa's
+``update_counter``, so it re-renders after each step. Controls change the model only
+through its public API, under the model's lock (the Play loop steps in another thread):
+``StrategySet.add``/``drop`` for strategy toggles and ``ScalingModel.fire_shock`` for shock
+buttons. The logic lives in the model; here there is only wiring and formatting.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import solara
+from markdown_it import MarkdownIt
+from mesa.visualization.utils import force_update, update_counter
+
+from scalesim.app.figures import district_figure, plots_figure, to_png
+from scalesim.errors import ScalesimInputError
+from scalesim.scenario import StrategySpec
+from scalesim.selection import RULES
+from scalesim.shocks import SHOCKS
+from scalesim.strategies import STRATEGIES
+
+if TYPE_CHECKING:
+    from scalesim.app.model import AppModel
+
+# "explicit" needs school names, which a selector cannot offer.
+UI_RULES = [r for r in RULES if r != "explicit"]
+# The three shocks with their own button: (type, params, button label).
+SHOCK_BUTTONS: tuple[tuple[str, dict[str, Any], str], ...] = (
+    ("superintendent_turnover", {}, "Superintendent leaves"),
+    ("budget_cut", {"cut": 0.3}, "Budget cut (−30%)"),
+    ("pandemic", {}, "Pandemic (5 months)"),
+)
+OTHER_SHOCKS = sorted(set(SHOCKS) - {s for s, _, _ in SHOCK_BUTTONS})
+PANEL_STYLE = {"height": "100%", "overflow-y": "auto", "padding": "4px 10px"}
+LOG_ROWS = 40
+# solara.Markdown loads KaTeX and Mermaid from a CDN, so the page would not be offline:
+# Markdown is rendered here (raw HTML in the text is escaped) and shown as plain HTML.
+_MD = MarkdownIt("commonmark", {"html": False}).enable("table")
+CSS = """
+.scalesim-md table { border-collapse: collapse; font-size: 0.85em; margin: 4px 0; }
+.scalesim-md th, .scalesim-md td { border: 1px solid #ccc; padding: 1px 6px;
+  vertical-align: top; }
+.scalesim-md h1, .scalesim-md h2 { font-size: 1.15em; margin: 8px 0 4px 0; }
+.scalesim-md h3, .scalesim-md h4 { font-size: 1.05em; margin: 6px 0 2px 0; }
+.scalesim-md p, .scalesim-md ul { margin: 2px 0 6px 0; }
+.scalesim-md code { font-size: 0.9em; }
+"""
+
+
+def markdown_html(text: str) -> str:
+    """Markdown to HTML, offline, with raw HTML escaped."""
+    return _MD.render(text)
+
+
+@solara.component
+def Md(text: str) -> None:  # noqa: N802 (Solara components are CapWords)
+    """Markdown shown as server-rendered HTML (no CDN)."""
+    html = solara.use_memo(lambda: markdown_html(text), [text])
+    solara.Style(CSS)
+    solara.HTML(tag="div", unsafe_innerHTML=html, classes=["scalesim-md"])
+
+
+@contextmanager
+def _panel(title: str) -> Iterator[None]:
+    """A scrollable panel filling its grid cell, with a title."""
+    with solara.Column(style=PANEL_STYLE, gap="4px"):
+        solara.Text(title, style={"font-weight": "bold", "font-size": "1.1em"})
+        yield
+
+
+def _use_messages(model: AppModel) -> tuple[solara.Reactive[str], solara.Reactive[str]]:
+    """A message and an error of this panel, cleared when the model is rebuilt (Reset)."""
+    message = solara.use_reactive("")
+    error = solara.use_reactive("")
+
+    def clear() -> None:
+        message.set("")
+        error.set("")
+
+    solara.use_effect(clear, [model])
+    return message, error
+
+
+# --------------------------------------------------------------------------- status
+
+
+def status_line(model: AppModel) -> str:
+    """One line: scenario, lesson arm, seed, time, session, destination."""
+    sc = model.sc
+    dest = sc.trip_ticket.destination
+    where = f"lesson **{model.lesson_name}**, arm **{model.arm or 'first'}** · " if (
+        model.lesson_name) else ""
+    season = "in session" if model.in_session else "summer"
+    return (
+        f"{where}scenario **{sc.name}** (`{model.scenario_file}`, hash "
+        f"`{sc.scenario_hash()}`) · seed **{model.seed}** · week **{model.week}** of "
+        f"{model.n_weeks} (month {model.month:.1f}, {season}) · destination: "
+        f"{dest.target:.0%} of educators at depth ≥ {dest.min_depth:g} by month "
+        f"{dest.by_month:g}, {dest.equity_target:.0%} in high-need schools"
+    )
+
+
+def factors_line(model: AppModel) -> str:
+    """The main factors' values in the running scenario (what the sliders set on Reset)."""
+    from scalesim.app.model import FACTORS, factor_value
+
+    parts = []
+    for f in FACTORS:
+        if f.generated_only and model.sc.district.source != "generated":
+            continue
+        v = factor_value(model.sc, f)
+        parts.append(f"{f.label.split(' (')[0].lower()} {_fmt(v) if not isinstance(v, int) else v}")
+    return " · ".join(parts)
+
+
+@solara.component
+def StatusBar(model: AppModel) -> None:  # noqa: N802 (Solara components are CapWords)
+    """The status line, and any parameter values that were not applied."""
+    update_counter.get()
+    with solara.Column(style={"padding": "0 10px"}, gap="2px"):
+        Md(status_line(model))
+        solara.Text("Factors in this run: " + factors_line(model),
+                    style={"font-size": "0.85em"})
+        solara.Text("Sidebar parameters apply when you press Reset; strategy toggles and "
+                    "shock buttons act on the running model now.",
+                    style={"font-size": "0.85em", "color": "#555"})
+        for problem in model.input_problems:
+            solara.Error(f"Not applied: {problem}", dense=True)
+
+
+# --------------------------------------------------------------------------- figures
+
+
+@solara.component
+def DistrictView(model: AppModel) -> None:  # noqa: N802 (Solara components are CapWords)
+    """Schools as tiles (high-need first, outlined), educators coloured by state."""
+    version = update_counter.get()
+    png = solara.use_memo(lambda: to_png(district_figure(model)), [model, version])
+    solara.Image(png, width="100%")
+
+
+@solara.component
+def PlotsView(model: AppModel) -> None:  # noqa: N802 (Solara components are CapWords)
+    """Spread, depth, ownership, sustainability and equity over time, with targets."""
+    version = update_counter.get()
+    png = solara.use_memo(lambda: to_png(plots_figure(model)), [model, version])
+    solara.Image(png, width="100%")
+
+
+# --------------------------------------------------------------------------- strategies
+
+
+@dataclass
+class StrategyRow:
+    """One line of the strategy panel."""
+
+    label: str
+    type: str
+    on: bool
+    rule: str | None
+    status: str
+    spec: dict[str, Any]
+
+
+def strategy_rows(model: AppModel) -> list[StrategyRow]:
+    """The scenario's strategies, those added since, then every other registered type."""
+    specs: dict[str, dict[str, Any]] = {}
+    for s in model.sc.strategies:
+        specs[s.label] = s.model_dump(exclude_none=True)
+    for s in [*model.strategy_set.retired, *model.strategy_set.items]:
+        specs.setdefault(s.label, s.spec.model_dump(exclude_none=True))
+    for name in sorted(STRATEGIES):
+        if name not in specs and not any(d["type"] == name for d in specs.values()):
+            specs[name] = {"type": name}
+    rows = []
+    for label, spec in specs.items():
+        cls = STRATEGIES[spec["type"]]
+        live = model.strategy_set.get(label)
+        if cls.targets == "none":
+            rule = None
+        elif live is not None:
+            rule = live.select.rule
+        else:
+            rule = (spec.get("select") or cls.default_select).get("rule", "random")
+        if live is None:
+            status = "off"
+        elif live.active:
+            status = f"active since week {live.start_week}" if live.start_week else "active"
+        else:
+            status = f"starts month {live.spec.start_month:g}"
+        rows.append(StrategyRow(label, spec["type"], live is not None, rule, status, spec))
+    return rows
+
+
+def switch_strategy(model: AppModel, row: StrategyRow, on: bool, rule: str | None) -> str:
+    """Put a strategy in the set (from now on) or take it out; returns what was done."""
+    with model.lock:
+        if not on:
+            model.strategy_set.drop(model, row.label, reason="switched off in the app")
+            return f"{row.label} switched off"
+        spec = dict(row.spec)
+        start = max(float(spec.get("start_month", 0.0)), model.month)
+        spec["start_month"] = start
+        if spec.get("end_month") is not None and spec["end_month"] <= start:
+            spec.pop("end_month")
+        if rule is not None and rule != "explicit":
+            cls = STRATEGIES[spec["type"]]
+            select = dict(spec.get("select") or cls.default_select)
+            select.pop("schools", None)
+            spec["select"] = {**select, "rule": rule}
+        strategy = model.strategy_set.add(StrategySpec.model_validate(spec))
+        model.log.record(model, "user_action", action="strategy on", strategy=row.label,
+                         rule=strategy.select.rule, start_month=round(start, 3))
+        return f"{row.label} on from month {start:.1f}" + (
+            f", schools chosen by {strategy.select.rule}" if rule else "")
+
+
+def retarget_strategy(model: AppModel, row: StrategyRow, rule: str) -> str:
+    """Change the selection rule of a strategy in the set: it restarts now with new targets."""
+    with model.lock:
+        model.strategy_set.drop(model, row.label, reason=f"re-chosen by {rule} in the app")
+        return switch_strategy(model, row, True, rule)
+
+
+@solara.component
+def StrategyPanel(model: AppModel) -> None:  # noqa: N802 (Solara components are CapWords)
+    """Toggle each strategy and choose the selection rule of those that pick targets."""
+    update_counter.get()
+    chosen = solara.use_memo(dict, [model])  # rules picked for strategies that are off
+    message, error = _use_messages(model)
+
+    def act(fn: Any, *args: Any) -> None:
+        try:
+            message.set(fn(*args))
+            error.set("")
+        except (ScalesimInputError, ValueError) as exc:
+            error.set(str(exc))
+        force_update()
+
+    with _panel("Strategy set"):
+        solara.Text("On = in the set from now on; a new selection rule restarts it.",
+                    style={"font-size": "0.85em", "color": "#555"})
+        for row in strategy_rows(model):
+            rule = row.rule if row.on else chosen.get(row.label, row.rule)
+            with solara.Row(style={"align-items": "center"}, gap="8px"):
+                solara.Switch(
+                    label=row.label,
+                    value=row.on,
+                    on_value=lambda on, row=row, rule=rule: act(
+                        switch_strategy, model, row, on, rule),
+                    style={"min-width": "210px"},
+                )
+                if row.rule is not None:
+
+                    def on_rule(new: str, row: StrategyRow = row) -> None:
+                        if row.on:
+                            act(retarget_strategy, model, row, new)
+                        else:
+                            chosen[row.label] = new
+                            force_update()
+
+                    solara.Select(label=f"{row.label}: chosen by", values=UI_RULES,
+                                  value=rule, on_value=on_rule, dense=True,
+                                  style={"max-width": "170px"})
+                solara.Text(row.status, style={"font-size": "0.85em", "color": "#555"})
+        if message.value:
+            solara.Success(message.value, dense=True)
+        if error.value:
+            solara.Error(error.value, dense=True)
+
+
+# --------------------------------------------------------------------------- shocks
+
+
+def describe_shock(ev: dict[str, Any]) -> str:
+    """A sentence about a shock event of the travel log."""
+    details = ", ".join(f"{k.replace('_', ' ')} {_fmt(v)}" for k, v in ev.items()
+                        if k not in ("week", "month", "kind", "shock", "type", "source",
+                                     "pit_stop"))
+    return (f"{ev['type'].replace('_', ' ')} fired at month {ev['month']:.1f}"
+            + (f": {details}" if details else ""))
+
+
+@solara.component
+def ShockPanel(model: AppModel) -> None:  # noqa: N802 (Solara components are CapWords)
+    """Buttons that fire a shock now, logged in the travel log."""
+    update_counter.get()
+    pit_stop = solara.use_reactive(False)
+    other = solara.use_reactive(OTHER_SHOCKS[0])
+    message, error = _use_messages(model)
+
+    def fire(kind: str, params: dict[str, Any] | None = None) -> None:
+        try:
+            with model.lock:
+                ev = model.fire_shock(kind, params, pit_stop=pit_stop.value)
+            message.set(describe_shock(ev))
+            error.set("")
+        except ScalesimInputError as exc:
+            error.set(str(exc))
+        force_update()
+
+    with _panel("Fire a shock now"):
+        for kind, params, label in SHOCK_BUTTONS:
+            solara.Button(label, on_click=lambda k=kind, p=params: fire(k, p),
+                          color="error", outlined=True, block=True)
+        with solara.Row(style={"align-items": "center"}):
+            solara.Select(label="other shock", values=OTHER_SHOCKS, value=other, dense=True)
+            solara.Button("Fire", on_click=lambda: fire(other.value), color="error",
+                          outlined=True)
+        solara.Checkbox(label="call an unplanned pit stop next week", value=pit_stop)
+        if message.value:
+            solara.Warning(message.value, dense=True)
+        if error.value:
+            solara.Error(error.value, dense=True)
+
+
+# --------------------------------------------------------------------------- pit stops, log
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.3g}"
+    if isinstance(v, (dict, list)):
+        text = json.dumps(v, default=str)
+        return text if len(text) <= 60 else text[:57] + "..."
+    return str(v)
+
+
+def pit_stop_markdown(model: AppModel) -> str:
+    """The latest checklist with its evidence, and a table of every stop so far."""
+    upcoming = [m for m in model.sc.trip_ticket.pit_stops if m > model.month]
+    lines = [f"Next planned stop: month {upcoming[0]:g}" if upcoming
+             else "No planned stop ahead."]
+    stops = model.log.of_kind("pit_stop")
+    if not stops:
+        lines.append("\nNo pit stop yet.")
+        return "\n".join(lines)
+    last = stops[-1]
+    kind = "planned" if last["planned"] else f"unplanned ({last['reason']})"
+    lines.append(f"\n**Latest: month {last['month']:.1f}, {kind}**\n")
+    for item in last["checklist"]:
+        ev = ", ".join(f"{k} {_fmt(v)}" for k, v in item["evidence"].items())
+        lines.append(f"- *{item['question']}* **{item['answer']}** ({ev})")
+    lines.append("\n| month | stop | on track | broken | fuel low | left behind | decisions |")
+    lines.append("|---:|---|---|---|---|---|---|")
+    for r in reversed(model.pit_stops.rows):
+        stop = "planned" if r["planned"] else "unplanned"
+        lines.append(f"| {r['month']:.1f} | {stop} | {r['q1']} | {r['q2']} | {r['q3']} | "
+                     f"{r['q4']} | {r['decisions'] or '–'} |")
+    return "\n".join(lines)
+
+
+@solara.component
+def PitStopPanel(model: AppModel) -> None:  # noqa: N802 (Solara components are CapWords)
+    """The pit-stop checklist (Tool #2) as the run goes."""
+    update_counter.get()
+    with _panel("Pit stops"):
+        Md(pit_stop_markdown(model))
+
+
+def travel_log_markdown(model: AppModel, rows: int = LOG_ROWS) -> str:
+    """The latest travel-log events, newest first, as a Markdown table."""
+    events = model.log.events
+    lines = [f"{len(events)} events; newest first.\n", "| week | month | event | details |",
+             "|---:|---:|---|---|"]
+    for e in reversed(events[-rows:]):
+        details = "; ".join(f"{k}={_fmt(v)}" for k, v in e.items()
+                            if k not in ("week", "month", "kind"))
+        details = details.replace("|", "/")
+        lines.append(f"| {e['week']} | {e['month']:.1f} | {e['kind']} | {details} |")
+    return "\n".join(lines)
+
+
+@solara.component
+def TravelLogPanel(model: AppModel) -> None:  # noqa: N802 (Solara components are CapWords)
+    """The travel log (Tool #6) as the run goes."""
+    update_counter.get()
+    with _panel("Travel log"):
+        Md(travel_log_markdown(model))
+
+
+@solara.component
+def LessonPanel(model: AppModel) -> None:  # noqa: N802 (Solara components are CapWords)
+    """The lesson page (when the app was opened on a lesson)."""
+    from scalesim.lessons import get_lesson
+
+    lesson = solara.use_memo(
+        lambda: get_lesson(model.lesson_name) if model.lesson_name else None,
+        [model.lesson_name],
+    )
+    if lesson is None:
+        return
+    arm = model.arm or lesson.arm_names[0]
+    with _panel(f"Lesson: {lesson.title}"):
+        solara.Info(f"Arm '{arm}': {lesson.arm_label(arm)}. Other arms: "
+                    + ", ".join(f"'{a}'" for a in lesson.arm_names if a != arm)
+                    + " (choose in the sidebar, then Reset).", dense=True)
+        Md(lesson.page)

@@ -1,0 +1,81 @@
+"""``scalesim app``: serve the browser app (a Mesa SolaraViz page) on this machine."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+DEFAULT_PORT = 8765
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``app`` to the CLI."""
+
+    @app.command("app")
+    def app_(
+        scenario: Annotated[
+            Path | None,
+            typer.Argument(help="Scenario YAML file (default: scenarios/default.yaml)."),
+        ] = None,
+        port: Annotated[
+            int, typer.Option(min=0, max=65535, help="Port to serve on (0: any free port).")
+        ] = DEFAULT_PORT,
+        host: Annotated[
+            str, typer.Option(help="Interface to listen on; the default serves this machine only.")
+        ] = "127.0.0.1",
+        lesson: Annotated[
+            str | None, typer.Option(help="Open a lesson (see `scalesim lessons`).")
+        ] = None,
+        seed: Annotated[int, typer.Option(min=0, help="Seed the page starts with.")] = 1,
+    ) -> None:
+        """Serve the app for SCENARIO (or a lesson) at http://HOST:PORT until Ctrl-C.
+
+        The page shows the district, live plots with the trip-ticket targets, strategy
+        toggles, shock buttons, the pit-stop checklist and the travel log (docs/app.md).
+        Everything it needs is installed with the package: it works with no internet.
+        """
+        from scalesim.errors import ScalesimInputError
+        from scalesim.scenario import load_scenario
+
+        if lesson is not None and scenario is not None:
+            raise ScalesimInputError("scalesim app", "SCENARIO",
+                                     "give a scenario file or --lesson, not both")
+        if lesson is not None:
+            from scalesim.lessons import get_lesson
+
+            les = get_lesson(lesson)
+            for arm in les.arm_names:
+                load_scenario(les.arm_path(arm))
+            what = f"lesson {lesson} ({les.title})"
+            path = les.arm_path(None)
+        else:
+            path = scenario or Path("scenarios/default.yaml")
+            sc = load_scenario(path)
+            what = f"scenario {sc.name} ({path})"
+        os.environ["SCALESIM_APP_SCENARIO"] = str(Path(path).resolve())
+        os.environ["SCALESIM_APP_SEED"] = str(seed)
+        if lesson is not None:
+            os.environ["SCALESIM_APP_LESSON"] = lesson
+        else:
+            os.environ.pop("SCALESIM_APP_LESSON", None)
+        # Offline and private: no usage telemetry, no version check against PyPI.
+        os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
+        os.environ.setdefault("MPLBACKEND", "agg")
+        if port == 0:
+            import socket
+
+            with socket.socket() as s:
+                s.bind((host, 0))
+                port = s.getsockname()[1]
+        typer.echo(f"scalesim app: {what} at http://{host}:{port}  (Ctrl-C to stop)")
+
+        from solara.__main__ import run as solara_run
+
+        solara_run.main(
+            args=["scalesim.app.page", "--host", host, "--port", str(port), "--no-open",
+                  "--production", "--no-check-version"],
+            standalone_mode=False,
+        )
