@@ -916,7 +916,41 @@ def scenario_from_dict(data: Any, source: str = "<scenario>", base_dir: Path | N
                                 "scenario file's folder)")
         load_school_csv(csv_path)  # validate now, before anything runs
     _check_consistency(scenario, source)
+    _check_school_names(scenario, source)
     return scenario
+
+
+def _check_school_names(s: Scenario, source: str) -> None:
+    """Every school named by an explicit selection or a principal-turnover shock exists."""
+    refs: list[tuple[str, list[str]]] = []
+    for i, sp in enumerate(s.strategies):
+        if sp.select is not None and sp.select.schools:
+            refs.append((f"strategies[{i}].select.schools", sp.select.schools))
+    for i, r in enumerate(s.adaptation):
+        if r.then.retarget is not None and r.then.retarget["select"].get("schools"):
+            refs.append((f"adaptation[{i}].then.retarget.select.schools",
+                         r.then.retarget["select"]["schools"]))
+        add = r.then.add
+        if add is not None and add.select is not None and add.select.schools:
+            refs.append((f"adaptation[{i}].then.add.select.schools", add.select.schools))
+    for i, sh in enumerate(s.shocks):
+        if sh.params.get("schools"):
+            refs.append((f"shocks[{i}].params.schools", sh.params["schools"]))
+    if not refs:
+        return
+    import numpy as np
+
+    from scalesim.district import build_schools  # the names the model will use
+
+    names = [str(n) for n in build_schools(s, np.random.default_rng(0)).name]
+    known = set(names)
+    for field, listed in refs:
+        for j, name in enumerate(listed):
+            if name not in known:
+                raise ScenarioError(source, f"{field}[{j}]",
+                                    f"no school named {name!r} in this district (its "
+                                    f"{len(names)} schools are named {names[0]!r} … "
+                                    f"{names[-1]!r})")
 
 
 def _check_consistency(s: Scenario, source: str) -> None:
