@@ -61,7 +61,7 @@ def _weighted_share(weights: np.ndarray, shares: np.ndarray, total: float | None
     tests/test_invariants.py), so the result is clipped.
     """
     total = float(weights.sum()) if total is None else total
-    return min(max(_ratio(float(weights @ shares), total), 0.0), 1.0)
+    return min(max(_ratio(float((weights * shares).sum()), total), 0.0), 1.0)
 
 
 @dataclass(frozen=True)
@@ -121,8 +121,12 @@ class Snapshot:
         self.share_s = self.enact_s / sch.size
         self.deep_share_s = self.deep_s / sch.size
         if self.n_enacting:
-            self.depth_sum = float(ed.depth @ enact)
-            self.own_sum = float(ed.ownership @ enact)
+            # Elementwise products, not `@`: a dot product goes to the BLAS library, whose
+            # worker threads made each call ~20 ms instead of ~0.1 ms on a busy 2-core machine
+            # or when pinned to one core (measured, benchmarks/RESULTS.md); its result could
+            # also depend on the machine's thread count.
+            self.depth_sum = float((ed.depth * enact).sum())
+            self.own_sum = float((ed.ownership * enact).sum())
         else:
             self.depth_sum = self.own_sum = 0.0
         self.enroll = st.enroll
