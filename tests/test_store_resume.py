@@ -11,6 +11,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from exp_helpers import TINY, experiment, tree_digest, write
@@ -20,20 +21,23 @@ from scalesim.experiment import load_experiment
 from scalesim.store import SweepStore, load_results
 from scalesim.sweep import run_sweep
 
-# 36 runs of a 20-school district over 9 months: long enough (a few seconds on 2 workers)
-# to be killed part-way, short enough for the suite.
+# 36 runs of a 20-school district over 9 months in chunks of 3: long enough (a few seconds
+# on 2 workers) to be killed part-way, short enough for the suite.
 KILL_DOC = experiment(
     overrides={**TINY, "district.generated.n_schools": 20, "horizon_months": 9},
     uncertainties={"conditions.leadership_support": {"low": 0.2, "high": 0.8}},
     design={"method": "full_grid", "levels": 3},
     replicates={"count": 6, "seed": 2},
+    store={"chunk": 3},
 )
 N_TASKS = 3 * 2 * 6
 
 
 def _stored(out: Path) -> int:
+    """Runs stored so far (rows of the runs chunks; a half-written file is not counted)."""
     folder = out / "parts" / "runs"
-    return len(list(folder.glob("task-*.parquet"))) if folder.is_dir() else 0
+    files = sorted(folder.glob("chunk-*.parquet")) if folder.is_dir() else []
+    return sum(pq.read_metadata(f).num_rows for f in files)
 
 
 def test_sigkill_then_resume_equals_uninterrupted(tmp_path: Path,
@@ -59,6 +63,7 @@ def test_sigkill_then_resume_equals_uninterrupted(tmp_path: Path,
         proc.stderr.close()
     at_kill = _stored(out)
     assert 3 <= at_kill < N_TASKS, f"{at_kill} of {N_TASKS} stored: not killed part-way"
+    assert at_kill % 3 == 0, "only whole chunks are stored"
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "running", "the killed parent could not finish its manifest"
     assert not (out / "runs.parquet").exists()
@@ -71,8 +76,8 @@ def test_sigkill_then_resume_equals_uninterrupted(tmp_path: Path,
     match = re.search(r"\((\d+) run now, (\d+) already there\)", resumed.stdout)
     assert match, resumed.stdout
     ran_now, skipped = int(match[1]), int(match[2])
-    # The dying parent may have stored one more run after we counted.
-    assert ran_now + skipped == N_TASKS and at_kill <= skipped <= at_kill + 2
+    # The dying parent may have stored one more chunk after we counted.
+    assert ran_now + skipped == N_TASKS and at_kill <= skipped <= at_kill + 3
 
     ref = tmp_path / "uninterrupted"
     run_sweep(load_experiment(exp_file), ref, SerialExecutor())
@@ -96,12 +101,13 @@ def test_resume_refuses_another_experiment(tmp_path: Path) -> None:
 
 
 def test_resume_cleans_half_written_files_and_reruns_missing(tmp_path: Path) -> None:
-    """A missing run and a half-written temporary file: resume runs just that one, cleanly."""
-    exp = load_experiment(write(tmp_path / "e.yaml", experiment(replicates=[4])))
+    """A missing chunk and a half-written temporary file: resume runs just that chunk."""
+    exp = load_experiment(write(tmp_path / "e.yaml", experiment(replicates=[4],
+                                                                store={"chunk": 1})))
     out = tmp_path / "out"
     run_sweep(exp, out, SerialExecutor())
     full = tree_digest(out)
-    (out / "parts" / "runs" / "task-0000002.parquet").unlink()
+    (out / "parts" / "runs" / "chunk-0000002.parquet").unlink()
     (out / "parts" / "runs" / ".tmp-abc").write_bytes(b"half")
     rep = run_sweep(exp, out, SerialExecutor(), resume=True)
     assert (rep.ran, rep.skipped) == (1, 3)
@@ -112,7 +118,7 @@ def test_resume_cleans_half_written_files_and_reruns_missing(tmp_path: Path) -> 
 def test_retry_failed_reruns_only_errors(tmp_path: Path) -> None:
     """--retry-failed re-runs stored failures (and nothing else)."""
     doc = experiment(uncertainties={"adoption.p_external": [0.03, -1.0]}, levers={},
-                     replicates=[1])
+                     replicates=[1], store={"chunk": 1})
     exp = load_experiment(write(tmp_path / "e.yaml", doc))
     run_sweep(exp, tmp_path / "out", SerialExecutor())
     rep = run_sweep(exp, tmp_path / "out", SerialExecutor(), resume=True)

@@ -33,7 +33,7 @@ from scalesim.experiment import Task
 from scalesim.metrics import METRICS
 from scalesim.provenance import versions
 from scalesim.scenario import Scenario
-from scalesim.store import KNOWN_FORMATS, RUN_TABLES, atomic_write_text, read_parquet_bytes
+from scalesim.store import KNOWN_FORMATS, RUN_TABLES, atomic_write_text, concat
 
 CONFIDENCE = 0.95
 # Okabe & Ito (2008) colour-blind-safe palette.
@@ -388,16 +388,13 @@ def unique_names(names: Sequence[str]) -> list[str]:
 
 
 def concat_parts(outputs: list[Any]) -> dict[str, pd.DataFrame]:
-    """Decode and concatenate workers' Parquet parts, in task order."""
+    """Concatenate workers' per-run tables in task order, as pandas."""
     outputs = sorted(outputs, key=lambda o: o.task_id)
     names: list[str] = []
     for o in outputs:
         names += [k for k in o.parts if k not in names]
-    tables = {}
-    for name in names:
-        frames = [read_parquet_bytes(o.parts[name]) for o in outputs if name in o.parts]
-        tables[name] = pd.concat(frames, ignore_index=True)
-    return tables
+    return {n: concat([o.parts[n] for o in outputs if n in o.parts]).to_pandas()
+            for n in names}
 
 
 def run_options(

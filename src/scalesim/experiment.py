@@ -261,11 +261,16 @@ class Outcome(_Strict):
 
 
 class Store(_Strict):
-    """Which per-run tables to keep besides ``runs`` (leaner sweeps keep fewer)."""
+    """Which per-run tables to keep, and how many runs share one Parquet file.
+
+    ``runs`` is always kept; leaner sweeps keep fewer other tables. A chunk of ``chunk``
+    consecutive task ids is the unit of writing and of resuming.
+    """
 
     tables: list[Literal["timeseries", "schools", "channels", "log", "extra"]] = Field(
         default_factory=lambda: list(STORE_TABLES)
     )
+    chunk: Annotated[int, Field(ge=1, le=100_000)] = 32
 
 
 class Experiment(_Strict):

@@ -50,7 +50,7 @@ from scalesim.scenario import (
     parse_yaml,
     scenario_from_dict,
 )
-from scalesim.store import KNOWN_FORMATS, RUN_TABLES, parquet_bytes, run_tables
+from scalesim.store import RUN_TABLES, run_tables
 
 # Sections an option may override after the branch point.
 # (Adaptation rules and the destination are read when the pit stops are set up, so they
@@ -211,7 +211,6 @@ def execute_rehearsal(task: RehearsalTask) -> list[Any]:
     from scalesim.runner import collect
     from scalesim.sweep import TaskOutput
 
-    meta = {"format": KNOWN_FORMATS["rehearse"], "kind": "rehearse"}
     outs = []
     t0 = time.perf_counter()
     sc = scenario_from_dict(task.scenario, source=task.source)
@@ -234,13 +233,11 @@ def execute_rehearsal(task: RehearsalTask) -> list[Any]:
             from scalesim.store import error_tables
 
             msg = f"{type(exc).__name__}: {exc}"
-            parts = {k: parquet_bytes(v, meta) for k, v in error_tables(ident, msg).items()}
-            outs.append(TaskOutput(ident["task_id"], "error", msg, parts,
+            outs.append(TaskOutput(ident["task_id"], "error", msg, error_tables(ident, msg),
                                    time.perf_counter() - t1))
             continue
         t2 = time.perf_counter()
-        tables = run_tables(result, ident, (), task.tables)
-        parts = {k: parquet_bytes(v, meta) for k, v in tables.items()}
+        parts = run_tables(result, ident, (), task.tables)
         outs.append(TaskOutput(ident["task_id"], "ok", "", parts,
                                t2 - t1 + shared / len(task.options), time.perf_counter() - t2))
     return outs

@@ -2,9 +2,11 @@
 
 :func:`execute_task` is the unit of work every backend runs: it rebuilds the task's
 scenario from plain data, calls :func:`scalesim.runner.run_one`, and returns the run's
-tables already encoded as Parquet bytes, so the parent process only writes bytes. It is
-pure (task in, bytes out; no clock, no host name in the bytes), so results are the same,
-byte for byte, whichever backend runs it and however many workers there are.
+tables as Arrow tables (cheap to send between processes). It is pure (task in, tables out;
+no clock, no host name in the tables). The parent gathers the runs of a chunk of
+consecutive task ids and writes the chunk, rows in task order, once all of them are back;
+so results are the same, byte for byte, whichever backend runs the tasks, however many
+workers there are, and in whatever order runs finish.
 
 A run that raises (for instance, a sampled value that makes the scenario invalid) is
 stored as a ``runs`` row with ``status: error`` and its message; the sweep goes on.
@@ -25,11 +27,10 @@ from scalesim.executors import Executor
 from scalesim.experiment import LoadedExperiment, Task
 from scalesim.provenance import versions
 from scalesim.store import (
-    KNOWN_FORMATS,
     SWEEP_FORMAT,
     SweepStore,
+    concat,
     error_tables,
-    parquet_bytes,
     run_tables,
     write_json,
     write_table_files,
@@ -40,12 +41,12 @@ MANIFEST_EVERY_S = 2.0
 
 @dataclass
 class TaskOutput:
-    """What a worker sends back: the run's tables as Parquet bytes, and its status."""
+    """What a worker sends back: the run's tables (Arrow), and its status."""
 
     task_id: int
     status: str
     error: str
-    parts: dict[str, bytes]
+    parts: dict[str, Any]
     model_seconds: float = 0.0
     table_seconds: float = 0.0
 
@@ -60,7 +61,6 @@ def execute_task(task: Task) -> TaskOutput:
     from scalesim.scenario import scenario_from_dict
 
     ident = task.identity()
-    meta = {"format": KNOWN_FORMATS[task.kind], "kind": task.kind}
     t0 = time.perf_counter()
     try:
         sc = scenario_from_dict(task.scenario, source=task.source)
@@ -68,12 +68,10 @@ def execute_task(task: Task) -> TaskOutput:
     except Exception as exc:  # a failing run is a result, not a crash of the sweep
         msg = f"{type(exc).__name__}: {exc}"
         t1 = time.perf_counter()
-        tables = error_tables(ident, msg, task.outcomes)
-        parts = {k: parquet_bytes(v, meta) for k, v in tables.items()}
+        parts = error_tables(ident, msg, task.outcomes)
         return TaskOutput(task.task_id, "error", msg, parts, t1 - t0, time.perf_counter() - t1)
     t1 = time.perf_counter()
-    tables = run_tables(result, ident, task.outcomes, task.tables)
-    parts = {k: parquet_bytes(v, meta) for k, v in tables.items()}
+    parts = run_tables(result, ident, task.outcomes, task.tables)
     return TaskOutput(task.task_id, "ok", "", parts, t1 - t0, time.perf_counter() - t1)
 
 
@@ -170,6 +168,7 @@ def run_sweep(
     """
     out = Path(out)
     tasks = exp.tasks()
+    size = exp.spec.store.chunk
     t_start = time.perf_counter()
     if resume:
         store = SweepStore.open(out, exp.hash)
@@ -184,11 +183,16 @@ def run_sweep(
         store = SweepStore.create(out, new_manifest(exp, tasks, command), plan_files(exp, tasks))
         finished = {}
     m = store.manifest
-    todo = [t for t in tasks if t.task_id not in finished
-            or (retry_failed and finished[t.task_id][0] == "error")]
-    if retry_failed:
-        for t in todo:
-            m["runs"][t.task_id].update(status="pending", error="")
+    # Chunks of consecutive task ids are the unit of writing and resuming.
+    chunk_ids: dict[int, list[int]] = {}
+    for t in tasks:
+        chunk_ids.setdefault(t.task_id // size * size, []).append(t.task_id)
+    redo = {c for c, ids in chunk_ids.items()
+            if any(i not in finished for i in ids)
+            or (retry_failed and any(finished[i][0] == "error" for i in ids))}
+    todo = [t for t in tasks if t.task_id // size * size in redo]
+    for t in todo:
+        m["runs"][t.task_id].update(status="pending", error="")
     m["status"] = "running"
     _refresh_counts(m)
     session = {"started_utc": _utc_now(), "backend": executor.name, "workers": executor.workers,
@@ -198,18 +202,20 @@ def run_sweep(
 
     total = len(tasks)
     done = total - len(todo)
-    failed = sum(1 for t in tasks if t.task_id in finished and finished[t.task_id][0] == "error"
-                 and not retry_failed)
+    failed = sum(1 for r in m["runs"] if r["status"] == "error")
     if on_progress:
         on_progress(done, failed, total)
+    meta = {"format": SWEEP_FORMAT, "kind": "sweep", "experiment_hash": exp.hash}
+    buffers: dict[int, dict[int, TaskOutput]] = {}
     model_s = table_s = 0.0
     errors: dict[int, str] = {}
     ran = 0
     last_flush = time.perf_counter()
     try:
         for res in executor.map_unordered(execute_task, todo):
-            store.write_run(res.task_id, res.parts)
-            m["runs"][res.task_id].update(status=res.status, error=res.error)
+            cid = res.task_id // size * size
+            buf = buffers.setdefault(cid, {})
+            buf[res.task_id] = res
             model_s += res.model_seconds
             table_s += res.table_seconds
             ran += 1
@@ -217,6 +223,8 @@ def run_sweep(
             if res.status != "ok":
                 failed += 1
                 errors[res.task_id] = res.error
+            if len(buf) == len(chunk_ids[cid]):
+                _write_chunk(store, cid, buffers.pop(cid), meta)
             if on_progress:
                 on_progress(done, failed, total)
             now = time.perf_counter()
@@ -230,7 +238,7 @@ def run_sweep(
         m["status"] = "interrupted"
         session.update(runs_done=ran, wall_seconds=round(time.perf_counter() - t_start, 3),
                        model_seconds=round(model_s, 3), table_seconds=round(table_s, 3),
-                       ended="interrupted")
+                       ended="interrupted", unstored_runs=sum(len(b) for b in buffers.values()))
         store.write_manifest()
         raise
     _refresh_counts(m)
@@ -245,6 +253,20 @@ def run_sweep(
     counts = m["counts"]
     return SweepReport(out, total, ran, total - len(todo), counts.get("ok", 0),
                        counts.get("error", 0), wall, model_s, table_s, errors)
+
+
+def _write_chunk(store: SweepStore, first: int, outputs: dict[int, TaskOutput],
+                 meta: dict[str, Any]) -> None:
+    """Concatenate a complete chunk's runs in task order and store it."""
+    ordered = [outputs[i] for i in sorted(outputs)]
+    names: list[str] = []
+    for o in ordered:
+        names += [k for k in o.parts if k not in names]
+    tables = {n: concat([o.parts[n] for o in ordered if n in o.parts]) for n in names}
+    store.write_chunk(first, tables, meta)
+    runs = store.manifest["runs"]
+    for o in ordered:
+        runs[o.task_id].update(status=o.status, error=o.error)
 
 
 def finalize(store: SweepStore, exp: LoadedExperiment) -> None:
