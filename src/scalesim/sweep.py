@@ -49,6 +49,7 @@ class TaskOutput:
     parts: dict[str, Any]
     model_seconds: float = 0.0
     table_seconds: float = 0.0
+    model_cpu: float = 0.0
 
 
 def execute_task(task: Task) -> TaskOutput:
@@ -61,18 +62,19 @@ def execute_task(task: Task) -> TaskOutput:
     from scalesim.scenario import scenario_from_dict
 
     ident = task.identity()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     try:
         sc = scenario_from_dict(task.scenario, source=task.source)
         result = run_one(sc, task.seed)
     except Exception as exc:  # a failing run is a result, not a crash of the sweep
         msg = f"{type(exc).__name__}: {exc}"
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.process_time()
         parts = error_tables(ident, msg, task.outcomes)
-        return TaskOutput(task.task_id, "error", msg, parts, t1 - t0, time.perf_counter() - t1)
-    t1 = time.perf_counter()
+        return TaskOutput(task.task_id, "error", msg, parts, t1 - t0,
+                          time.perf_counter() - t1, c1 - c0)
+    t1, c1 = time.perf_counter(), time.process_time()
     parts = run_tables(result, ident, task.outcomes, task.tables)
-    return TaskOutput(task.task_id, "ok", "", parts, t1 - t0, time.perf_counter() - t1)
+    return TaskOutput(task.task_id, "ok", "", parts, t1 - t0, time.perf_counter() - t1, c1 - c0)
 
 
 @dataclass
@@ -89,6 +91,7 @@ class SweepReport:
     model_seconds: float
     table_seconds: float
     errors: dict[int, str] = field(default_factory=dict)
+    model_cpu: float = 0.0
 
 
 def _utc_now() -> str:
@@ -207,7 +210,7 @@ def run_sweep(
         on_progress(done, failed, total)
     meta = {"format": SWEEP_FORMAT, "kind": "sweep", "experiment_hash": exp.hash}
     buffers: dict[int, dict[int, TaskOutput]] = {}
-    model_s = table_s = 0.0
+    model_s = table_s = model_cpu = 0.0
     errors: dict[int, str] = {}
     ran = 0
     last_flush = time.perf_counter()
@@ -218,6 +221,7 @@ def run_sweep(
             buf[res.task_id] = res
             model_s += res.model_seconds
             table_s += res.table_seconds
+            model_cpu += res.model_cpu
             ran += 1
             done += 1
             if res.status != "ok":
@@ -246,13 +250,14 @@ def run_sweep(
     wall = time.perf_counter() - t_start
     m["status"] = "complete" if m["counts"].get("pending", 0) == 0 else "interrupted"
     session.update(runs_done=ran, wall_seconds=round(wall, 3), model_seconds=round(model_s, 3),
-                   table_seconds=round(table_s, 3), ended="complete")
+                   table_seconds=round(table_s, 3), model_cpu_seconds=round(model_cpu, 3),
+                   ended="complete")
     m["timing"]["wall_seconds"] = round(
         sum(s.get("wall_seconds", 0.0) for s in m["timing"]["sessions"]), 3)
     store.write_manifest()
     counts = m["counts"]
     return SweepReport(out, total, ran, total - len(todo), counts.get("ok", 0),
-                       counts.get("error", 0), wall, model_s, table_s, errors)
+                       counts.get("error", 0), wall, model_s, table_s, errors, model_cpu)
 
 
 def _write_chunk(store: SweepStore, first: int, outputs: dict[int, TaskOutput],
