@@ -3,7 +3,8 @@
 Every week of every generated run: shares, depth and ownership stay in [0, 1]; nobody enacts
 without being aware; enacting <= educators in every school; the number of educator slots is
 conserved through turnover (each school keeps its size); no metric is NaN. At the end, the
-time series and per-school tables have no NaN either.
+time series and per-school tables have no NaN either, and the network's incrementally updated
+neighbour weights agree with weights recomputed from scratch.
 
 Hypothesis runs derandomized (the same examples every time), so CI never flakes; widen
 ``max_examples`` locally to search harder.
@@ -144,6 +145,15 @@ def test_invariants_hold_every_week(data: dict[str, Any], seed: int) -> None:
     while m.week < m.n_weeks:
         m.step()
         check_week(m, n_slots, sizes)
+    # Turnover updates the network's neighbour weights incrementally; they must still agree
+    # with weights recomputed from scratch for the people now in the slots.
+    share_incremental = m.network.neighbour_share(m.ed.enacting)
+    assert ((share_incremental >= 0) & (share_incremental <= 1 + 1e-5)).all()
+    weights = (m.ed.factors.credibility if sc.adoption.credibility_weighted
+               else np.ones(m.ed.n))
+    m.network.set_weights(weights)
+    np.testing.assert_allclose(share_incremental, m.network.neighbour_share(m.ed.enacting),
+                               atol=1e-5, err_msg="incremental neighbour weights drifted")
     res = collect(m)
     ts, schools = res.timeseries, res.schools
     assert len(ts) == sc.n_weeks + 1, "one row per week, week 0 included"
