@@ -261,3 +261,38 @@ def test_shock_draws_do_not_disturb_the_rest() -> None:
     b = run(2)
     assert np.array_equal(a.ed.enacting, b.ed.enacting)
     assert np.array_equal(series(a, "mean_depth"), series(b, "mean_depth"))
+
+
+def test_overlapping_windows_restore_the_district_exactly() -> None:
+    """Overlapping windows (hazard draws), even ones that zero a factor, undo exactly."""
+    shocks = [
+        {"type": "pandemic", "hazard_per_year": 5.0, "duration_months": 1,
+         "params": {"enactment_drop": 1.0, "capacity_drop": 1.0, "attention_rise": 0.4}},
+        {"type": "competing_initiative", "hazard_per_year": 5.0, "duration_months": 2,
+         "params": {"attention_rise": 0.5}},
+        {"type": "budget_cut", "at_month": 1, "duration_months": 2, "params": {"cut": 1.0}},
+    ]
+    sc = run(0, shocks).sc
+    initial = sc.conditions.attention_competition
+    overlap_weeks = 0
+    for seed in SEEDS[:4]:
+        m = ScalingModel(sc, seed=seed)
+        open_by: dict[str, int] = {}
+        closed_weeks = 0
+        while m.week < m.n_weeks:
+            m.step()
+            for e in m.log.events:
+                if e["week"] == m.week and e["kind"] in ("shock", "shock_end"):
+                    open_by[e["type"]] = open_by.get(e["type"], 0) + (
+                        1 if e["kind"] == "shock" else -1)
+            d = m.dist
+            if sum(open_by.values()) == 0:
+                closed_weeks += 1
+                assert (d.enactment_factor, d.capacity_factor) == (1.0, 1.0), m.week
+                assert d.attention_competition == pytest.approx(initial, abs=1e-12), m.week
+            else:
+                overlap_weeks += sum(open_by.values()) > 1
+                assert d.enactment_factor == (0.0 if open_by.get("pandemic") else 1.0)
+                assert 0.0 <= d.attention_competition <= 1.0
+        assert closed_weeks > 0
+    assert overlap_weeks > 0, "the check must see windows overlap"

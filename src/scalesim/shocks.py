@@ -54,6 +54,10 @@ class Shock:
         self.duration_weeks = max(month_to_week(months), 1) if self.windowed else 0
         self.stream = f"shock:{index}:{self.label}"
         self.ends_at: list[int] = []
+        # What each open window changed, oldest first (windows of one shock last equally
+        # long, so they close in the order they opened): multipliers of the district's
+        # enactment and capacity factors, and the attention competition it added.
+        self.windows: list[dict[str, float]] = []
 
     def due(self, m: ScalingModel) -> bool:
         """Whether it fires this week (its hazard draw is taken every week regardless)."""
@@ -67,8 +71,35 @@ class Shock:
         raise NotImplementedError
 
     def end(self, m: ScalingModel) -> dict[str, Any]:
-        """Undo a windowed shock's temporary effects."""
+        """Undo what the oldest open window changed."""
+        w = self.windows.pop(0)
+        m.dist.attention_competition -= w.get("attention", 0.0)
+        refresh_factors(m)
         return {}
+
+    def open_window(self, m: ScalingModel, enactment: float = 1.0, capacity: float = 1.0,
+                    attention: float = 0.0) -> None:
+        """Scale enactment and capacity and add attention competition until :meth:`end`."""
+        added = min(attention, 1.0 - m.dist.attention_competition)
+        m.dist.attention_competition += added
+        self.windows.append(
+            {"enactment_factor": enactment, "capacity_factor": capacity, "attention": added}
+        )
+        refresh_factors(m)
+
+
+def refresh_factors(m: ScalingModel) -> None:
+    """Set the enactment and capacity factors to the product over every open window.
+
+    Recomputing (rather than dividing back) restores them exactly, even after a window that
+    dropped a factor to zero.
+    """
+    for attr in ("enactment_factor", "capacity_factor"):
+        prod = 1.0
+        for sh in m.shock_book.shocks:
+            for w in sh.windows:
+                prod *= w[attr]
+        setattr(m.dist, attr, prod)
 
 
 @register
@@ -158,18 +189,10 @@ class Pandemic(Shock):
         stop = ed.enacting & (u < p.stop_share * (1.0 - protect))
         ed.enacting[stop] = False
         ed.enacting_since[stop] = -1
-        d.enactment_factor *= 1.0 - p.enactment_drop
-        d.capacity_factor *= 1.0 - p.capacity_drop
-        d.attention_competition = min(1.0, d.attention_competition + p.attention_rise)
-        return {"stopped": int(stop.sum())}
-
-    @override
-    def end(self, m: ScalingModel) -> dict[str, Any]:
-        d, p = m.dist, self.p
-        d.enactment_factor /= max(1.0 - p.enactment_drop, 1e-9)
-        d.capacity_factor /= max(1.0 - p.capacity_drop, 1e-9)
-        d.attention_competition = max(0.0, d.attention_competition - p.attention_rise)
-        return {}
+        self.open_window(m, enactment=1.0 - p.enactment_drop, capacity=1.0 - p.capacity_drop,
+                         attention=p.attention_rise)
+        return {"stopped": int(stop.sum()), "enactment_factor": round(d.enactment_factor, 4),
+                "capacity_factor": round(d.capacity_factor, 4)}
 
 
 class PolicyShiftParams(BaseModel):
@@ -227,13 +250,8 @@ class BudgetCut(Shock):
 
     @override
     def fire(self, m: ScalingModel) -> dict[str, Any]:
-        m.dist.capacity_factor *= 1.0 - self.p.cut
+        self.open_window(m, capacity=1.0 - self.p.cut)
         return {"capacity_factor": round(m.dist.capacity_factor, 4)}
-
-    @override
-    def end(self, m: ScalingModel) -> dict[str, Any]:
-        m.dist.capacity_factor /= max(1.0 - self.p.cut, 1e-9)
-        return {}
 
 
 class CompetingParams(BaseModel):
@@ -254,14 +272,8 @@ class CompetingInitiative(Shock):
 
     @override
     def fire(self, m: ScalingModel) -> dict[str, Any]:
-        self.added = min(self.p.attention_rise, 1.0 - m.dist.attention_competition)
-        m.dist.attention_competition += self.added
+        self.open_window(m, attention=self.p.attention_rise)
         return {"attention_competition": round(m.dist.attention_competition, 4)}
-
-    @override
-    def end(self, m: ScalingModel) -> dict[str, Any]:
-        m.dist.attention_competition -= self.added
-        return {}
 
 
 class WaveParams(BaseModel):
@@ -327,7 +339,10 @@ class ShockBook:
             while m.week in sh.ends_at:
                 sh.ends_at.remove(m.week)
                 details = sh.end(m)
-                m.log.record(m, "shock_end", shock=sh.label, type=sh.type_name, **details)
+                m.log.record(m, "shock_end", shock=sh.label, type=sh.type_name,
+                             attention_competition=round(m.dist.attention_competition, 4),
+                             enactment_factor=round(m.dist.enactment_factor, 4),
+                             capacity_factor=round(m.dist.capacity_factor, 4), **details)
         for sh in self.shocks:
             if sh.due(m):
                 self._fire(m, sh, source="scenario")
