@@ -1,0 +1,229 @@
+"""The app's components without a browser (``solara.render``, mesa-notes §9 tier 1).
+
+Every test drives the real widgets (switches, selects, buttons, text fields) the way the
+front end does, and checks the effect on the real model: no mocks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ipyvuetify as v
+import pytest
+import solara
+from mesa.visualization.solara_viz import ModelController, ModelCreator
+
+from scalesim.app.components import (
+    DistrictView,
+    PitStopPanel,
+    PlotsView,
+    ShockPanel,
+    StatusBar,
+    StrategyPanel,
+    TravelLogPanel,
+)
+from scalesim.app.model import AppModel
+from scalesim.app.page import app_view, model_params
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT = str(REPO / "scenarios" / "default.yaml")
+SMALL = {"n_schools": 20}  # through the app's own slider parameter: a quick district
+
+
+_MOUNTED: list = []
+
+
+def render(element: object) -> solara.core.RenderContext:
+    """``solara.render`` that raises component errors, unmounted after the test."""
+    _, rc = solara.render(element, handle_error=False)
+    _MOUNTED.append(rc)
+    return rc
+
+
+@pytest.fixture(autouse=True)
+def _unmount() -> object:
+    """Unmount this test's renders.
+
+    Components subscribe to Mesa's global ``update_counter``: a render left mounted would
+    re-render on every later test's steps.
+    """
+    yield
+    while _MOUNTED:
+        _MOUNTED.pop().close()
+
+
+def small_model(**kw: object) -> AppModel:
+    return AppModel(scenario_file=DEFAULT, **{**SMALL, **kw})  # type: ignore[arg-type]
+
+
+def _first_image(rc: object) -> bytes:
+    import ipywidgets
+
+    found = rc.find(ipywidgets.Image)  # type: ignore[attr-defined]
+    found.assert_single()
+    return bytes(found.widget.value)
+
+
+def test_page_builds_with_every_panel() -> None:
+    model = small_model()
+    rc = render(app_view(model))
+    html = " ".join(w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets)
+    assert "scenario <strong>default</strong>" in html
+    assert "events; newest first" in html  # travel log
+    assert "Next planned stop: month 6" in html  # pit stops
+    assert rc.find(v.Switch, label="coaching").widget is not None
+    assert rc.find(v.Btn, children=["Superintendent leaves"]).widget is not None
+
+
+def test_model_params_are_init_kwargs_with_the_scenario_values() -> None:
+    model = small_model()
+    params = model_params(model)
+    assert params["q_peer"]["value"] == pytest.approx(0.38)
+    assert params["n_schools"] == {
+        "type": "SliderInt", "value": 20, "min": 10, "max": 300, "step": 10,
+        "label": "Schools in the district (schools)",
+    }
+    rebuilt = AppModel(**{k: (p["value"] if isinstance(p, dict) else p)
+                          for k, p in params.items()})
+    assert rebuilt.input_problems == []
+    assert rebuilt.sc.scenario_hash() == model.sc.scenario_hash()
+
+
+def test_step_button_advances_the_model_and_the_plots() -> None:
+    model = solara.reactive(small_model())
+
+    @solara.component
+    def Harness() -> None:  # noqa: N802
+        ModelController(model, play_interval=solara.reactive(100),
+                        render_interval=solara.reactive(1),
+                        use_threads=solara.reactive(False))
+        PlotsView(model.value)
+
+    rc = render(Harness())
+    before = _first_image(rc)
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    assert model.value.week == 1
+    assert _first_image(rc) != before
+
+
+def test_district_view_renders_a_png() -> None:
+    rc = render(DistrictView(small_model()))
+    assert _first_image(rc)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_strategy_toggle_changes_the_strategy_set() -> None:
+    model = small_model()
+    for _ in range(4):
+        model.step()
+    rc = render(StrategyPanel(model))
+    assert model.strategy_set.get("local_champions") is None
+
+    rc.find(v.Select, label="local_champions: chosen by").widget.v_model = "volunteer"
+    rc.find(v.Switch, label="local_champions").widget.v_model = True
+    strat = model.strategy_set.get("local_champions")
+    assert strat is not None
+    assert strat.select.rule == "volunteer"
+    assert strat.spec.start_month == pytest.approx(model.month)
+    model.step()
+    assert strat.active and strat.members.size > 0
+    assert any(e["kind"] == "strategy_start" and e["strategy"] == "local_champions"
+               for e in model.log.events)
+
+    # A new rule restarts the strategy with new targets.
+    rc.find(v.Select, label="local_champions: chosen by").widget.v_model = "highest_need"
+    assert model.strategy_set.get("local_champions").select.rule == "highest_need"
+
+    rc.find(v.Switch, label="local_champions").widget.v_model = False
+    assert model.strategy_set.get("local_champions") is None
+    stops = [e for e in model.log.events if e["kind"] == "strategy_stop"]
+    assert stops[-1]["reason"] == "switched off in the app"
+
+
+def test_shock_button_fires_the_shock_now() -> None:
+    model = small_model()
+    model.step()
+    rc = render(ShockPanel(model))
+    rc.find(v.Checkbox, label="call an unplanned pit stop next week").widget.v_model = True
+    rc.find(v.Btn, children=["Superintendent leaves"]).widget.click()
+    shocks = model.log.of_kind("shock")
+    assert [e["type"] for e in shocks] == ["superintendent_turnover"]
+    assert shocks[0]["week"] == 1 and shocks[0]["pit_stop"] is True
+    assert model.dist.superintendent_changes == 1
+    assert "superintendent turnover fired at month 0.2" in rc.find(v.Alert).widget.children[0]
+
+    rc.find(v.Btn, children=["Pandemic (5 months)"]).widget.click()
+    assert model.log.of_kind("shock")[-1]["type"] == "pandemic"
+    model.step()  # the unplanned pit stop the checkbox asked for
+    assert model.pit_stops.rows[-1]["reason"] == "shock: superintendent_turnover"
+
+
+def test_pit_stops_and_travel_log_update_as_the_run_goes() -> None:
+    model = small_model()
+    rc = render(PitStopPanel(model))
+    rc_log = render(TravelLogPanel(model))
+    for _ in range(27):  # the first planned pit stop is at month 6 (week 26)
+        model.step()
+    from mesa.visualization.utils import force_update
+
+    force_update()
+    html = rc.find(solara.widgets.HTML).widget.unsafe_innerHTML
+    assert "Latest: month 6.0, planned" in html
+    assert "Are we still headed towards our destination?" in html
+    log_html = rc_log.find(solara.widgets.HTML).widget.unsafe_innerHTML
+    assert "pit_stop" in log_html and f"{len(model.log.events)} events" in log_html
+
+
+def _controls(model: solara.Reactive[AppModel]) -> solara.core.RenderContext:
+    params = solara.reactive({})
+    user_params = model_params(model.value)
+
+    @solara.component
+    def Harness() -> None:  # noqa: N802
+        ModelController(model, model_parameters=params, play_interval=solara.reactive(100),
+                        render_interval=solara.reactive(1),
+                        use_threads=solara.reactive(False))
+        ModelCreator(model, user_params, model_parameters=params)
+        StatusBar(model.value)
+
+    rc = render(Harness())
+    return rc
+
+
+def _errors(rc: solara.core.RenderContext) -> list[str]:
+    return [w.children[0] for w in rc.find(v.Alert).widgets]
+
+
+def test_typed_seed_is_used_and_a_bad_seed_shows_a_message() -> None:
+    model = solara.reactive(small_model())
+    rc = _controls(model)
+    seed = rc.find(v.TextField, label="Seed (a whole number)").widget
+    seed.v_model = " 42 "
+    seed.fire_event("focusout", None)
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    assert model.value.seed == 42 and model.value.input_problems == []
+
+    seed.v_model = "forty-two"
+    seed.fire_event("focusout", None)
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    assert model.value.seed == 1
+    assert _errors(rc) == [
+        "Not applied: seed: expected a whole number such as 42, got 'forty-two'; using seed 1"
+    ]
+
+
+def test_out_of_range_slider_value_shows_a_message_not_a_traceback() -> None:
+    model = solara.reactive(small_model())
+    rc = _controls(model)
+    # What a tampered front end could send: a value outside the slider's range.
+    rc.find(v.Slider, label="Peer influence q (per year)").widget.v_model = 55.0
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    assert model.value.sc.adoption.q_peer == pytest.approx(0.38)
+    assert _errors(rc) == [
+        "Not applied: Peer influence q (per year): 55 is outside the slider's range 0–2; "
+        "kept the scenario's value"
+    ]
+    # A value inside the slider but refused by the scenario schema is reported too.
+    bad = AppModel(scenario_file=DEFAULT, n_schools=20, mandate="strict")
+    assert bad.input_problems == [
+        "Mandate: expected one of loose, tight, got 'strict'; kept the scenario's value"
+    ]
