@@ -90,7 +90,7 @@ def _norm(text: str) -> str:
 
 def test_there_are_at_least_seven_lessons_covering_the_required_topics() -> None:
     assert len(NAMES) >= 7
-    assert REQUIRED <= set(NAMES)
+    assert set(NAMES) >= REQUIRED
 
 
 @pytest.mark.parametrize("lesson", all_lessons(), ids=lambda les: les.name)
@@ -107,8 +107,11 @@ def test_page_states_each_claim_and_cites_its_sources(lesson: Lesson) -> None:
 
 @pytest.mark.parametrize("lesson", all_lessons(), ids=lambda les: les.name)
 def test_arms_agree_on_the_app_sliders(lesson: Lesson) -> None:
-    """The app's sidebar sliders start at the first arm's values; switching arms on Reset
-    must not silently carry a different factor value over, so arms agree on them."""
+    """Arms agree on every factor the app has a slider for.
+
+    The sliders start at the first arm's values; switching arms on Reset must not silently
+    carry a different factor value over.
+    """
     scs = [load_scenario(lesson.arm_path(a)) for a in lesson.arm_names]
     for f in FACTORS:
         values = {str(factor_value(sc, f)) for sc in scs}
