@@ -242,3 +242,18 @@ def test_rescale_changes_spending() -> None:
         weekly.append(m.team.spent_by_strategy["coaching"] - before)
     wk = month_to_week(6)
     assert weekly[wk + 1] == pytest.approx(weekly[wk - 1] / 2)
+
+
+def test_retarget_keeps_what_a_strategy_has_built() -> None:
+    """Retargeting restarts the targeting, not the work: design gains are not paid twice."""
+    strategies = [{"type": "co_design"}, {"type": "scalable_characteristics"}]
+    rules = [{"when": "month >= 3", "then": {"retarget": {"strategy": s["type"],
+                                                          "select": {"rule": "random",
+                                                                     "n_schools": 3}}}}
+             for s in strategies]
+    common = {"strategies": strategies, "shocks": [], "team.capacity_per_month": 500}
+    plain = run(0, **common)
+    moved = run(0, **common, adaptation=rules)
+    assert len(moved.log.of_kind("decision")) == 2
+    for attr in ("compatibility", "complexity", "trialability", "observability"):
+        assert getattr(moved.dist, attr) == pytest.approx(getattr(plain.dist, attr)), attr

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, override
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from scalesim.scenario import WEEKS_PER_MONTH
+from scalesim.scenario import WEEKS_PER_MONTH, StrategySpec
 from scalesim.strategies.base import Strategy, register
 
 if TYPE_CHECKING:
@@ -64,9 +64,12 @@ class CoDesign(Strategy):
     source = "000_*.txt (Table 2); 002_*.txt (co-construction; ownership vs depth)"
     Params = CoDesignParams
 
+    def __init__(self, spec: StrategySpec, order: int) -> None:
+        super().__init__(spec, order)
+        self.gained = 0.0  # compatibility gained so far (kept when the team is retargeted)
+
     @override
     def on_start(self, m: ScalingModel) -> None:
-        self.gained = 0.0
         m.ed.aware[self.members] = True
 
     @override
@@ -111,9 +114,9 @@ class ScalableCharacteristics(Strategy):
     source = "000_*.txt (Table 2; Rogers' characteristics)"
     Params = CharacteristicsParams
 
-    @override
-    def on_start(self, m: ScalingModel) -> None:
-        self.progress = 0.0
+    def __init__(self, spec: StrategySpec, order: int) -> None:
+        super().__init__(spec, order)
+        self.progress = 0.0  # share of the redesign done (kept across a retarget)
 
     @override
     def apply(self, m: ScalingModel, e: float) -> None:

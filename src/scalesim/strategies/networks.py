@@ -92,6 +92,7 @@ class ProofPoint(Strategy):
     @override
     def apply(self, m: ScalingModel, e: float) -> None:
         p = self.p
+        m.ed.proof_point[self.members] = True  # newcomers in a proof-point school belong to it
         ext = m.effects.external_for(self.label)
         obs = 0.5 + m.dist.observability
         ext += (p.site_adoption * e) * self.site + (p.visit_adoption * e * obs) * self.pull_slot
