@@ -62,7 +62,7 @@ def png_bytes(fig: Figure) -> bytes:
     """Render ``fig`` as PNG bytes and close it."""
     buf = io.BytesIO()
     # metadata Software=None: no version string; PNG from Agg has no date either.
-    fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
+    fig.savefig(buf, format="png", metadata={"Software": None})
     plt.close(fig)
     return buf.getvalue()
 
@@ -148,7 +148,7 @@ def marker_legend(fig: Figure, mk: Markers, extra: Sequence[Any] = ()) -> None:
         handles.append(Line2D([], [], color="0.1", label="branch point (rehearsal)"))
     if handles:
         fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 5),
-                   bbox_to_anchor=(0.5, -0.01), fontsize=8.5, frameon=False)
+                   bbox_to_anchor=(0.5, 0.0), fontsize=8.5, frameon=False)
 
 
 def _series(bands: pd.DataFrame, option: str, metric: str) -> pd.DataFrame:
@@ -521,13 +521,14 @@ def factor_profile(rows: pd.DataFrame, options: Sequence[str]) -> Figure:
     ax.axvspan(0, 0.35, color="0.95", zorder=0)
     ax.axvspan(0.65, 1, color="0.95", zorder=0)
     tone = {"tailwind": colour(2), "headwind": colour(3), "neutral": "0.45"}
+    pos = {k: n for n, k in enumerate(labels)}
     for i, opt in enumerate(options):
         cur = rows[rows["option"] == opt]
-        for _, r in cur.iterrows():
-            y = labels.index((r["category"], r["label"]))
-            ax.plot(r["value"], y + (i - (len(options) - 1) / 2) * 0.18,
-                    marker=MARKERS[i % len(MARKERS)], color=tone[r["reading"]], markersize=6,
-                    linestyle="")
+        ys = np.array([pos[(c, lab)] for c, lab in zip(cur["category"], cur["label"],
+                                                       strict=True)], dtype=float)
+        ax.scatter(cur["value"].to_numpy(float), ys + (i - (len(options) - 1) / 2) * 0.18,
+                   marker=MARKERS[i % len(MARKERS)], s=30, zorder=3,
+                   c=[tone[r] for r in cur["reading"]])
     ax.set_yticks(range(len(labels)), [f"{lab}" for _, lab in labels], fontsize=8)
     prev = None
     for y, (cat, _) in enumerate(labels):
@@ -546,49 +547,71 @@ def factor_profile(rows: pd.DataFrame, options: Sequence[str]) -> Figure:
     if len(options) > 1:
         handles += [Line2D([], [], marker=MARKERS[i % len(MARKERS)], color="0.3",
                            linestyle="", label=o) for i, o in enumerate(options)]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.35 / len(labels)
-              - 0.08), ncol=len(handles), fontsize=8)
-    fig.tight_layout()
+    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.0),
+               ncol=len(handles), fontsize=8)
+    fig.tight_layout(rect=(0, 0.6 / (0.27 * len(labels) + 1.3), 1, 1))
     return fig
+
+
+DIFF_GROUPS = (
+    ("percentage points", lambda u: u in PERCENT_UNITS, 100.0),
+    ("0–1 scale", lambda u: u in ("0–1", "ratio"), 1.0),
+    ("schools", lambda u: u == "schools", 1.0),
+    ("person-days", lambda u: u == "person-days", 1.0),
+)
 
 
 def diff_forest(comp: pd.DataFrame, metrics: Sequence[str], options: Sequence[str],
                 baseline: str) -> Figure:
-    """Paired differences to the baseline with 95% intervals, one small panel per metric."""
+    """Paired differences to the baseline with 95% intervals: a forest plot per unit.
+
+    Metrics sharing a unit share a panel (shares in percentage points, indices on their
+    0–1 scale, counts of schools, person-days), so every axis has one unit.
+    """
     others = [o for o in options if o != baseline]
-    metrics = [m for m in metrics if m in set(comp["metric"])]
-    ncols = 3
-    nrows = int(np.ceil(len(metrics) / ncols))
-    fig, axes = _fig(nrows, ncols, 11.0, 0.35 * len(others) * nrows + 1.05 * nrows + 0.4)
-    for ax, m in zip(axes.flat, metrics, strict=False):
-        cur = comp[comp["metric"] == m].set_index("option")
-        unit = str(cur["unit"].iloc[0])
-        scale = 100.0 if unit in PERCENT_UNITS else 1.0
+    present = [m for m in metrics if m in set(comp["metric"])]
+    unit_of = dict(zip(comp["metric"], comp["unit"], strict=False))
+    groups = []
+    for name, test, scale in DIFF_GROUPS:
+        ms = [m for m in present if test(str(unit_of[m]))]
+        if ms:
+            groups.append((name, ms, scale))
+    heights = [len(ms) * max(len(others), 1) * 0.22 + 0.55 for _, ms, _ in groups]
+    fig, axes = _fig(len(groups), 1, 9.5, sum(heights) + 0.9,
+                     gridspec_kw={"height_ratios": heights})
+    step = 0.7 / max(len(others), 1)
+    for ax, (name, ms, scale) in zip(axes[:, 0], groups, strict=True):
         ax.axvline(0, color="0.3", linewidth=0.9)
-        for k, opt in enumerate(others):
-            if opt not in cur.index:
-                continue
-            r = cur.loc[opt]
-            d, lo, hi = (float(r["diff"]) * scale, float(r["diff_ci_low"]) * scale,
-                         float(r["diff_ci_high"]) * scale)
-            i = options.index(opt)
-            ax.errorbar([d], [k], xerr=[[d - lo], [hi - d]] if np.isfinite(lo) else None,
-                        fmt=MARKERS[i % len(MARKERS)], color=colour(i), capsize=3,
-                        markersize=5)
+        ax.grid(axis="y", visible=False)
+        labels = []
+        for y, m in enumerate(ms):
+            cur = comp[comp["metric"] == m].set_index("option")
+            kind = str(cur["kind"].iloc[0])
+            arrow = "  ↑" if kind == "maximize" else "  ↓" if kind == "minimize" else ""
+            labels.append(f"{cur['label'].iloc[0]}{arrow}")
+            for k, opt in enumerate(others):
+                if opt not in cur.index:
+                    continue
+                r = cur.loc[opt]
+                d = float(r["diff"]) * scale
+                lo, hi = float(r["diff_ci_low"]) * scale, float(r["diff_ci_high"]) * scale
+                yy = y - 0.35 + step * (k + 0.5)
+                i = options.index(opt)
+                xerr = [[d - lo], [hi - d]] if np.isfinite(lo) and np.isfinite(hi) else None
+                ax.errorbar([d], [yy], xerr=xerr, fmt=MARKERS[i % len(MARKERS)],
+                            color=colour(i), capsize=2.5, markersize=4.5, linewidth=1.2,
+                            label=opt if y == 0 else None)
+        ax.set_yticks(range(len(ms)), labels, fontsize=8.5)
+        ax.set_ylim(len(ms) - 0.5, -0.5)
         lo_x, hi_x = ax.get_xlim()
         pad = 0.05 * max(hi_x - lo_x, 1e-9)
         ax.set_xlim(min(lo_x, -pad), max(hi_x, pad))
-        ax.set_yticks(range(len(others)), others, fontsize=8)
-        ax.set_ylim(len(others) - 0.5, -0.5)
-        ax.grid(axis="y", visible=False)
-        kind = str(cur["kind"].iloc[0])
-        arrow = " (↑ better)" if kind == "maximize" else " (↓ better)" if kind == "minimize" else ""
-        ax.set_title(f"{cur['label'].iloc[0]}", fontsize=9)
-        ax.set_xlabel(("Δ percentage points" if scale == 100 else f"Δ {unit}") + arrow,
-                      fontsize=8)
-    for ax in axes.flat[len(metrics):]:
-        ax.set_visible(False)
-    fig.suptitle(f"Paired difference to {baseline} (same seeds), 95% interval", fontsize=10)
+        ax.set_xlabel(f"Δ {name}", fontsize=8.5)
+    if len(others) > 1:
+        h, lab = axes[0, 0].get_legend_handles_labels()
+        axes[0, 0].legend(h, lab, loc="best", fontsize=8)
+    fig.suptitle(f"Paired difference to {baseline} (same seeds), 95% interval; "
+                 "↑/↓: the better direction", fontsize=10)
     fig.tight_layout()
     return fig
 

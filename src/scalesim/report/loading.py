@@ -83,7 +83,7 @@ SWEEP_TABLES: dict[str, tuple[str, ...]] = {
     "runs": ("task_id", "point", *IDENTITY, "seed", "status"),
     "design": ("point",),
 }
-# Sweep tables stored as one file per run under parts/<table>/ (all optional for the report).
+# Sweep tables stored under parts/<table>/ (all optional for the report).
 SWEEP_PARTS: dict[str, tuple[str, ...]] = {
     "timeseries": MULTI_TABLES["timeseries"],
     "schools": MULTI_TABLES["schools"],
@@ -284,7 +284,10 @@ def _load_multi(root: Path, kind: str, meta: dict[str, Any]) -> Results:
 
 def _load_parts(root: Path, name: str) -> pd.DataFrame | None:
     folder = root / "parts" / name
-    files = sorted(folder.glob("task-*.parquet")) if folder.is_dir() else []
+    # One file per run (task-*.parquet) or per chunk of runs (chunk-*.parquet); names
+    # starting with "." are temporaries of a writer.
+    files = sorted(p for p in folder.glob("*.parquet") if not p.name.startswith(".")) \
+        if folder.is_dir() else []
     if not files:
         return None
     try:
