@@ -1,6 +1,8 @@
 """scalesim: rehearse how an educational innovation scales across a district, for equity.
 
-The public API is small; the CLI, the app and notebooks all call it.
+The public API is small; the CLI, the app and notebooks all call it. Names are imported on
+first use (PEP 562), so ``import scalesim`` and the CLI start fast and a bad input file is
+reported before Mesa is even imported.
 
 Examples:
     >>> import scalesim
@@ -9,14 +11,26 @@ Examples:
     >>> res.timeseries[["month", "share_enacting", "equity_ratio"]].tail()  # doctest: +SKIP
 """
 
-from scalesim.errors import ScalesimInputError, ScenarioError
-from scalesim.metrics import METRICS
-from scalesim.model import PHASES, ScalingModel
-from scalesim.runner import RunResult, run, run_one
-from scalesim.scenario import Scenario, load_scenario
-from scalesim.store import load_results
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+_EXPORTS = {
+    "METRICS": "scalesim.metrics",
+    "PHASES": "scalesim.model",
+    "RunResult": "scalesim.runner",
+    "ScalesimInputError": "scalesim.errors",
+    "ScalingModel": "scalesim.model",
+    "Scenario": "scalesim.scenario",
+    "ScenarioError": "scalesim.errors",
+    "load_results": "scalesim.store",
+    "load_scenario": "scalesim.scenario",
+    "run": "scalesim.runner",
+    "run_one": "scalesim.runner",
+}
 
 __all__ = [
     "METRICS",
@@ -32,3 +46,24 @@ __all__ = [
     "run",
     "run_one",
 ]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from scalesim.errors import ScalesimInputError, ScenarioError
+    from scalesim.metrics import METRICS
+    from scalesim.model import PHASES, ScalingModel
+    from scalesim.runner import RunResult, run, run_one
+    from scalesim.scenario import Scenario, load_scenario
+    from scalesim.store import load_results
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'scalesim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

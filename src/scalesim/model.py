@@ -29,13 +29,14 @@ import pandas as pd
 
 from scalesim import rules, turnover
 from scalesim.agents import Educator, ImprovementTeam, School
+from scalesim.collector import WeeklyCollector
 from scalesim.district import (
     EducatorFactors,
     build_schools,
     draw_educators,
     novice_share_by_slot,
 )
-from scalesim.metrics import METRIC_NAMES, WeeklyCollector, compute_all, current_value
+from scalesim.metrics import METRIC_NAMES, compute_all, current_value
 from scalesim.network import build_network
 from scalesim.pitstops import PitStops
 from scalesim.rng import Streams, stream_key
