@@ -34,6 +34,23 @@ W_LEADERSHIP, W_ATTENTION, W_COMMUNITY, W_POLICY = 0.8, 0.8, 0.4, 0.6
 MANDATE_RATE = 0.8
 # Depth at which a new adopter starts: a first, superficial try.
 NEW_ADOPTER_DEPTH = 0.05
+# Peer and district-awareness channels scale as BASE + observability / communication (1 at 0.5).
+CHANNEL_BASE = 0.5
+# Complex practices deepen more slowly: growth × (1 − COMPLEXITY_DRAG · complexity).
+COMPLEXITY_DRAG = 0.5
+# Log-hazard weights of abandonment, each centred on its factor's default level.
+A_CYNICISM, A_PERSISTENCE, A_DEPTH, A_SUPPORT, A_OWNERSHIP, A_ATTENTION = (
+    1.5,
+    1.0,
+    2.0,
+    1.5,
+    1.0,
+    1.0,
+)
+# A tight mandate multiplies abandonment by this (compliance: a required practice is kept).
+MANDATE_ABANDON = 0.5
+# Share of depth kept by someone who stops enacting.
+DEPTH_KEPT_ON_STOP = 0.5
 
 
 def hazard_to_prob(rate: np.ndarray | float) -> np.ndarray | float:
@@ -97,7 +114,7 @@ def exposure(m: ScalingModel, share: np.ndarray, e: np.ndarray) -> np.ndarray:
     """
     a = m.sc.adoption
     idx = np.flatnonzero(~m.ed.aware)
-    ext = a.awareness_external * (0.5 + m.sc.team.communication)
+    ext = a.awareness_external * (CHANNEL_BASE + m.sc.team.communication)
     rate = ext + a.awareness_peer * share[idx] + m.effects.awareness[idx]
     new = idx[occurs(rate, e[idx])]
     m.ed.aware[new] = True
@@ -118,7 +135,7 @@ def adoption_rates(
     if a.modulate:
         log_mult = m.propensity[idx] + pressure_log_multiplier(m, idx) + district_log_multiplier(m)
         mult = np.exp(log_mult) * m.dist.enactment_factor
-        peer_scale = 0.5 + m.dist.observability
+        peer_scale = CHANNEL_BASE + m.dist.observability
     else:
         mult = np.full(k, m.dist.enactment_factor)
         peer_scale = 1.0
@@ -191,7 +208,12 @@ def deepen(m: ScalingModel, support: np.ndarray, idx: np.ndarray) -> None:
     d = m.sc.depth
     ceiling = min(max(m.dist.depth_ceiling + m.effects.ceiling_delta, 0.0), 1.0)
     dep = m.ed.depth[idx]
-    grow = d.growth * support * (1.0 - 0.5 * m.dist.complexity) * np.maximum(ceiling - dep, 0.0)
+    grow = (
+        d.growth
+        * support
+        * (1.0 - COMPLEXITY_DRAG * m.dist.complexity)
+        * np.maximum(ceiling - dep, 0.0)
+    )
     decay = d.decay * (1.0 - support) * dep + d.growth * np.maximum(dep - ceiling, 0.0)
     m.ed.depth[idx] = np.clip(dep + (grow - decay) * (DT * m.dist.enactment_factor), 0.0, 1.0)
 
@@ -211,7 +233,7 @@ def own(m: ScalingModel, idx: np.ndarray) -> None:
 def abandon_static(m: ScalingModel, slots: np.ndarray | slice = ALL) -> np.ndarray:
     """Log-multiplier of abandonment of ``slots`` from stable factors."""
     f = m.ed.factors
-    return 1.5 * (f.cynicism[slots] - 0.35) - 1.0 * (f.persistence[slots] - 0.5)
+    return A_CYNICISM * (f.cynicism[slots] - 0.35) - A_PERSISTENCE * (f.persistence[slots] - 0.5)
 
 
 def abandon(m: ScalingModel, support: np.ndarray, idx: np.ndarray, e: np.ndarray) -> np.ndarray:
@@ -227,16 +249,16 @@ def abandon(m: ScalingModel, support: np.ndarray, idx: np.ndarray, e: np.ndarray
     if m.sc.adoption.modulate:
         rate = rate * np.exp(
             m.abandon_log[idx]
-            - 2.0 * (m.ed.depth[idx] - 0.3)
-            - 1.5 * (support - 0.3)
-            - 1.0 * (m.ed.ownership[idx] - 0.2)
-            + 1.0 * (m.dist.attention_competition - 0.4)
+            - A_DEPTH * (m.ed.depth[idx] - 0.3)
+            - A_SUPPORT * (support - 0.3)
+            - A_OWNERSHIP * (m.ed.ownership[idx] - 0.2)
+            + A_ATTENTION * (m.dist.attention_competition - 0.4)
         )
         if m.dist.mandate_tight:
-            rate = rate * 0.5  # compliance: a required practice is dropped less often
+            rate = rate * MANDATE_ABANDON
     stop = idx[occurs(rate, e[idx])]
     if stop.size:
         m.ed.enacting[stop] = False
         m.ed.enacting_since[stop] = -1
-        m.ed.depth[stop] *= 0.5
+        m.ed.depth[stop] *= DEPTH_KEPT_ON_STOP
     return stop

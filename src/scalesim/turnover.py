@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from scalesim.model import ScalingModel
 
 NOVICE_YEARS = 3.0
+# Share of depth a mover keeps in a new school (a new school disrupts practice).
+DEPTH_KEPT_ON_MOVE = 0.5
+# Spread (standard deviation) of a new superintendent's support around the scenario's level.
+NEW_LEADER_SD = 0.15
 
 
 def move_multiplier(m: ScalingModel) -> np.ndarray:
@@ -78,7 +82,7 @@ def teacher_turnover(m: ScalingModel, share_of_year: float, u: np.ndarray) -> in
         ed.ownership[dest_m] = own
         ed.enacting[dest_m] = enact
         # A new school disrupts practice: depth halves (modelling assumption).
-        ed.depth[dest_m] = depth * 0.5
+        ed.depth[dest_m] = depth * DEPTH_KEPT_ON_MOVE
         ed.enacting_since[dest_m] = np.where(enact, m.week, -1)
         ed.person[dest_m] = person
         ed.champion[dest_m] = False
@@ -130,7 +134,7 @@ def superintendent_change(m: ScalingModel, cause: str) -> None:
     d = m.dist
     rng = m.streams["superintendent"]
     protect = 0.5 * (d.policy_alignment + d.district_ownership)
-    fresh = float(np.clip(rng.normal(m.sc.conditions.leadership_support, 0.15), 0, 1))
+    fresh = float(np.clip(rng.normal(m.sc.conditions.leadership_support, NEW_LEADER_SD), 0, 1))
     before = d.leadership_support
     d.leadership_support = protect * before + (1.0 - protect) * fresh
     d.district_ownership *= 0.5 + 0.5 * d.policy_alignment
