@@ -96,9 +96,19 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "replicates": {"count": 2, "seed": 5},
         "outcomes": ["share_enacting", {"metric": "equity_ratio", "at": 3}, "tt_reached"],
     }
+    sobol = {
+        "name": "tiny-sobol", "scenario": "baseline.yaml",
+        "uncertainties": {"adoption.p_external": {"low": 0.0, "high": 1.0},
+                          "conditions.leadership_support": {"low": 0.2, "high": 0.8}},
+        "design": {"method": "sobol", "n": 4, "seed": 2},
+        "replicates": {"count": 1, "seed": 9},
+        "outcomes": ["share_enacting", "mean_ownership"],
+        "store": {"tables": ["timeseries", "schools"]},
+    }
     return {"tiny": _yaml(d / "tiny.yaml", TINY), "baseline": _yaml(d / "baseline.yaml", BASELINE),
             "options": _yaml(d / "options.yaml", options),
-            "experiment": _yaml(d / "experiment.yaml", experiment)}
+            "experiment": _yaml(d / "experiment.yaml", experiment),
+            "sobol": _yaml(d / "sobol.yaml", sobol)}
 
 
 @pytest.fixture(scope="module")
@@ -456,6 +466,22 @@ def test_report_of_a_sweep(sweep_dir: Path) -> None:
         assert _has(page, src="comparison", col="mean",
                     where=json.dumps({"metric": "share_enacting", "option": opt},
                                      sort_keys=True))
+
+
+def test_report_of_a_sensitivity_analysis(inputs: dict[str, Path], tmp_path: Path) -> None:
+    """A sweep with Sobol indices: the factor review shows them, from sensitivity/indices."""
+    out = tmp_path / "sobol"
+    _cli("sensitivity", inputs["sobol"], "--method", "sobol", "--out", out, "--quiet")
+    _cli("report", out / "sensitivity")  # the analysis folder is reported with its sweep
+    page = check_report(out, out / "report.html", "sweep")
+    idx = pd.read_parquet(out / "sensitivity" / "indices.parquet")
+    assert len(idx) == 4
+    for _, r in idx.iterrows():
+        w = json.dumps({"option": r["option"], "outcome": r["outcome"],
+                        "parameter": r["parameter"]}, sort_keys=True)
+        for col in ("S1", "S1_conf", "ST", "ST_conf"):
+            assert _has(page, src="sensitivity/indices", col=col, where=w)
+    assert "What the outcomes are most sensitive to" in (out / "report.html").read_text()
 
 
 # --------------------------------------------------------------------------- bad folders

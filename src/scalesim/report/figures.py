@@ -112,9 +112,11 @@ def draw_markers(ax: Any, mk: Markers, labels: bool = False) -> None:
     for m, text in mk.shocks:
         ax.axvline(m, color=SHOCK_COLOUR, linestyle="--", linewidth=1.2, zorder=1)
         if labels:
-            ax.annotate(text, (m, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -2),
+            ax.annotate(text, (m, 1.0), xycoords=("data", "axes fraction"), xytext=(4, -2),
                         textcoords="offset points", fontsize=7.5, color=SHOCK_COLOUR,
-                        va="top", rotation=90)
+                        va="top", ha="left", rotation=90,
+                        bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none",
+                              "alpha": 0.8})
     if len(mk.shock_ticks):
         ax.plot(list(mk.shock_ticks), [0.985] * len(mk.shock_ticks), "|",
                 transform=ax.get_xaxis_transform(), color=SHOCK_COLOUR, alpha=0.5,
@@ -126,8 +128,9 @@ def draw_markers(ax: Any, mk: Markers, labels: bool = False) -> None:
                         xytext=(3, 0), textcoords="offset points", fontsize=7.5)
 
 
-def marker_legend(fig: Figure, mk: Markers, extra: Sequence[Any] = ()) -> None:
-    """A legend for the event markers under the figure."""
+def marker_legend(fig: Figure, mk: Markers, extra: Sequence[Any] = (),
+                  ax: Any = None) -> None:
+    """A legend for the event markers: in ``ax`` (a spare panel) or under the figure."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -146,7 +149,11 @@ def marker_legend(fig: Figure, mk: Markers, extra: Sequence[Any] = ()) -> None:
                               markersize=8, label="shock in one replicate"))
     if mk.branch is not None:
         handles.append(Line2D([], [], color="0.1", label="branch point (rehearsal)"))
-    if handles:
+    if handles and ax is not None:
+        ax.set_visible(True)
+        ax.axis("off")
+        ax.legend(handles=handles, loc="center", fontsize=8.5, frameon=False)
+    elif handles:
         fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 5),
                    bbox_to_anchor=(0.5, 0.0), fontsize=8.5, frameon=False)
 
@@ -161,7 +168,7 @@ def _band(ax: Any, cur: pd.DataFrame, c: str, with_bands: bool) -> None:
     if not with_bands:
         return
     if cur["ci_low"].notna().any():
-        ax.fill_between(cur["month"], cur["ci_low"], cur["ci_high"], color=c, alpha=0.25,
+        ax.fill_between(cur["month"], cur["ci_low"], cur["ci_high"], color=c, alpha=0.18,
                         linewidth=0)
     if {"p10", "p90"} <= set(cur.columns) and cur["p10"].notna().any():
         for q in ("p10", "p90"):
@@ -204,21 +211,23 @@ def trajectories(bands: pd.DataFrame, panels: Sequence[tuple[str, Sequence[str]]
             ax.axvline(mk.deadline, color="0.2", linestyle=(0, (4, 2)), linewidth=0.9)
         ax.set_title(title)
         unit_axis(ax, unit)
-        if unit in PERCENT_UNITS or unit == "0–1":
-            lo, hi = ax.get_ylim()
-            ax.set_ylim(max(0.0, min(lo, 0.0)), max(hi, 0.05))
+        if unit in PERCENT_UNITS or unit == "schools":
+            hi = ax.get_ylim()[1]
+            ax.set_ylim(0.0, max(hi, 0.05 if unit in PERCENT_UNITS else 1.0))
         if not multi and len(metrics) > 1:
             ax.legend(loc="best", fontsize=7.5)
     for ax in axes.flat[n:]:
         ax.set_visible(False)
-    for ax in axes[-1]:
+    for ax in axes.flat[max(n - ncols, 0):n]:
         ax.set_xlabel("month since start")
+        ax.xaxis.set_tick_params(labelbottom=True)
     extra = []
     if multi:
         extra = [Line2D([], [], color=colour(i), linestyle=LINESTYLES[i % 4], label=o)
                  for i, o in enumerate(options)]
-    marker_legend(fig, mk, extra)
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    spare = axes.flat[n] if n < axes.size else None
+    marker_legend(fig, mk, extra, ax=spare)
+    fig.tight_layout(rect=(0, 0 if spare is not None else 0.06, 1, 1))
     return fig
 
 

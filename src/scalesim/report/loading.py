@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
@@ -291,8 +292,9 @@ def _load_parts(root: Path, name: str) -> pd.DataFrame | None:
     if not files:
         return None
     try:
-        # One dataset read is much faster than a file-by-file concat for big sweeps.
-        df = pq.ParquetDataset(files).read().to_pandas()
+        # Chunks may differ in columns (a run can add columns others lack): unify them.
+        table = pa.concat_tables([pq.read_table(f) for f in files], promote_options="permissive")
+        df = table.to_pandas()
     except Exception as exc:
         raise _fail(root, f"parts/{name}", f"unreadable Parquet parts ({exc})") from None
     return df.sort_values("task_id", kind="stable").reset_index(drop=True)

@@ -218,10 +218,14 @@ def _sensitivity(ctx: Ctx, sec: Section) -> None:
         method = str(res.sensitivity["manifest"].get("method", idx["method"].iloc[0]))
         cols = (("S1", "S1_conf"), ("ST", "ST_conf")) if method == "sobol" else (
             ("mu_star", "mu_star_conf"), ("sigma", None))
+        multi_opt = "option" in idx.columns and idx["option"].nunique() > 1
         rows = []
         for _, r in idx.iterrows():
             w = {"outcome": r["outcome"], "parameter": r["parameter"]}
-            cells: list[Any] = [r["outcome"], Markup("<code>{}</code>").format(r["parameter"])]
+            if "option" in idx.columns:
+                w["option"] = r["option"]
+            cells: list[Any] = ([r["option"]] if multi_opt else []) + [
+                r["outcome"], Markup("<code>{}</code>").format(r["parameter"])]
             for c, conf in cols:
                 if c not in idx.columns:
                     cells.append("–")
@@ -234,10 +238,13 @@ def _sensitivity(ctx: Ctx, sec: Section) -> None:
             rows.append(cells)
         names = ("First-order S1 (± 95%)", "Total-order ST (± 95%)") if method == "sobol" else (
             "μ* (± 95%)", "σ")
-        sec.blocks.append(table(["Outcome", "Parameter", *names], rows, cls="num-table",
+        head = (["Option"] if multi_opt else []) + ["Outcome", "Parameter", *names]
+        sec.blocks.append(table(head, rows, cls="num-table",
                                 caption=f"Sensitivity indices ({method}, SALib) from "
                                 "<code>sensitivity/indices</code>; replicates averaged per "
                                 "design point before the analysis.", row_header=False))
+        if multi_opt:
+            idx = idx.assign(outcome=idx["option"].astype(str) + ": " + idx["outcome"])
         outs = list(dict.fromkeys(idx["outcome"]))
         sec.blocks.append(ctx.figure("sensitivity", figures.sensitivity_bars(idx, outs, method),
                                      "What the outcomes are most sensitive to",

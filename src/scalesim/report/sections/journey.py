@@ -23,11 +23,13 @@ from scalesim.report.sections.base import (
 
 RUN_PANELS = (
     ("Spread", ("share_enacting", "students_reached")),
-    ("Depth", ("share_deep", "mean_depth")),
+    ("Depth: enacting at depth", ("share_deep", "students_reached_deep")),
+    ("Depth: quality of enactment", ("mean_depth",)),
     ("Ownership", ("mean_ownership", "district_ownership")),
-    ("Sustainability", ("institutionalization",)),
+    ("Sustainability", ("institutionalization", "leadership_support", "policy_alignment")),
     ("Equity of reach", ("reach_furthest", "students_reached")),
     ("Coverage by school need", ("high_need_coverage", "other_coverage")),
+    ("Schools left behind", ("schools_left_behind", "high_need_left_behind")),
 )
 MULTI_PANELS = (
     ("Spread: educators enacting", ("share_enacting",)),
@@ -60,8 +62,8 @@ def where_we_have_been(ctx: Ctx) -> Section | None:
         cap += "; dashed red lines shocks (labelled) and red dotted lines unplanned pit stops."
     else:
         cap += ("; red ticks shocks or superintendent changes in single replicates. Lines are "
-                "means over replicates with the 95% interval of the mean (dark band) and the "
-                "10th–90th percentile of replicates (light band).")
+                "means over replicates, bands the 95% interval of the mean, and thin dotted "
+                "lines the 10th and 90th percentiles of replicates.")
     if mk.branch is not None:
         cap += " The black line is the branch point: the history before it is shared."
     sec.blocks.append(ctx.figure("trajectories", figures.trajectories(

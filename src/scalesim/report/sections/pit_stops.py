@@ -89,8 +89,8 @@ def _pit_run(ctx: Ctx, sec: Section, stops: list[dict[str, Any]]) -> None:
     if pit is not None and len(pit):
         sec.blocks.append(ctx.figure(
             "pit-measurement", figures.pit_measurement(pit), "What the team saw",
-            "At each pit stop: the indicator the team observed (sampled, lagged, noisy) "
-            "against the model's true value, and the straight path to the target."))
+            "At each pit stop: the indicator as the team observed it (measured as described "
+            "above) against the model's true value, and the straight path to the target."))
 
 
 def _pit_multi(ctx: Ctx, sec: Section) -> None:

@@ -97,11 +97,12 @@ def _strategies_run(ctx: Ctx, sec: Section) -> None:
             "diamonds mark pit-stop decisions that changed it; right: enactments credited to "
             "it and capacity it spent (person-days). Dotted lines are planned pit stops."))
     bands = derive.run_bands(res.tables["timeseries"], ctx.options[0])
-    sec.blocks.append(ctx.figure(
-        "capacity", figures.capacity(bands, ctx.options, mk,
-                                     {ctx.options[0]: float(cost.get("capacity_total", np.nan))}),
-        "Fuel", "Capacity spent so far (person-days, against the total available over the run) "
-        "and the share of each week's capacity left after the strategies took their share."))
+    if specs:
+        budget = {ctx.options[0]: float(cost.get("capacity_total", np.nan))}
+        sec.blocks.append(ctx.figure(
+            "capacity", figures.capacity(bands, ctx.options, mk, budget), "Fuel",
+            "Capacity spent so far (person-days, against the total available over the run) "
+            "and the share of each week's capacity left after the strategies took their share."))
     ch = res.meta.get("adoptions_by_channel") or {}
     if ch:
         total = sum(ch.values())
@@ -125,6 +126,14 @@ def _strategies_multi(ctx: Ctx, sec: Section) -> None:
             f"{derive.strategy_label(s)} ({fmt(s.get('start_month') or 0, 'month')}–"
             f"{'end' if s.get('end_month') is None else fmt(s['end_month'], 'month')})"
             for s in specs) or "none (the district is left alone)"
+        if res.kind == "rehearse":
+            opt = next((x for x in res.meta.get("options", []) if x.get("name") == o), {})
+            at = fmt(res.meta.get("at_month"), "month")
+            if opt.get("strategies") is not None:
+                text = f"from month {at} (the branch point): {text}"
+            elif opt.get("overrides"):
+                text += "; from month {}: {}".format(at, ", ".join(
+                    f"{k} = {v}" for k, v in opt["overrides"].items()))
         w = {"option": o, "status": "ok"}
         cur = runs[(runs["option"] == o) & (runs["status"] == "ok")]
         rows.append([o, text,
@@ -134,7 +143,8 @@ def _strategies_multi(ctx: Ctx, sec: Section) -> None:
                          w, "mean")])
     sec.blocks.append(table(head, rows, cls="num-table",
                             caption="Each option's strategy set (timing as planned in its "
-                            "scenario) and the fuel it used."))
+                            "scenario; in a rehearsal, changes apply from the branch point) "
+                            "and the fuel it used."))
     st = res.tables.get("strategies")
     if st is not None and len(st):
         rows = []

@@ -50,8 +50,8 @@ def trip_ticket(ctx: Ctx) -> Section:
                     "lagged and noisy); crosses the straight path from the start to the target "
                     "that the checklist compares against.")
         else:
-            cap += (" Lines are means over replicates; the dark band is the 95% interval of the "
-                    "mean, the light band the 10th–90th percentile of replicates.")
+            cap += (" Lines are means over replicates, bands the 95% interval of the mean, and "
+                    "thin dotted lines the 10th and 90th percentiles of replicates.")
         sec.blocks.append(ctx.figure("destination", figures.destination(
             bands, ctx.options, targets, mk, pit), "Progress toward the destination", cap))
     return sec
