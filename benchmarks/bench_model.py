@@ -225,8 +225,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.runs, args.scaling_runs, args.sizes, args.weeks = 2, 1, [5_000, 10_000, 20_000], 13
 
-    command = "benchmarks/bench_model.py " + shlex.join(
-        a for a in (argv if argv is not None else sys.argv[1:]))
+    # The command as typed, minus --note (shown on its own line).
+    given = list(argv if argv is not None else sys.argv[1:])
+    if "--note" in given:
+        i = given.index("--note")
+        del given[i:i + 2]
+    given = [a for a in given if not a.startswith("--note=")]
+    command = ".venv/bin/python benchmarks/bench_model.py " + shlex.join(given)
     load_start = os.getloadavg()[0]
     big = []
     for seed in range(args.runs):
