@@ -112,7 +112,9 @@ def concentration_curves(schools: pd.DataFrame, options: list[str]
         return curves, index
     for opt in options:
         ys, idx = [], []
-        for _, grp in schools[schools["option"] == opt].groupby("replicate", sort=True):
+        # One curve per run: in a sweep a replicate number recurs at every design point.
+        key = "task_id" if "task_id" in schools.columns else "replicate"
+        for _, grp in schools[schools["option"] == opt].groupby(key, sort=True):
             got = concentration_curve(grp)
             if got is None:
                 continue

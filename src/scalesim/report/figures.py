@@ -489,9 +489,7 @@ def capacity(bands: pd.DataFrame, options: Sequence[str], mk: Markers,
         unit_axis(ax, METRICS[m].unit)
         ax.set_xlabel("month since start")
         if multi:
-            ax.legend(loc="best")
-    axes[0, 0].annotate("dashed: capacity available over the run", (0.02, 0.95),
-                        xycoords="axes fraction", fontsize=7.5, va="top", color="0.3")
+            ax.legend(loc="lower right" if m == "capacity_spent" else "center right")
     fig.tight_layout()
     return fig
 
@@ -499,7 +497,7 @@ def capacity(bands: pd.DataFrame, options: Sequence[str], mk: Markers,
 def channel_bars(df: pd.DataFrame, options: Sequence[str]) -> Figure:
     """New enactments credited to each channel (strategies, peers, outside), per run."""
     channels = list(dict.fromkeys(df.sort_values("value", ascending=False)["channel"]))
-    fig, axes = _fig(1, 1, 7.8, 0.33 * len(channels) * max(1, len(options)) ** 0.5 + 1.4)
+    fig, axes = _fig(1, 1, 7.8, 0.22 * len(channels) * max(1, len(options)) ** 0.5 + 1.2)
     ax = axes[0, 0]
     y = np.arange(len(channels))
     h = 0.8 / max(len(options), 1)

@@ -6,7 +6,7 @@ from collections import Counter
 from typing import Any
 
 import pandas as pd
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from scalesim.report import derive, figures
 from scalesim.report.formatting import derived, fmt, num
@@ -133,12 +133,13 @@ def _pit_multi(ctx: Ctx, sec: Section) -> None:
                          Markup("; ").join(dec) if dec else "—"])
         unplanned = [e for e in ctx.events if e.get("kind") == "pit_stop"
                      and e.get("option") == o and not e.get("planned", True)]
-        cap = (f"<b>{escape(o)}</b>: at each planned pit stop, in how many replicates the team "
-               "answered each question that way, and the decisions its rules took.")
+        cap = Markup("<b>{}</b>: at each planned pit stop, in how many replicates the team "
+                     "answered each question that way, and the decisions its rules took."
+                     ).format(o)
         if unplanned:
             reasons = Counter(str(e.get("reason")) for e in unplanned)
-            cap += " Unplanned pit stops: " + escape(", ".join(
-                f"{k} ({v})" for k, v in reasons.most_common())) + "."
+            cap += Markup(" Unplanned pit stops: {}.").format(", ".join(
+                f"{k} ({v})" for k, v in reasons.most_common()))
         sec.blocks.append(table(
             ["Month", "1. Off track", "2. Anything broken", "3. Fuel low", "4. Left behind",
              "Decisions"], rows, cls="checklist", caption=cap))

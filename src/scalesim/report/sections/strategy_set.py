@@ -147,18 +147,27 @@ def _strategies_multi(ctx: Ctx, sec: Section) -> None:
                             "and the fuel it used."))
     st = res.tables.get("strategies")
     if st is not None and len(st):
+        names = list(dict.fromkeys(st["strategy"]))
+        opts = [o for o in ctx.options if o in set(st["option"])]
         rows = []
-        for (o, name), cur in st.groupby(["option", "strategy"], sort=False):
-            n_runs = max(ctx.ok_runs(o), 1)
-            w = {"option": o, "strategy": name}
-            rows.append([o, name,
-                         num(cur["spent"].sum() / n_runs, "person-days", "strategies", "spent",
-                             w, "per_run"),
-                         num(cur["credited_enactments"].sum() / n_runs, "per run", "strategies",
-                             "credited_enactments", w, "per_run")])
-        sec.blocks.append(table(["Option", "Strategy", "Spent per run (person-days)",
-                                 "Credited enactments per run"], rows, cls="num-table",
-                                caption="Cost and credit by strategy (means per run)."))
+        for name in names:
+            cells: list[Any] = [name]
+            for o in opts:
+                cur = st[(st["option"] == o) & (st["strategy"] == name)]
+                if cur.empty:
+                    cells.append("–")
+                    continue
+                n_runs = max(ctx.ok_runs(o), 1)
+                w = {"option": o, "strategy": name}
+                cells.append(Markup("{} pd · {} credited").format(
+                    num(cur["spent"].sum() / n_runs, "person-days", "strategies", "spent", w,
+                        "per_run"),
+                    num(cur["credited_enactments"].sum() / n_runs, "per run", "strategies",
+                        "credited_enactments", w, "per_run")))
+            rows.append(cells)
+        sec.blocks.append(table(["Strategy", *opts], rows, cls="num-table",
+                                caption="Cost (person-days, pd) and credited enactments by "
+                                "strategy, per run (means over replicates)."))
     ch = res.tables.get("channels")
     if ch is not None and len(ch):
         agg = ch.groupby(["option", "channel"], sort=False)["new_enacting"].sum().reset_index()

@@ -190,7 +190,9 @@ def _trip_ticket_multi(ctx: Ctx, sec: Section, d: dict[str, float]) -> None:
     if res.kind == "sweep":
         cap += " In a sweep, replicates span every design point of the experiment."
     sec.blocks.append(table(head, rows, cls="num-table", caption=cap))
-    if tt is not None and len(tt) > 1:
+    # The figure adds nothing to the table when no replicate reaches anything.
+    if tt is not None and len(tt) > 1 and (tt["p_reached"].fillna(0).gt(0).any()
+                                           or tt["p_equity"].fillna(0).gt(0).any()):
         sec.blocks.append(ctx.figure("probabilities", figures.probabilities(tt),
                                      "How likely is the destination?",
                                      "Share of replicates reaching the destination with its "
