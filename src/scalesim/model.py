@@ -257,31 +257,47 @@ class ScalingModel(mesa.Model):
         """Advance one week, running :data:`PHASES` in order."""
         self.week += 1
         self.effects.reset()
-        self._calendar()
-        self._shocks()
-        self._strategies()
-        share = self.network.neighbour_share(self.ed.enacting)
-        s = self.streams
-        n = self.ed.n
-        # Every mechanism draws for every slot every week, whatever the state, so its draws
-        # never depend on what other mechanisms did (common random numbers).
-        e_aware = s["exposure"].standard_exponential(n)
-        e_adopt = s["adoption"].standard_exponential(n)
-        e_abandon = s["abandonment"].standard_exponential(n)
-        rules.exposure(self, share, e_aware)
-        if self.in_session:
-            rules.adoption(self, share, e_adopt)
-            idx = np.flatnonzero(self.ed.enacting)
-            support = rules.support_level(self, share, idx)
-            rules.deepen(self, support, idx)
-            rules.own(self, idx)
-            rules.abandon(self, support, idx, e_abandon)
-        self._turnover()
-        self._record()
-        self._pit_stops()
+        for phase in PHASES:
+            getattr(self, f"_{phase}")()
         if self.week >= self.n_weeks:
             self.strategy_set.flush_month(self, self.team.month)
             self.running = False
+
+    # ------------------------------------------------------------------ classroom phases
+
+    def _exposure(self) -> None:
+        """Compute this week's peer share and draws, then spread awareness."""
+        self._share = self.network.neighbour_share(self.ed.enacting)
+        s, n = self.streams, self.ed.n
+        # Every mechanism draws for every slot every week, whatever the state, so its draws
+        # never depend on what other mechanisms did (common random numbers).
+        e_aware = s["exposure"].standard_exponential(n)
+        self._e_adopt = s["adoption"].standard_exponential(n)
+        self._e_abandon = s["abandonment"].standard_exponential(n)
+        rules.exposure(self, self._share, e_aware)
+
+    def _adoption(self) -> None:
+        if not self.in_session:
+            return
+        rules.adoption(self, self._share, self._e_adopt)
+        # Depth, ownership and abandonment act on who enacts after adoption, with one
+        # support level shared by depth and abandonment.
+        self._enacting_idx = np.flatnonzero(self.ed.enacting)
+        self._support = rules.support_level(self, self._share, self._enacting_idx)
+
+    def _depth(self) -> None:
+        if self.in_session:
+            rules.deepen(self, self._support, self._enacting_idx)
+
+    def _ownership(self) -> None:
+        if self.in_session:
+            rules.own(self, self._enacting_idx)
+
+    def _abandonment(self) -> None:
+        if self.in_session:
+            rules.abandon(self, self._support, self._enacting_idx, self._e_abandon)
+
+    # ------------------------------------------------------------------ other phases
 
     def _calendar(self) -> None:
         w = self.week
