@@ -6,6 +6,7 @@ front end does, and checks the effect on the real model: no mocks.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import ipyvuetify as v
@@ -56,12 +57,21 @@ def small_model(**kw: object) -> AppModel:
     return AppModel(scenario_file=DEFAULT, **{**SMALL, **kw})  # type: ignore[arg-type]
 
 
-def _first_image(rc: object) -> bytes:
+def _image(rc: solara.core.RenderContext, css_class: str, not_: bytes = b"",
+           timeout: float = 60.0) -> bytes:
+    """The PNG an image component shows, once it differs from ``not_``.
+
+    Figures are drawn by a background worker (``FigureWorker``), so wait for the frame.
+    """
     import ipywidgets
 
-    found = rc.find(ipywidgets.Image)  # type: ignore[attr-defined]
-    found.assert_single()
-    return bytes(found.widget.value)
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [w for w in rc.find(ipywidgets.Image).widgets if css_class in w._dom_classes]
+        if found and bytes(found[0].value) != not_:
+            return bytes(found[0].value)
+        assert time.monotonic() < deadline, f"no new {css_class} frame in {timeout} s"
+        time.sleep(0.05)
 
 
 def test_page_builds_with_every_panel() -> None:
@@ -100,15 +110,15 @@ def test_step_button_advances_the_model_and_the_plots() -> None:
         PlotsView(model.value)
 
     rc = render(Harness())
-    before = _first_image(rc)
+    before = _image(rc, "scalesim-plots")
     rc.find(v.Btn, children=["Step"]).widget.click()
     assert model.value.week == 1
-    assert _first_image(rc) != before
+    _image(rc, "scalesim-plots", not_=before)
 
 
 def test_district_view_renders_a_png() -> None:
     rc = render(DistrictView(small_model()))
-    assert _first_image(rc)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert _image(rc, "scalesim-district")[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_strategy_toggle_changes_the_strategy_set() -> None:
@@ -227,3 +237,17 @@ def test_out_of_range_slider_value_shows_a_message_not_a_traceback() -> None:
     assert bad.input_problems == [
         "Mandate: expected one of loose, tight, got 'strict'; kept the scenario's value"
     ]
+
+
+def test_a_figure_that_fails_shows_a_message_not_a_traceback() -> None:
+    from scalesim.app.components import FigureView
+
+    def broken(model: AppModel) -> None:
+        raise ValueError("no data")
+
+    rc = render(FigureView(small_model(), broken, "scalesim-broken"))
+    deadline = time.monotonic() + 30
+    while not rc.find(v.Alert).widgets:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert rc.find(v.Alert).widget.children == ["Could not draw the figure: no data"]

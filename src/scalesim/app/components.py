@@ -10,10 +10,12 @@ buttons. The logic lives in the model; here there is only wiring and formatting.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import logging
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import solara
 from markdown_it import MarkdownIt
@@ -65,6 +67,12 @@ def Md(text: str) -> None:  # noqa: N802 (Solara components are CapWords)
     html = solara.use_memo(lambda: markdown_html(text), [text])
     solara.Style(CSS)
     solara.HTML(tag="div", unsafe_innerHTML=html, classes=["scalesim-md"])
+
+
+def _locked[T](model: AppModel, read: Callable[[AppModel], T]) -> T:
+    """Read the model between weeks: Mesa's Play loop steps it in another thread."""
+    with model.lock:
+        return read(model)
 
 
 @contextmanager
@@ -124,8 +132,16 @@ def factors_line(model: AppModel) -> str:
 def StatusBar(model: AppModel) -> None:  # noqa: N802 (Solara components are CapWords)
     """The status line, and any parameter values that were not applied."""
     update_counter.get()
+
+    def stop_when_gone() -> Any:
+        # Mesa's Play loop runs in a thread until the model stops running; when the page
+        # closes (or Reset replaces this model) stop it, so closed sessions do not keep
+        # stepping and rendering on the server.
+        return lambda: setattr(model, "running", False)
+
+    solara.use_effect(stop_when_gone, [model])
     with solara.Column(style={"padding": "0 10px"}, gap="2px"):
-        Md(status_line(model))
+        Md(_locked(model, status_line))
         solara.Text("Factors in this run: " + factors_line(model),
                     style={"font-size": "0.85em"})
         solara.Text("Sidebar parameters apply when you press Reset; strategy toggles and "
@@ -138,20 +154,90 @@ def StatusBar(model: AppModel) -> None:  # noqa: N802 (Solara components are Cap
 # --------------------------------------------------------------------------- figures
 
 
+class FigureWorker:
+    """Draws the latest requested frame of a figure in a background thread.
+
+    A frame takes a few tenths of a second. Drawing it inside the render pass would hold
+    the render lock that long; while Play keeps stepping, the thread that handled the Play
+    click would then keep rendering new frames and the browser would stop receiving
+    updates (observed with Mesa 3.5.1 and Solara 1.64.1). So the render pass only asks for
+    a frame and shows the last finished one; this worker draws frames one at a time, always
+    the newest asked for (frames requested meanwhile are skipped, never half-drawn).
+
+    Args:
+        build: Figure builder, called under the model's lock.
+        publish: Receives each finished PNG (or an error message as ``str``).
+    """
+
+    def __init__(self, build: Callable[[AppModel], Any],
+                 publish: Callable[[bytes | str], None]) -> None:
+        self.build = build
+        self.publish = publish
+        self._lock = threading.Lock()
+        self._wanted: AppModel | None = None
+        self._thread: threading.Thread | None = None
+        self._stopped = False
+
+    def request(self, model: AppModel) -> None:
+        """Ask for a frame of ``model`` as it is now (drawn when the worker is free)."""
+        with self._lock:
+            if self._stopped:
+                return
+            self._wanted = model
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, daemon=True,
+                                                name=f"scalesim-figure-{self.build.__name__}")
+                self._thread.start()
+
+    def stop(self) -> None:
+        """Draw no more frames (the component was unmounted)."""
+        with self._lock:
+            self._stopped = True
+            self._wanted = None
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                model, self._wanted = self._wanted, None
+                if model is None:
+                    self._thread = None
+                    return
+            try:
+                out: bytes | str = to_png(_locked(model, self.build))
+            except Exception as exc:  # shown in the page, not a traceback
+                logging.getLogger(__name__).exception("figure failed")
+                out = f"Could not draw the figure: {exc}"
+            if not self._stopped:
+                self.publish(out)
+
+
+@solara.component
+def FigureView(model: AppModel, build: Callable[[AppModel], Any],  # noqa: N802
+               css_class: str) -> None:
+    """A figure of the model, redrawn in the background after every step."""
+    version = update_counter.get()
+    frame = solara.use_reactive(cast(bytes | str, b""))
+    worker = solara.use_memo(lambda: FigureWorker(build, frame.set), [])
+    solara.use_effect(lambda: worker.stop, [])
+    solara.use_effect(lambda: worker.request(model), [model, version])
+    if isinstance(frame.value, str):
+        solara.Error(frame.value)
+    elif frame.value:
+        solara.Image(frame.value, width="100%", classes=[css_class])
+    else:
+        solara.Text("Drawing…")
+
+
 @solara.component
 def DistrictView(model: AppModel) -> None:  # noqa: N802 (Solara components are CapWords)
     """Schools as tiles (high-need first, outlined), educators coloured by state."""
-    version = update_counter.get()
-    png = solara.use_memo(lambda: to_png(district_figure(model)), [model, version])
-    solara.Image(png, width="100%")
+    FigureView(model, district_figure, "scalesim-district")
 
 
 @solara.component
 def PlotsView(model: AppModel) -> None:  # noqa: N802 (Solara components are CapWords)
     """Spread, depth, ownership, sustainability and equity over time, with targets."""
-    version = update_counter.get()
-    png = solara.use_memo(lambda: to_png(plots_figure(model)), [model, version])
-    solara.Image(png, width="100%")
+    FigureView(model, plots_figure, "scalesim-plots")
 
 
 # --------------------------------------------------------------------------- strategies
@@ -247,7 +333,7 @@ def StrategyPanel(model: AppModel) -> None:  # noqa: N802 (Solara components are
     with _panel("Strategy set"):
         solara.Text("On = in the set from now on; a new selection rule restarts it.",
                     style={"font-size": "0.85em", "color": "#555"})
-        for row in strategy_rows(model):
+        for row in _locked(model, strategy_rows):
             rule = row.rule if row.on else chosen.get(row.label, row.rule)
             with solara.Row(style={"align-items": "center"}, gap="8px"):
                 solara.Switch(
@@ -362,7 +448,7 @@ def PitStopPanel(model: AppModel) -> None:  # noqa: N802 (Solara components are 
     """The pit-stop checklist (Tool #2) as the run goes."""
     update_counter.get()
     with _panel("Pit stops"):
-        Md(pit_stop_markdown(model))
+        Md(_locked(model, pit_stop_markdown))
 
 
 def travel_log_markdown(model: AppModel, rows: int = LOG_ROWS) -> str:
@@ -383,7 +469,7 @@ def TravelLogPanel(model: AppModel) -> None:  # noqa: N802 (Solara components ar
     """The travel log (Tool #6) as the run goes."""
     update_counter.get()
     with _panel("Travel log"):
-        Md(travel_log_markdown(model))
+        Md(_locked(model, travel_log_markdown))
 
 
 @solara.component

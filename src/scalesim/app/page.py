@@ -36,10 +36,13 @@ from scalesim.app.model import DEFAULT_SCENARIO, FACTORS, AppModel, factor_value
 ENV_SCENARIO = "SCALESIM_APP_SCENARIO"
 ENV_LESSON = "SCALESIM_APP_LESSON"
 ENV_SEED = "SCALESIM_APP_SEED"
-# Mesa's defaults are 100 ms between steps while playing and one step per frame; a frame
-# of the default scenario renders in well under a second (benchmarks/bench_app.py).
-PLAY_INTERVAL_MS = 100
+# While playing, the model steps every PLAY_INTERVAL_MS (one week per step, RENDER_INTERVAL
+# steps per Step click and per frame). The figures are drawn in the background
+# (components.FigureWorker), so a render pass is short and Mesa's own threading option is
+# not needed.
+PLAY_INTERVAL_MS = 200
 RENDER_INTERVAL = 1
+USE_THREADS = False
 
 # (component, grid cell x, y, w, h) on a 12-column grid of 30-px rows.
 Cell = tuple[Callable[[Any], Any], int, int, int, int]
@@ -183,6 +186,7 @@ def app_view(model: AppModel) -> Any:
         name=title,
         play_interval=PLAY_INTERVAL_MS,
         render_interval=RENDER_INTERVAL,
+        use_threads=USE_THREADS,
     )
 
 
