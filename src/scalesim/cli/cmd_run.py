@@ -48,14 +48,18 @@ def register(app: typer.Typer) -> None:
         quiet: Annotated[bool, typer.Option(help="Do not print the summary table.")] = False,
     ) -> None:
         """Run SCENARIO once and write its time series, school end states, log and summary."""
-        from scalesim.model import ScalingModel
-        from scalesim.output import check_out_dir, write_run
-        from scalesim.runner import collect
         from scalesim.scenario import load_scenario
 
+        # Validate first: a bad file is reported before Mesa and the model are imported.
         sc = load_scenario(scenario)
         out = out or Path("out") / sc.name
+
+        from scalesim.output import check_out_dir, write_run
+        from scalesim.runner import collect
+
         check_out_dir(out)
+        from scalesim.model import ScalingModel
+
         model = ScalingModel(sc, seed=seed)
         model.run()
         result = collect(model)
