@@ -34,33 +34,75 @@ from scalesim.cli import main
 TINY: dict[str, Any] = {
     "name": "tiny-report",
     "horizon_months": 6,
-    "district": {"generated": {"n_schools": 12, "n_regions": 3,
-                               "educators_per_school": {"mean": 18, "sd": 5, "min": 4}}},
-    "trip_ticket": {"destination": {"target": 0.2, "equity_target": 0.2, "min_depth": 0.5,
-                                    "by_month": 6},
-                    "pit_stops": [2, 4]},
+    "district": {
+        "generated": {
+            "n_schools": 12,
+            "n_regions": 3,
+            "educators_per_school": {"mean": 18, "sd": 5, "min": 4},
+        }
+    },
+    "trip_ticket": {
+        "destination": {"target": 0.2, "equity_target": 0.2, "min_depth": 0.5, "by_month": 6},
+        "pit_stops": [2, 4],
+    },
     "strategies": [
         {"type": "coaching", "select": {"rule": "highest_need", "share_schools": 0.5}},
-        {"type": "local_champions", "start_month": 1,
-         "select": {"rule": "most_credible", "per_school": 1}},
+        {
+            "type": "local_champions",
+            "start_month": 1,
+            "select": {"rule": "most_credible", "per_school": 1},
+        },
     ],
     "shocks": [{"type": "superintendent_turnover", "at_month": 3.5, "pit_stop": True}],
-    "adaptation": [{"when": "not on_track and month >= 2",
-                    "then": {"rescale": {"strategy": "coaching", "factor": 1.5}},
-                    "max_times": 1}],
+    "adaptation": [
+        {
+            "when": "not on_track and month >= 2",
+            "then": {"rescale": {"strategy": "coaching", "factor": 1.5}},
+            "max_times": 1,
+        }
+    ],
 }
 BASELINE = {**TINY, "name": "tiny-baseline", "strategies": [], "adaptation": []}
 
 # The sections each kind of folder must have, in page order (and no others).
 EXPECTED = {
-    "run": ["trip-ticket", "where-we-have-been", "left-behind", "pit-stops", "strategies",
-            "factors", "provenance"],
-    "compare": ["trip-ticket", "where-we-have-been", "left-behind", "pit-stops", "strategies",
-                "factors", "compared-options", "provenance"],
-    "rehearse": ["trip-ticket", "where-we-have-been", "left-behind", "pit-stops", "strategies",
-                 "factors", "compared-options", "provenance"],
-    "sweep": ["trip-ticket", "where-we-have-been", "left-behind", "factors",
-              "compared-options", "provenance"],
+    "run": [
+        "trip-ticket",
+        "where-we-have-been",
+        "left-behind",
+        "pit-stops",
+        "strategies",
+        "factors",
+        "provenance",
+    ],
+    "compare": [
+        "trip-ticket",
+        "where-we-have-been",
+        "left-behind",
+        "pit-stops",
+        "strategies",
+        "factors",
+        "compared-options",
+        "provenance",
+    ],
+    "rehearse": [
+        "trip-ticket",
+        "where-we-have-been",
+        "left-behind",
+        "pit-stops",
+        "strategies",
+        "factors",
+        "compared-options",
+        "provenance",
+    ],
+    "sweep": [
+        "trip-ticket",
+        "where-we-have-been",
+        "left-behind",
+        "factors",
+        "compared-options",
+        "provenance",
+    ],
 }
 ALL_SECTIONS = set(EXPECTED["compare"])
 
@@ -81,15 +123,20 @@ def _cli(*args: str) -> None:
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("inputs")
-    options = {"options": {
-        "continue": {},
-        "tight_mandate": {"overrides": {"conditions.mandate": "tight"}},
-        "add_coaching": {"strategies": [{"type": "coaching",
-                                         "select": {"rule": "highest_need",
-                                                    "share_schools": 0.5}}]},
-    }}
+    options = {
+        "options": {
+            "continue": {},
+            "tight_mandate": {"overrides": {"conditions.mandate": "tight"}},
+            "add_coaching": {
+                "strategies": [
+                    {"type": "coaching", "select": {"rule": "highest_need", "share_schools": 0.5}}
+                ]
+            },
+        }
+    }
     experiment = {
-        "name": "tiny-sweep", "scenario": "baseline.yaml",
+        "name": "tiny-sweep",
+        "scenario": "baseline.yaml",
         "uncertainties": {"conditions.leadership_support": [0.3, 0.7]},
         "levers": {"baseline": {}, "tight": {"overrides": {"conditions.mandate": "tight"}}},
         "design": {"method": "full_grid"},
@@ -97,18 +144,24 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "outcomes": ["share_enacting", {"metric": "equity_ratio", "at": 3}, "tt_reached"],
     }
     sobol = {
-        "name": "tiny-sobol", "scenario": "baseline.yaml",
-        "uncertainties": {"adoption.p_external": {"low": 0.0, "high": 1.0},
-                          "conditions.leadership_support": {"low": 0.2, "high": 0.8}},
+        "name": "tiny-sobol",
+        "scenario": "baseline.yaml",
+        "uncertainties": {
+            "adoption.p_external": {"low": 0.0, "high": 1.0},
+            "conditions.leadership_support": {"low": 0.2, "high": 0.8},
+        },
         "design": {"method": "sobol", "n": 4, "seed": 2},
         "replicates": {"count": 1, "seed": 9},
         "outcomes": ["share_enacting", "mean_ownership"],
         "store": {"tables": ["timeseries", "schools"]},
     }
-    return {"tiny": _yaml(d / "tiny.yaml", TINY), "baseline": _yaml(d / "baseline.yaml", BASELINE),
-            "options": _yaml(d / "options.yaml", options),
-            "experiment": _yaml(d / "experiment.yaml", experiment),
-            "sobol": _yaml(d / "sobol.yaml", sobol)}
+    return {
+        "tiny": _yaml(d / "tiny.yaml", TINY),
+        "baseline": _yaml(d / "baseline.yaml", BASELINE),
+        "options": _yaml(d / "options.yaml", options),
+        "experiment": _yaml(d / "experiment.yaml", experiment),
+        "sobol": _yaml(d / "sobol.yaml", sobol),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -121,16 +174,39 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory, inputs: dict[str, Path]) -
 @pytest.fixture(scope="module")
 def compare_dir(tmp_path_factory: pytest.TempPathFactory, inputs: dict[str, Path]) -> Path:
     out = tmp_path_factory.mktemp("compare") / "c"
-    _cli("compare", inputs["baseline"], inputs["tiny"], "--reps", "3", "--name", "alone",
-         "--name", "strategies", "--out", out, "--quiet")
+    _cli(
+        "compare",
+        inputs["baseline"],
+        inputs["tiny"],
+        "--reps",
+        "3",
+        "--name",
+        "alone",
+        "--name",
+        "strategies",
+        "--out",
+        out,
+        "--quiet",
+    )
     return out
 
 
 @pytest.fixture(scope="module")
 def rehearse_dir(tmp_path_factory: pytest.TempPathFactory, inputs: dict[str, Path]) -> Path:
     out = tmp_path_factory.mktemp("rehearse") / "h"
-    _cli("rehearse", inputs["baseline"], "--at", "2", "--options", inputs["options"], "--reps",
-         "3", "--out", out, "--quiet")
+    _cli(
+        "rehearse",
+        inputs["baseline"],
+        "--at",
+        "2",
+        "--options",
+        inputs["options"],
+        "--reps",
+        "3",
+        "--out",
+        out,
+        "--quiet",
+    )
     return out
 
 
@@ -260,8 +336,12 @@ def _cell(row: dict[str, Any], key: str) -> Any:
 def _matches(v: Any, want: Any) -> bool:
     if isinstance(want, dict):
         v = float(v)
-        ops = {"ge": v >= want.get("ge", -math.inf), "gt": v > want.get("gt", -math.inf),
-               "le": v <= want.get("le", math.inf), "lt": v < want.get("lt", math.inf)}
+        ops = {
+            "ge": v >= want.get("ge", -math.inf),
+            "gt": v > want.get("gt", -math.inf),
+            "le": v <= want.get("le", math.inf),
+            "lt": v < want.get("lt", math.inf),
+        }
         return all(ops[k] for k in want)
     if isinstance(want, bool):
         return bool(v) == want
@@ -296,8 +376,7 @@ def resolve(sources: Sources, a: dict[str, str]) -> float:
     if agg == "ratio":
         return float(np.sum(vals) / np.sum([_num(_cell(r, a["data-den"])) for r in rows]))
     if agg in ("per_run", "count_per_run"):
-        n = sum(r["option"] == where["option"] and r["status"] == "ok"
-                for r in sources.get("runs"))
+        n = sum(r["option"] == where["option"] and r["status"] == "ok" for r in sources.get("runs"))
         total = float(np.sum(vals)) if agg == "per_run" else float(len(rows))
         return total / n
     raise AssertionError(f"unknown data-agg {agg!r}")
@@ -332,8 +411,9 @@ def check_text(a: dict[str, str], text: str) -> None:
     shown = float(token)
     decimals = len(token.split(".")[1]) if "." in token else 0
     scale = 100.0 if ("%" in text or " pp" in text) else 1.0
-    assert abs(shown - value * scale) <= 0.5 * 10 ** -decimals + 1e-9 * max(1, abs(shown)), (
-        f"{text!r} does not show {value!r} ({a})")
+    assert abs(shown - value * scale) <= 0.5 * 10**-decimals + 1e-9 * max(1, abs(shown)), (
+        f"{text!r} does not show {value!r} ({a})"
+    )
 
 
 def check_report(folder: Path, html: Path, kind: str) -> Page:
@@ -370,7 +450,8 @@ def check_report(folder: Path, html: Path, kind: str) -> Page:
         want = resolve(sources, a)
         got = float(a["data-value"])
         assert (math.isnan(want) and math.isnan(got)) or math.isclose(
-            got, want, rel_tol=1e-9, abs_tol=1e-12), f"{a}: page {got!r} != source {want!r}"
+            got, want, rel_tol=1e-9, abs_tol=1e-12
+        ), f"{a}: page {got!r} != source {want!r}"
         check_text(a, text)
     for a, text in page.numbers:
         if "data-derived" in a:
@@ -401,8 +482,12 @@ def test_report_of_a_single_run(run_dir: Path, capsys: pytest.CaptureFixture[str
     stops = [e for e in log if e["kind"] == "pit_stop"]
     assert len(stops) == 3 and any(not e["planned"] for e in stops)
     for e in stops:
-        assert _has(page, src="travel_log.jsonl", col="observed.destination_share",
-                    where=json.dumps({"kind": "pit_stop", "week": e["week"]}, sort_keys=True))
+        assert _has(
+            page,
+            src="travel_log.jsonl",
+            col="observed.destination_share",
+            where=json.dumps({"kind": "pit_stop", "week": e["week"]}, sort_keys=True),
+        )
     # Every strategy's cost and credit are shown.
     for name in pd.read_parquet(run_dir / "strategies.parquet")["strategy"]:
         w = json.dumps({"strategy": name})
@@ -410,13 +495,17 @@ def test_report_of_a_single_run(run_dir: Path, capsys: pytest.CaptureFixture[str
         assert _has(page, src="strategies", col="credited_enactments", where=w)
     # The concentration index, derived by the report, matches an independent computation.
     sch = pd.read_parquet(run_dir / "schools.parquet").sort_values(
-        ["need_share", "school"], ascending=[False, True])
+        ["need_share", "school"], ascending=[False, True]
+    )
     need = (sch["enrollment"] * sch["need_share"]).to_numpy()
     reach = need * sch["share_enacting"].to_numpy()
     x = np.r_[0, np.cumsum(need) / need.sum()]
     y = np.r_[0, np.cumsum(reach) / reach.sum()]
-    shown = [float(a["data-value"]) for a, _ in page.numbers
-             if a.get("data-derived") == "concentration index"]
+    shown = [
+        float(a["data-value"])
+        for a, _ in page.numbers
+        if a.get("data-derived") == "concentration index"
+    ]
     assert shown == [pytest.approx(2 * np.trapezoid(y, x) - 1, abs=1e-12)]
     # Deterministic: the same tables give the same page, byte for byte.
     assert render_report(load(run_dir), "report").html == out.read_text(encoding="utf-8")
@@ -463,9 +552,12 @@ def test_report_of_a_sweep(sweep_dir: Path) -> None:
     for opt in ("baseline", "tight"):
         w = json.dumps({"option": opt, "status": "ok"}, sort_keys=True)
         assert _has(page, src="runs", col="share_enacting", where=w, agg="mean")
-        assert _has(page, src="comparison", col="mean",
-                    where=json.dumps({"metric": "share_enacting", "option": opt},
-                                     sort_keys=True))
+        assert _has(
+            page,
+            src="comparison",
+            col="mean",
+            where=json.dumps({"metric": "share_enacting", "option": opt}, sort_keys=True),
+        )
 
 
 def test_report_of_a_sensitivity_analysis(inputs: dict[str, Path], tmp_path: Path) -> None:
@@ -477,8 +569,10 @@ def test_report_of_a_sensitivity_analysis(inputs: dict[str, Path], tmp_path: Pat
     idx = pd.read_parquet(out / "sensitivity" / "indices.parquet")
     assert len(idx) == 4
     for _, r in idx.iterrows():
-        w = json.dumps({"option": r["option"], "outcome": r["outcome"],
-                        "parameter": r["parameter"]}, sort_keys=True)
+        w = json.dumps(
+            {"option": r["option"], "outcome": r["outcome"], "parameter": r["parameter"]},
+            sort_keys=True,
+        )
         for col in ("S1", "S1_conf", "ST", "ST_conf"):
             assert _has(page, src="sensitivity/indices", col=col, where=w)
     assert "What the outcomes are most sensitive to" in (out / "report.html").read_text()
@@ -502,8 +596,9 @@ def _report_fails(folder: Path, capsys: pytest.CaptureFixture[str], *names: str)
     return err
 
 
-def test_missing_table_is_named(run_dir: Path, tmp_path: Path,
-                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_table_is_named(
+    run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A run folder without its schools table: named, exit 2, nothing written."""
     broken = tmp_path / "broken"
     shutil.copytree(run_dir, broken, ignore=shutil.ignore_patterns("report.html", "figures"))
@@ -512,8 +607,9 @@ def test_missing_table_is_named(run_dir: Path, tmp_path: Path,
     assert not (broken / "report.html").exists() and not (broken / "figures").exists()
 
 
-def test_failed_report_keeps_the_previous_page(run_dir: Path, tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_failed_report_keeps_the_previous_page(
+    run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A folder whose table lost a column: named; an earlier page and figures stay as they were."""
     folder = tmp_path / "r"
     shutil.copytree(run_dir, folder, ignore=shutil.ignore_patterns("report.html", "figures"))
@@ -525,8 +621,9 @@ def test_failed_report_keeps_the_previous_page(run_dir: Path, tmp_path: Path,
     _report_fails(folder, capsys, "timeseries.parquet", "equity_ratio")
 
 
-def test_incompatible_format_is_refused(run_dir: Path, compare_dir: Path, tmp_path: Path,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_incompatible_format_is_refused(
+    run_dir: Path, compare_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A newer run or compare format gets a clear message naming the format."""
     run2 = tmp_path / "run2"
     shutil.copytree(run_dir, run2, ignore=shutil.ignore_patterns("report.html", "figures"))
@@ -541,8 +638,9 @@ def test_incompatible_format_is_refused(run_dir: Path, compare_dir: Path, tmp_pa
     _report_fails(cmp2, capsys, "scalesim.compare/7")
 
 
-def test_compare_missing_tables_are_named(compare_dir: Path, tmp_path: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_compare_missing_tables_are_named(
+    compare_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A compare folder missing its bands and equity tables names both."""
     broken = tmp_path / "cmp"
     shutil.copytree(compare_dir, broken, ignore=shutil.ignore_patterns("report.html"))
@@ -563,8 +661,9 @@ def test_real_command_exit_code(run_dir: Path, tmp_path: Path, scalesim_cmd: lis
     broken = tmp_path / "b"
     shutil.copytree(run_dir, broken, ignore=shutil.ignore_patterns("report.html", "figures"))
     (broken / "channels.parquet").unlink()
-    proc = subprocess.run([*scalesim_cmd, "report", str(broken)], capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [*scalesim_cmd, "report", str(broken)], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: ") and "channels.parquet" in proc.stderr
     assert "Traceback" not in proc.stderr

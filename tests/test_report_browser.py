@@ -16,17 +16,26 @@ import yaml
 from scalesim.cli import main
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SCENARIO = {
     "name": "browser-report",
     "horizon_months": 6,
-    "district": {"generated": {"n_schools": 10, "educators_per_school": {"mean": 15, "sd": 4,
-                                                                         "min": 4}}},
-    "trip_ticket": {"destination": {"target": 0.2, "equity_target": 0.2, "by_month": 6},
-                    "pit_stops": [3]},
-    "strategies": [{"type": "coaching", "select": {"rule": "highest_need",
-                                                   "share_schools": 0.5}}],
+    "district": {
+        "generated": {"n_schools": 10, "educators_per_school": {"mean": 15, "sd": 4, "min": 4}}
+    },
+    "trip_ticket": {
+        "destination": {"target": 0.2, "equity_target": 0.2, "by_month": 6},
+        "pit_stops": [3],
+    },
+    "strategies": [{"type": "coaching", "select": {"rule": "highest_need", "share_schools": 0.5}}],
 }
 
 
@@ -60,10 +69,11 @@ def test_report_makes_no_request_outside_the_file(tmp_path: Path) -> None:
         page.goto(url, wait_until="load", timeout=60_000)
         page.wait_for_load_state("networkidle", timeout=30_000)
         images = page.eval_on_selector_all(
-            "img", "els => els.map(e => [e.complete, e.naturalWidth, e.naturalHeight, "
-                   "e.getBoundingClientRect().width])")
-        sections = page.eval_on_selector_all("section[data-section]",
-                                             "els => els.map(e => e.id)")
+            "img",
+            "els => els.map(e => [e.complete, e.naturalWidth, e.naturalHeight, "
+            "e.getBoundingClientRect().width])",
+        )
+        sections = page.eval_on_selector_all("section[data-section]", "els => els.map(e => e.id)")
         browser.close()
 
     assert url in requests
@@ -73,5 +83,12 @@ def test_report_makes_no_request_outside_the_file(tmp_path: Path) -> None:
     assert len(images) >= 5
     for complete, w, h, shown in images:
         assert complete and w > 200 and h > 100 and shown > 100, (complete, w, h, shown)
-    assert sections == ["trip-ticket", "where-we-have-been", "left-behind", "pit-stops",
-                        "strategies", "factors", "provenance"]
+    assert sections == [
+        "trip-ticket",
+        "where-we-have-been",
+        "left-behind",
+        "pit-stops",
+        "strategies",
+        "factors",
+        "provenance",
+    ]

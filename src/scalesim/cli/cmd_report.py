@@ -13,11 +13,20 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def report(
-        results: Annotated[Path, typer.Argument(help="Results folder written by scalesim run, "
-                                                "compare, rehearse or sweep.")],
-        out: Annotated[Path | None, typer.Option(help="HTML file to write (default: "
-                                                 "RESULTS/report.html); figures go to "
-                                                 "figures/ next to it.")] = None,
+        results: Annotated[
+            Path,
+            typer.Argument(
+                help="Results folder written by scalesim run, compare, rehearse or sweep."
+            ),
+        ],
+        out: Annotated[
+            Path | None,
+            typer.Option(
+                help="HTML file to write (default: "
+                "RESULTS/report.html); figures go to "
+                "figures/ next to it."
+            ),
+        ] = None,
     ) -> None:
         """Write one self-contained HTML report of RESULTS (figures embedded; no network)."""
         from scalesim.report import build_report

@@ -10,6 +10,7 @@ so a failure never leaves a half-written report. See docs/report.md.
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import uuid
 from dataclasses import dataclass
@@ -33,17 +34,21 @@ class Report:
 def _title(res: Results) -> tuple[str, str]:
     m = res.meta
     if res.kind == "run":
-        return (f"Pit-stop report: {m.get('scenario')}",
-                f"one run, seed {m.get('seed')}, {m.get('educators')} educators in "
-                f"{m.get('schools')} schools, {m.get('months')} months")
+        return (
+            f"Pit-stop report: {m.get('scenario')}",
+            f"one run, seed {m.get('seed')}, {m.get('educators')} educators in "
+            f"{m.get('schools')} schools, {m.get('months')} months",
+        )
     if res.kind == "sweep":
         exp = m.get("experiment", {})
         c = m.get("counts", {})
-        return (f"Sweep report: {exp.get('name')}",
-                f"{m.get('n_tasks')} runs ({c.get('ok', 0)} ok, {c.get('error', 0)} failed), "
-                f"{(m.get('design') or {}).get('points')} design points × "
-                f"{(m.get('replicates') or {}).get('count')} replicates; options: "
-                + ", ".join(res.options))
+        return (
+            f"Sweep report: {exp.get('name')}",
+            f"{m.get('n_tasks')} runs ({c.get('ok', 0)} ok, {c.get('error', 0)} failed), "
+            f"{(m.get('design') or {}).get('points')} design points × "
+            f"{(m.get('replicates') or {}).get('count')} replicates; options: "
+            + ", ".join(res.options),
+        )
     what = "Rehearsal" if res.kind == "rehearse" else "Comparison"
     sub = f"{', '.join(res.options)} on {m.get('reps')} common seeds"
     if res.kind == "rehearse":
@@ -62,8 +67,10 @@ def render_report(res: Results, figure_prefix: str = "report") -> Report:
     warning = None
     if res.kind == "sweep" and res.meta.get("status") != "complete":
         c = res.meta.get("counts", {})
-        warning = (f"This sweep is {res.meta.get('status')}: {c.get('pending', '?')} runs are "
-                   "still pending; the report shows the runs stored so far.")
+        warning = (
+            f"This sweep is {res.meta.get('status')}: {c.get('pending', '?')} runs are "
+            "still pending; the report shows the runs stored so far."
+        )
     html = render(res.kind, title, sub, headline(ctx), sections, warning)
     return Report(html, ctx.figures, res, [s.id for s in sections])
 
@@ -109,7 +116,7 @@ def build_report(results: str | Path, out: str | Path | None = None) -> Path:
     for name, png in sorted(rep.figures.items()):
         _atomic_write(figdir / name, png)
     # Figures an earlier report of the same name drew but this one does not.
-    for old in figdir.glob(f"{out.stem}-*.png"):
+    for old in figdir.glob(f"{glob.escape(out.stem)}-*.png"):
         if old.name not in rep.figures:
             old.unlink(missing_ok=True)
     _atomic_write(out, rep.html.encode("utf-8"))

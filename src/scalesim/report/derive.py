@@ -42,8 +42,9 @@ def need_band(need: pd.Series) -> np.ndarray:
 def run_bands(ts: pd.DataFrame, option: str) -> pd.DataFrame:
     """A single run's time series in the long ``bands`` layout (no intervals)."""
     metrics = [c for c in ts.columns if c not in ("week", "month", "in_session")]
-    long = ts.melt(id_vars=["week", "month"], value_vars=metrics, var_name="metric",
-                   value_name="mean")
+    long = ts.melt(
+        id_vars=["week", "month"], value_vars=metrics, var_name="metric", value_name="mean"
+    )
     long["option"] = option
     long["ci_low"] = np.nan
     long["ci_high"] = np.nan
@@ -55,11 +56,18 @@ def schools_by(schools: pd.DataFrame, key: str) -> pd.DataFrame:
     s = schools.copy()
     s["never"] = ~s["ever_reached"].astype(bool)
     keys = [k for k in ("option", key) if k in s.columns]
-    g = s.groupby(keys, sort=True).agg(
-        schools=("school", "count"), educators=("educators", "sum"),
-        enacting=("enacting", "sum"), deep=("deep", "sum"), never=("never", "sum"),
-        high_need=("high_need", "sum"),
-    ).reset_index()
+    g = (
+        s.groupby(keys, sort=True)
+        .agg(
+            schools=("school", "count"),
+            educators=("educators", "sum"),
+            enacting=("enacting", "sum"),
+            deep=("deep", "sum"),
+            never=("never", "sum"),
+            high_need=("high_need", "sum"),
+        )
+        .reset_index()
+    )
     g["share"] = g["enacting"] / g["educators"]
     g["share_deep"] = g["deep"] / g["educators"]
     return g
@@ -95,8 +103,9 @@ def concentration_index(x: np.ndarray, y: np.ndarray) -> float:
     return float(2.0 * np.trapezoid(y, x) - 1.0)
 
 
-def concentration_curves(schools: pd.DataFrame, options: list[str]
-                         ) -> tuple[dict[str, pd.DataFrame], dict[str, float]]:
+def concentration_curves(
+    schools: pd.DataFrame, options: list[str]
+) -> tuple[dict[str, pd.DataFrame], dict[str, float]]:
     """Curve per option (mean over replicates on a common grid, with 10–90% band) and index.
 
     Works on a single run too (no ``option`` column: one curve, no band).
@@ -123,9 +132,14 @@ def concentration_curves(schools: pd.DataFrame, options: list[str]
             idx.append(concentration_index(x, y))
         if ys:
             arr = np.vstack(ys)
-            curves[opt] = pd.DataFrame({"x": CURVE_GRID, "y": arr.mean(axis=0),
-                                        "lo": np.quantile(arr, 0.1, axis=0),
-                                        "hi": np.quantile(arr, 0.9, axis=0)})
+            curves[opt] = pd.DataFrame(
+                {
+                    "x": CURVE_GRID,
+                    "y": arr.mean(axis=0),
+                    "lo": np.quantile(arr, 0.1, axis=0),
+                    "hi": np.quantile(arr, 0.9, axis=0),
+                }
+            )
             index[opt] = float(np.mean(idx))
     return curves, index
 
@@ -174,9 +188,13 @@ def run_markers(res: Results) -> Markers:
             key = round(month, 3)
             shocks[key] = lab if lab != "new superintendent" or key not in shocks else shocks[key]
     tt = res.meta["trip_ticket"]
-    return Markers(pit_stops=planned, unplanned=unplanned,
-                   shocks=sorted(shocks.items()), summers=summers(res.tables["timeseries"]),
-                   deadline=float(tt["by_month"]))
+    return Markers(
+        pit_stops=planned,
+        unplanned=unplanned,
+        shocks=sorted(shocks.items()),
+        summers=summers(res.tables["timeseries"]),
+        deadline=float(tt["by_month"]),
+    )
 
 
 def decode_log(log: pd.DataFrame | None) -> list[dict[str, Any]]:
@@ -195,14 +213,25 @@ def decode_log(log: pd.DataFrame | None) -> list[dict[str, Any]]:
 
 def multi_markers(res: Results, events: list[dict[str, Any]]) -> Markers:
     """Planned pit stops and dated shocks from the baseline scenario; shocks in replicates."""
-    base = res.scenarios[res.options[0]] if res.options[0] in res.scenarios else next(
-        iter(res.scenarios.values()))
+    base = (
+        res.scenarios[res.options[0]]
+        if res.options[0] in res.scenarios
+        else next(iter(res.scenarios.values()))
+    )
     tt = base.get("trip_ticket", {}) or {}
     planned = [float(m) for m in (tt.get("pit_stops") or [])]
-    dated = [(float(s["at_month"]), str(s.get("name") or s.get("type", "shock")).replace("_", " "))
-             for s in (base.get("shocks") or []) if s.get("at_month") is not None]
-    ticks = sorted({(e.get("option"), e.get("replicate"), round(float(e["month"]), 3))
-                    for e in events if _event_label(e) is not None})
+    dated = [
+        (float(s["at_month"]), str(s.get("name") or s.get("type", "shock")).replace("_", " "))
+        for s in (base.get("shocks") or [])
+        if s.get("at_month") is not None
+    ]
+    ticks = sorted(
+        {
+            (e.get("option"), e.get("replicate"), round(float(e["month"]), 3))
+            for e in events
+            if _event_label(e) is not None
+        }
+    )
     dated_months = {round(m, 3) for m, _ in dated}
     tick_months = [m for _, _, m in ticks if m not in dated_months]
     ts = res.tables.get("timeseries")
@@ -211,10 +240,14 @@ def multi_markers(res: Results, events: list[dict[str, Any]]) -> Markers:
         k = ts[["option", "replicate"]].iloc[0]
         first = ts[(ts["option"] == k["option"]) & (ts["replicate"] == k["replicate"])]
     deadline = (tt.get("destination") or {}).get("by_month")
-    return Markers(pit_stops=planned, shocks=dated, shock_ticks=tick_months,
-                   summers=summers(first) if first is not None else [],
-                   branch=res.meta.get("at_month") if res.kind == "rehearse" else None,
-                   deadline=float(deadline) if deadline is not None else None)
+    return Markers(
+        pit_stops=planned,
+        shocks=dated,
+        shock_ticks=tick_months,
+        summers=summers(first) if first is not None else [],
+        branch=res.meta.get("at_month") if res.kind == "rehearse" else None,
+        deadline=float(deadline) if deadline is not None else None,
+    )
 
 
 def milestone_weeks(last_week: int, horizon_months: float) -> list[int]:
@@ -236,8 +269,9 @@ def strategy_label(spec: dict[str, Any]) -> str:
     return str(spec.get("name") or spec.get("type"))
 
 
-def strategy_timeline(events: list[dict[str, Any]], specs: list[dict[str, Any]],
-                      horizon: float) -> pd.DataFrame:
+def strategy_timeline(
+    events: list[dict[str, Any]], specs: list[dict[str, Any]], horizon: float
+) -> pd.DataFrame:
     """When each strategy ran: from the travel log, or from the scenario's timing."""
     rows: list[dict[str, Any]] = []
     open_: dict[str, float] = {}
@@ -248,14 +282,20 @@ def strategy_timeline(events: list[dict[str, Any]], specs: list[dict[str, Any]],
             seen_any = True
             open_.setdefault(str(name), float(e["month"]))
         elif kind == "strategy_stop" and name and str(name) in open_:
-            rows.append({"strategy": str(name), "start": open_.pop(str(name)),
-                         "end": float(e["month"])})
+            rows.append(
+                {"strategy": str(name), "start": open_.pop(str(name)), "end": float(e["month"])}
+            )
     for name, start in open_.items():
         rows.append({"strategy": name, "start": start, "end": np.nan})
     if not seen_any:
         for s in specs:
-            rows.append({"strategy": strategy_label(s), "start": float(s.get("start_month") or 0),
-                         "end": np.nan if s.get("end_month") is None else float(s["end_month"])})
+            rows.append(
+                {
+                    "strategy": strategy_label(s),
+                    "start": float(s.get("start_month") or 0),
+                    "end": np.nan if s.get("end_month") is None else float(s["end_month"]),
+                }
+            )
     order = [strategy_label(s) for s in specs]
     df = pd.DataFrame(rows, columns=["strategy", "start", "end"])
     df["order"] = [order.index(n) if n in order else len(order) for n in df["strategy"]]
@@ -268,8 +308,11 @@ def strategy_decisions(events: list[dict[str, Any]]) -> list[tuple[float, str, s
     for e in events:
         if e.get("kind") == "strategy_change" and e.get("strategy"):
             out.append((float(e["month"]), str(e["strategy"]), str(e.get("change", "change"))))
-        elif (e.get("kind") == "strategy_stop" and e.get("strategy")
-              and str(e.get("reason", "")).startswith("pit stop")):
+        elif (
+            e.get("kind") == "strategy_stop"
+            and e.get("strategy")
+            and str(e.get("reason", "")).startswith("pit stop")
+        ):
             out.append((float(e["month"]), str(e["strategy"]), "drop"))
     return out
 
@@ -283,15 +326,21 @@ def checklist_counts(events: list[dict[str, Any]], option: str) -> pd.DataFrame:
     """Per planned pit-stop month: how replicates answered the four questions."""
     rows = []
     stops = [e for e in events if e.get("kind") == "pit_stop" and e.get("option") == option]
-    for week, grp in itertools.groupby(sorted(stops, key=lambda e: (int(e["week"]),
-                                                                       int(e["replicate"]))),
-                                       key=lambda e: int(e["week"])):
+    for week, grp in itertools.groupby(
+        sorted(stops, key=lambda e: (int(e["week"]), int(e["replicate"]))),
+        key=lambda e: int(e["week"]),
+    ):
         grp = list(grp)
-        row = {"week": week, "month": float(grp[0]["month"]), "n": len(grp),
-               "planned": sum(bool(e.get("planned", True)) for e in grp)}
+        row = {
+            "week": week,
+            "month": float(grp[0]["month"]),
+            "n": len(grp),
+            "planned": sum(bool(e.get("planned", True)) for e in grp),
+        }
         for q in range(4):
-            answers = [str(e["checklist"][q]["answer"]) for e in grp
-                       if len(e.get("checklist") or []) > q]
+            answers = [
+                str(e["checklist"][q]["answer"]) for e in grp if len(e.get("checklist") or []) > q
+            ]
             row[f"q{q + 1}"] = answers
         rows.append(row)
     return pd.DataFrame(rows)

@@ -28,8 +28,12 @@ from markupsafe import Markup, escape
 
 # Units shown as percentages (values are shares in [0, 1]).
 PERCENT_UNITS = {
-    "share of educators", "share of schools", "share of students", "share of weekly capacity",
-    "share", "probability",
+    "share of educators",
+    "share of schools",
+    "share of students",
+    "share of weekly capacity",
+    "share",
+    "probability",
 }
 MINUS = "\u2212"
 
@@ -110,9 +114,17 @@ def value_repr(x: Any) -> str:
     return repr(float(x))
 
 
-def num(x: Any, unit: str, src: str, col: str, where: dict[str, Any] | None = None,
-        agg: str = "value", diff: bool = False, den: str | None = None,
-        text: str | None = None) -> Markup:
+def num(
+    x: Any,
+    unit: str,
+    src: str,
+    col: str,
+    where: dict[str, Any] | None = None,
+    agg: str = "value",
+    diff: bool = False,
+    den: str | None = None,
+    text: str | None = None,
+) -> Markup:
     """A number, formatted, in a ``<span>`` tagged with its source (see module docstring)."""
     attrs = {
         "class": "num" + (" diff" if diff else ""),
@@ -133,8 +145,12 @@ def num(x: Any, unit: str, src: str, col: str, where: dict[str, Any] | None = No
 
 def derived(x: Any, unit: str, what: str, diff: bool = False) -> Markup:
     """A number the report computed itself (``data-derived`` names the computation)."""
-    attrs = {"class": "num derived", "data-derived": what, "data-unit": unit,
-             "data-value": value_repr(x)}
+    attrs = {
+        "class": "num derived",
+        "data-derived": what,
+        "data-unit": unit,
+        "data-value": value_repr(x),
+    }
     return _span(attrs, fmt(x, unit, diff))
 
 

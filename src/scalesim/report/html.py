@@ -133,13 +133,26 @@ needed to view or print it.</footer>
 """
 
 
-def render(kind: str, title: str, subtitle: str, headline: Markup, sections: list[Section],
-           warning: str | None = None) -> str:
+def render(
+    kind: str,
+    title: str,
+    subtitle: str,
+    headline: Markup,
+    sections: list[Section],
+    warning: str | None = None,
+) -> str:
     """Render the page."""
-    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
-                             keep_trailing_newline=True)
+    env = jinja2.Environment(
+        autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True
+    )
     tpl = env.from_string(TEMPLATE)
-    ctx: dict[str, Any] = {"kind": kind, "title": title, "subtitle": subtitle,
-                           "headline": headline, "sections": sections, "warning": warning,
-                           "css": Markup(CSS)}
+    ctx: dict[str, Any] = {
+        "kind": kind,
+        "title": title,
+        "subtitle": subtitle,
+        "headline": headline,
+        "sections": sections,
+        "warning": warning,
+        "css": Markup(CSS),
+    }
     return tpl.render(**ctx)

@@ -34,14 +34,34 @@ FORMATS = {
 
 # Metric columns the figures and tables read from time series.
 TS_METRICS = (
-    "share_enacting", "students_reached", "share_deep", "mean_depth", "mean_ownership",
-    "district_ownership", "institutionalization", "reach_furthest", "equity_ratio",
-    "high_need_coverage", "other_coverage", "destination_share", "destination_equity_share",
-    "capacity_spent", "capacity_left",
+    "share_enacting",
+    "students_reached",
+    "share_deep",
+    "mean_depth",
+    "mean_ownership",
+    "district_ownership",
+    "institutionalization",
+    "reach_furthest",
+    "equity_ratio",
+    "high_need_coverage",
+    "other_coverage",
+    "destination_share",
+    "destination_equity_share",
+    "capacity_spent",
+    "capacity_left",
 )
 SCHOOL_COLUMNS = (
-    "school", "name", "region", "high_need", "need_share", "enrollment", "educators",
-    "enacting", "share_enacting", "deep", "ever_reached",
+    "school",
+    "name",
+    "region",
+    "high_need",
+    "need_share",
+    "enrollment",
+    "educators",
+    "enacting",
+    "share_enacting",
+    "deep",
+    "ever_reached",
 )
 IDENTITY = ("option", "replicate")
 
@@ -53,26 +73,70 @@ RUN_TABLES: dict[str, tuple[str, ...]] = {
 }
 RUN_OPTIONAL: dict[str, tuple[str, ...]] = {
     "pit_stops": ("week", "month", "planned", "reason", "decisions"),
-    "strategies": ("strategy", "type", "start_month", "end_month", "spent",
-                   "credited_enactments"),
+    "strategies": ("strategy", "type", "start_month", "end_month", "spent", "credited_enactments"),
     "shortfalls": ("month_index", "strategy", "shortfall"),
 }
 MULTI_TABLES: dict[str, tuple[str, ...]] = {
-    "runs": ("task_id", *IDENTITY, "seed", "status", "tt_reached", "tt_reached_month",
-             "tt_equity_clause_holds", "tt_achieved_at_deadline",
-             "tt_equity_achieved_at_deadline", "capacity_spent", "capacity_total"),
+    "runs": (
+        "task_id",
+        *IDENTITY,
+        "seed",
+        "status",
+        "tt_reached",
+        "tt_reached_month",
+        "tt_equity_clause_holds",
+        "tt_achieved_at_deadline",
+        "tt_equity_achieved_at_deadline",
+        "capacity_spent",
+        "capacity_total",
+    ),
     "timeseries": (*IDENTITY, "week", "month", *TS_METRICS),
     "schools": (*IDENTITY, *SCHOOL_COLUMNS),
-    "comparison": ("option", "metric", "label", "unit", "kind", "n", "mean", "ci_low",
-                   "ci_high", "baseline", "diff", "diff_ci_low", "diff_ci_high", "verdict"),
-    "trip_ticket": ("option", "n", "reached", "p_reached", "p_ci_low", "p_ci_high",
-                    "equity_clause_holds", "p_equity", "achieved_mean",
-                    "equity_achieved_mean", "target", "equity_target", "min_depth",
-                    "by_month"),
-    "bands": ("option", "week", "month", "metric", "n", "mean", "ci_low", "ci_high", "p10",
-              "p90"),
-    "equity_by_need": ("option", "need_bin", "need_low", "need_high", "schools",
-                       "share_enacting", "ci_low", "ci_high", "share_deep", "never_reached"),
+    "comparison": (
+        "option",
+        "metric",
+        "label",
+        "unit",
+        "kind",
+        "n",
+        "mean",
+        "ci_low",
+        "ci_high",
+        "baseline",
+        "diff",
+        "diff_ci_low",
+        "diff_ci_high",
+        "verdict",
+    ),
+    "trip_ticket": (
+        "option",
+        "n",
+        "reached",
+        "p_reached",
+        "p_ci_low",
+        "p_ci_high",
+        "equity_clause_holds",
+        "p_equity",
+        "achieved_mean",
+        "equity_achieved_mean",
+        "target",
+        "equity_target",
+        "min_depth",
+        "by_month",
+    ),
+    "bands": ("option", "week", "month", "metric", "n", "mean", "ci_low", "ci_high", "p10", "p90"),
+    "equity_by_need": (
+        "option",
+        "need_bin",
+        "need_low",
+        "need_high",
+        "schools",
+        "share_enacting",
+        "ci_low",
+        "ci_high",
+        "share_deep",
+        "never_reached",
+    ),
 }
 MULTI_OPTIONAL: dict[str, tuple[str, ...]] = {
     "channels": (*IDENTITY, "week", "channel", "new_enacting"),
@@ -164,9 +228,12 @@ def _check_format(root: Path, where: str, got: Any, kind: str) -> None:
         return
     family = want.split("/")[0]
     if got.split("/")[0] == family:
-        raise _fail(root, f"{where}: format",
-                    f"format {got!r} is not supported by this version of scalesim report "
-                    f"(it reads {want!r}); re-create the results with this scalesim version")
+        raise _fail(
+            root,
+            f"{where}: format",
+            f"format {got!r} is not supported by this version of scalesim report "
+            f"(it reads {want!r}); re-create the results with this scalesim version",
+        )
     raise _fail(root, f"{where}: format", f"expected {want!r}, got {got!r}")
 
 
@@ -179,23 +246,33 @@ def detect_kind(root: Path) -> tuple[str, dict[str, Any]]:
     if not root.exists():
         raise _fail(root, "", "no such folder")
     if not root.is_dir():
-        raise _fail(root, "", "expected a results folder (from scalesim run, compare, rehearse "
-                    "or sweep), got a file")
+        raise _fail(
+            root,
+            "",
+            "expected a results folder (from scalesim run, compare, rehearse or sweep), got a file",
+        )
     summary, manifest = root / "summary.json", root / "manifest.json"
     if manifest.exists():
         meta = _read_json(manifest, root)
         kind = meta.get("kind")
         if kind not in FORMATS or kind == "run":
-            raise _fail(root, "manifest.json: kind", f"unknown kind {kind!r}; expected one of "
-                        "compare, rehearse, sweep")
+            raise _fail(
+                root,
+                "manifest.json: kind",
+                f"unknown kind {kind!r}; expected one of compare, rehearse, sweep",
+            )
         _check_format(root, "manifest.json", meta.get("format"), kind)
         return kind, meta
     if summary.exists():
         meta = _read_json(summary, root)
         _check_format(root, "summary.json", meta.get("format"), "run")
         return "run", meta
-    raise _fail(root, "", "not a results folder: it has neither summary.json (scalesim run) "
-                "nor manifest.json (scalesim compare, rehearse or sweep)")
+    raise _fail(
+        root,
+        "",
+        "not a results folder: it has neither summary.json (scalesim run) "
+        "nor manifest.json (scalesim compare, rehearse or sweep)",
+    )
 
 
 def _parquet_format(path: Path) -> str | None:
@@ -227,16 +304,20 @@ def _read_table(root: Path, name: str, kind: str) -> pd.DataFrame:
 def _check_columns(root: Path, name: str, df: pd.DataFrame, cols: tuple[str, ...]) -> None:
     missing = [c for c in cols if c not in df.columns]
     if missing:
-        raise _fail(root, f"{name}.parquet",
-                    f"missing column(s) {', '.join(missing)}; the table is incomplete or from "
-                    "another version")
+        raise _fail(
+            root,
+            f"{name}.parquet",
+            f"missing column(s) {', '.join(missing)}; the table is incomplete or from "
+            "another version",
+        )
 
 
 def _require_files(root: Path, names: list[str], what: str) -> None:
     missing = [n for n in names if not (root / n).exists()]
     if missing:
-        raise _fail(root, "", f"missing {', '.join(missing)} (a {what} folder has "
-                    f"{', '.join(names)})")
+        raise _fail(
+            root, "", f"missing {', '.join(missing)} (a {what} folder has {', '.join(names)})"
+        )
 
 
 def _load_run(root: Path, meta: dict[str, Any]) -> Results:
@@ -253,8 +334,11 @@ def _load_run(root: Path, meta: dict[str, Any]) -> Results:
         _check_columns(root, name, df, cols)
         res.tables[name] = df
     try:
-        res.log = [json.loads(line) for line in
-                   (root / "travel_log.jsonl").read_text(encoding="utf-8").splitlines() if line]
+        res.log = [
+            json.loads(line)
+            for line in (root / "travel_log.jsonl").read_text(encoding="utf-8").splitlines()
+            if line
+        ]
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise _fail(root, "travel_log.jsonl", f"unreadable JSON lines ({exc})") from None
     res.scenarios[res.options[0]] = _read_yaml(root / "scenario.yaml", root)
@@ -274,8 +358,11 @@ def _load_multi(root: Path, kind: str, meta: dict[str, Any]) -> Results:
     options = res.options
     if not options:
         raise _fail(root, "manifest.json: options", "no options listed")
-    missing = [f"options/{o}/scenario.yaml" for o in options
-               if not (root / "options" / o / "scenario.yaml").exists()]
+    missing = [
+        f"options/{o}/scenario.yaml"
+        for o in options
+        if not (root / "options" / o / "scenario.yaml").exists()
+    ]
     if missing:
         raise _fail(root, "", f"missing {', '.join(missing)}")
     for o in options:
@@ -287,8 +374,11 @@ def _load_parts(root: Path, name: str) -> pd.DataFrame | None:
     folder = root / "parts" / name
     # One file per run (task-*.parquet) or per chunk of runs (chunk-*.parquet); names
     # starting with "." are temporaries of a writer.
-    files = sorted(p for p in folder.glob("*.parquet") if not p.name.startswith(".")) \
-        if folder.is_dir() else []
+    files = (
+        sorted(p for p in folder.glob("*.parquet") if not p.name.startswith("."))
+        if folder.is_dir()
+        else []
+    )
     if not files:
         return None
     try:
@@ -301,14 +391,19 @@ def _load_parts(root: Path, name: str) -> pd.DataFrame | None:
 
 
 def _load_sweep(root: Path, meta: dict[str, Any]) -> Results:
-    _require_files(root, ["manifest.json", "design.parquet", "base_scenario.yaml"],
-                   "`scalesim sweep`")
+    _require_files(
+        root, ["manifest.json", "design.parquet", "base_scenario.yaml"], "`scalesim sweep`"
+    )
     res = Results("sweep", root, meta)
     runs = _load_parts(root, "runs")
     if runs is None:
         if not (root / "runs.parquet").exists():
-            raise _fail(root, "", "missing runs: neither runs.parquet nor parts/runs/ holds "
-                        "any run (has the sweep started?)")
+            raise _fail(
+                root,
+                "",
+                "missing runs: neither runs.parquet nor parts/runs/ holds "
+                "any run (has the sweep started?)",
+            )
         runs = _read_table(root, "runs", "sweep")
     _check_columns(root, "runs", runs, SWEEP_TABLES["runs"])
     res.tables["runs"] = runs
@@ -348,14 +443,20 @@ def load(path: str | Path) -> Results:
             or is from a format version this code does not read.
     """
     root = Path(path)
-    if root.name == "sensitivity" and (root / "manifest.json").exists() and (
-        root.parent / "manifest.json"
-    ).exists():
+    if (
+        root.name == "sensitivity"
+        and (root / "manifest.json").exists()
+        and (root.parent / "manifest.json").exists()
+    ):
         root = root.parent
     kind, meta = detect_kind(root)
     if kind == "sensitivity":
-        raise _fail(root, "", "a sensitivity folder is reported with its sweep: give the "
-                    "sweep's folder (the parent of sensitivity/)")
+        raise _fail(
+            root,
+            "",
+            "a sensitivity folder is reported with its sweep: give the "
+            "sweep's folder (the parent of sensitivity/)",
+        )
     if kind == "run":
         return _load_run(root, meta)
     if kind == "sweep":

@@ -45,5 +45,3 @@ def build_sections(ctx: Ctx) -> list[Section]:
         if sec is not None:
             out.append(sec)
     return out
-
-

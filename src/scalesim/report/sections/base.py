@@ -19,38 +19,86 @@ from scalesim.report.loading import Results
 # Section ids, titles and the question each answers, in page order.
 TITLES = {
     "trip-ticket": ("Trip ticket", "Where are we going, and will we get there?"),
-    "where-we-have-been": ("Where we have been",
-                           "Spread, depth, ownership, sustainability and equity of reach "
-                           "over time."),
-    "left-behind": ("Who has been left behind", "Reach by school need and region; schools "
-                    "the work has not reached."),
-    "pit-stops": ("Pit-stop checklist", "The four questions, answered from what the team "
-                  "observed, and the decisions taken."),
-    "strategies": ("Strategy set tracker", "Which strategies ran when, what they cost, what "
-                   "they were credited with, and the fuel left."),
+    "where-we-have-been": (
+        "Where we have been",
+        "Spread, depth, ownership, sustainability and equity of reach over time.",
+    ),
+    "left-behind": (
+        "Who has been left behind",
+        "Reach by school need and region; schools the work has not reached.",
+    ),
+    "pit-stops": (
+        "Pit-stop checklist",
+        "The four questions, answered from what the team observed, and the decisions taken.",
+    ),
+    "strategies": (
+        "Strategy set tracker",
+        "Which strategies ran when, what they cost, what "
+        "they were credited with, and the fuel left.",
+    ),
     "factors": ("Factor review", "The influential factors in the framework's four categories."),
-    "compared-options": ("Compared options", "Side by side, on the same seeds, with "
-                         "intervals and paired differences."),
+    "compared-options": (
+        "Compared options",
+        "Side by side, on the same seeds, with intervals and paired differences.",
+    ),
     "provenance": ("Provenance", "Exactly what produced these results."),
 }
 # Which sections each kind of folder gets. A sweep spans many conditions, so a per-pit-stop
 # checklist or a strategy timeline averaged across them would answer no team's question;
 # its strategy sets are compared under "Compared options" instead.
 SECTIONS = {
-    "run": ("trip-ticket", "where-we-have-been", "left-behind", "pit-stops", "strategies",
-            "factors", "provenance"),
-    "compare": ("trip-ticket", "where-we-have-been", "left-behind", "pit-stops", "strategies",
-                "factors", "compared-options", "provenance"),
-    "rehearse": ("trip-ticket", "where-we-have-been", "left-behind", "pit-stops", "strategies",
-                 "factors", "compared-options", "provenance"),
-    "sweep": ("trip-ticket", "where-we-have-been", "left-behind", "factors", "compared-options",
-              "provenance"),
+    "run": (
+        "trip-ticket",
+        "where-we-have-been",
+        "left-behind",
+        "pit-stops",
+        "strategies",
+        "factors",
+        "provenance",
+    ),
+    "compare": (
+        "trip-ticket",
+        "where-we-have-been",
+        "left-behind",
+        "pit-stops",
+        "strategies",
+        "factors",
+        "compared-options",
+        "provenance",
+    ),
+    "rehearse": (
+        "trip-ticket",
+        "where-we-have-been",
+        "left-behind",
+        "pit-stops",
+        "strategies",
+        "factors",
+        "compared-options",
+        "provenance",
+    ),
+    "sweep": (
+        "trip-ticket",
+        "where-we-have-been",
+        "left-behind",
+        "factors",
+        "compared-options",
+        "provenance",
+    ),
 }
 # The metrics of the side-by-side table, in reading order.
 MAIN_METRICS = (
-    "share_enacting", "share_deep", "destination_share", "destination_equity_share",
-    "mean_depth", "mean_ownership", "district_ownership", "institutionalization",
-    "reach_furthest", "equity_ratio", "high_need_coverage", "schools_left_behind",
+    "share_enacting",
+    "share_deep",
+    "destination_share",
+    "destination_equity_share",
+    "mean_depth",
+    "mean_ownership",
+    "district_ownership",
+    "institutionalization",
+    "reach_furthest",
+    "equity_ratio",
+    "high_need_coverage",
+    "schools_left_behind",
     "capacity_spent",
 )
 
@@ -79,9 +127,16 @@ class Ctx:
         self.options = res.options
         self.base = res.scenarios.get(self.options[0]) or next(iter(res.scenarios.values()))
         self.log_src = "travel_log.jsonl" if res.kind == "run" else "log"
-        self.scenario_src = {o: ("scenario.yaml" if res.kind == "run" else
-                                 "base_scenario.yaml" if res.kind == "sweep" else
-                                 f"options/{o}/scenario.yaml") for o in self.options}
+        self.scenario_src = {
+            o: (
+                "scenario.yaml"
+                if res.kind == "run"
+                else "base_scenario.yaml"
+                if res.kind == "sweep"
+                else f"options/{o}/scenario.yaml"
+            )
+            for o in self.options
+        }
 
     def figure(self, name: str, fig: Any, title: str, caption: str) -> Markup:
         """Render ``fig`` to PNG, keep it for figures/, and return it embedded as a data URI."""
@@ -100,19 +155,24 @@ class Ctx:
         return int(((runs["option"] == option) & (runs["status"] == "ok")).sum())
 
 
-def table(head: Sequence[Any], rows: Sequence[Sequence[Any]], cls: str = "",
-          caption: str | None = None, row_header: bool = True) -> Markup:
+def table(
+    head: Sequence[Any],
+    rows: Sequence[Sequence[Any]],
+    cls: str = "",
+    caption: str | None = None,
+    row_header: bool = True,
+) -> Markup:
     """An HTML table; str cells are escaped, Markup cells kept."""
     out = [Markup('<div class="table-wrap"><table class="{}">').format(cls)]
     if caption:
         out.append(Markup("<caption>{}</caption>").format(Markup(caption)))
     out.append(Markup("<thead><tr>"))
-    out += [Markup("<th scope=\"col\">{}</th>").format(h) for h in head]
+    out += [Markup('<th scope="col">{}</th>').format(h) for h in head]
     out.append(Markup("</tr></thead><tbody>"))
     for r in rows:
         out.append(Markup("<tr>"))
         for i, c in enumerate(r):
-            tag = "th scope=\"row\"" if (i == 0 and row_header) else "td"
+            tag = 'th scope="row"' if (i == 0 and row_header) else "td"
             end = "th" if (i == 0 and row_header) else "td"
             out.append(Markup(f"<{tag}>{{}}</{end}>").format(c))
         out.append(Markup("</tr>"))
@@ -123,8 +183,11 @@ def table(head: Sequence[Any], rows: Sequence[Sequence[Any]], cls: str = "",
 def para(text: str, *args: Any, cls: str = "") -> Markup:
     """A paragraph; ``text`` is a Markup format string, ``args`` are escaped unless Markup."""
     body = Markup(text).format(*args) if args else Markup(text)
-    return Markup('<p class="{}">{}</p>').format(cls, body) if cls else Markup(
-        "<p>{}</p>").format(body)
+    return (
+        Markup('<p class="{}">{}</p>').format(cls, body)
+        if cls
+        else Markup("<p>{}</p>").format(body)
+    )
 
 
 def chip(text: str, tone: str) -> Markup:
@@ -160,33 +223,48 @@ def destination(ctx: Ctx) -> dict[str, float]:
     ok = runs[runs["status"] == "ok"]
     if len(ok) and "tt_target" in ok.columns:
         r = ok.iloc[0]
-        return {"target": float(r["tt_target"]), "equity_target": float(r["tt_equity_target"]),
-                "min_depth": float(r["tt_min_depth"]), "by_month": float(r["tt_by_month"])}
+        return {
+            "target": float(r["tt_target"]),
+            "equity_target": float(r["tt_equity_target"]),
+            "min_depth": float(r["tt_min_depth"]),
+            "by_month": float(r["tt_by_month"]),
+        }
     d = (ctx.base.get("trip_ticket") or {}).get("destination") or {}
-    return {k: float(d.get(k, np.nan)) for k in ("target", "equity_target", "min_depth",
-                                                  "by_month")}
+    return {
+        k: float(d.get(k, np.nan)) for k in ("target", "equity_target", "min_depth", "by_month")
+    }
 
 
 def destination_text(ctx: Ctx, d: dict[str, float]) -> Markup:
     """The destination as a sentence, each number tagged with its source."""
     res = ctx.res
     if res.kind == "run":
+
         def n(k: str, unit: str) -> Markup:
             return num(d[k], unit, "summary.json", f"trip_ticket.{k}")
     elif "trip_ticket" in res.tables:
-        first = ctx.options[0] if res.kind != "sweep" else str(
-            res.tables["trip_ticket"]["option"].iloc[0])
+        first = (
+            ctx.options[0]
+            if res.kind != "sweep"
+            else str(res.tables["trip_ticket"]["option"].iloc[0])
+        )
 
         def n(k: str, unit: str) -> Markup:
             return num(d[k], unit, "trip_ticket", k, {"option": first})
     else:
+
         def n(k: str, unit: str) -> Markup:
             return num(d[k], unit, "runs", f"tt_{k}", {"status": "ok"}, agg="mean")
+
     return Markup(
         "<strong>{}</strong> of educators enacting at depth ≥ {} by month {}, "
         "including <strong>{}</strong> of educators in high-need schools (the equity clause)."
-    ).format(n("target", "share of educators"), n("min_depth", "0–1"),
-             n("by_month", "month"), n("equity_target", "share of educators"))
+    ).format(
+        n("target", "share of educators"),
+        n("min_depth", "0–1"),
+        n("by_month", "month"),
+        n("equity_target", "share of educators"),
+    )
 
 
 def trajectory_bands(ctx: Ctx) -> pd.DataFrame | None:
@@ -199,8 +277,9 @@ def trajectory_bands(ctx: Ctx) -> pd.DataFrame | None:
     ts = res.tables.get("timeseries")
     if ts is None:
         return None
-    ok = res.tables["runs"].loc[res.tables["runs"]["status"] == "ok", ["option", "replicate",
-                                                                        "task_id"]]
+    ok = res.tables["runs"].loc[
+        res.tables["runs"]["status"] == "ok", ["option", "replicate", "task_id"]
+    ]
     ts = ts[ts["task_id"].isin(ok["task_id"])] if "task_id" in ts.columns else ts
     metrics = [m for m in METRICS if m in ts.columns]
     g = ts.groupby(["option", "week"], sort=True)
@@ -211,8 +290,18 @@ def trajectory_bands(ctx: Ctx) -> pd.DataFrame | None:
     months = g["month"].first()
     for m in metrics:
         half = 1.96 * sd[m] / np.sqrt(cnt[m].clip(lower=1))
-        long.append(pd.DataFrame({
-            "metric": m, "month": months, "mean": mean[m], "n": cnt[m],
-            "ci_low": mean[m] - half, "ci_high": mean[m] + half,
-            "p10": p10[m], "p90": p90[m]}).reset_index())
+        long.append(
+            pd.DataFrame(
+                {
+                    "metric": m,
+                    "month": months,
+                    "mean": mean[m],
+                    "n": cnt[m],
+                    "ci_low": mean[m] - half,
+                    "ci_high": mean[m] + half,
+                    "p10": p10[m],
+                    "p90": p90[m],
+                }
+            ).reset_index()
+        )
     return pd.concat(long, ignore_index=True)

@@ -40,8 +40,14 @@ MULTI_PANELS = (
     ("Enacting in high-need schools", ("high_need_coverage",)),
 )
 MILESTONE_METRICS = (
-    "share_enacting", "share_deep", "mean_ownership", "institutionalization",
-    "reach_furthest", "equity_ratio", "high_need_coverage", "schools_left_behind",
+    "share_enacting",
+    "share_deep",
+    "mean_ownership",
+    "institutionalization",
+    "reach_furthest",
+    "equity_ratio",
+    "high_need_coverage",
+    "schools_left_behind",
 )
 
 # --------------------------------------------------------------------------- where we have been
@@ -56,18 +62,28 @@ def where_we_have_been(ctx: Ctx) -> Section | None:
     sec = Section("where-we-have-been", *TITLES["where-we-have-been"])
     mk = derive.run_markers(res) if res.kind == "run" else derive.multi_markers(res, ctx.events)
     panels = RUN_PANELS if res.kind == "run" else MULTI_PANELS
-    cap = ("Each panel is one view of scale (Coburn's dimensions, <code>002_*.txt</code>) or "
-           "of equity of reach. Grey shading marks summers; dotted lines the planned pit stops")
+    cap = (
+        "Each panel is one view of scale (Coburn's dimensions, <code>002_*.txt</code>) or "
+        "of equity of reach. Grey shading marks summers; dotted lines the planned pit stops"
+    )
     if res.kind == "run":
         cap += "; dashed red lines shocks (labelled) and red dotted lines unplanned pit stops."
     else:
-        cap += ("; red ticks shocks or superintendent changes in single replicates. Lines are "
-                "means over replicates, bands the 95% interval of the mean, and thin dotted "
-                "lines the 10th and 90th percentiles of replicates.")
+        cap += (
+            "; red ticks shocks or superintendent changes in single replicates. Lines are "
+            "means over replicates, bands the 95% interval of the mean, and thin dotted "
+            "lines the 10th and 90th percentiles of replicates."
+        )
     if mk.branch is not None:
         cap += " The black line is the branch point: the history before it is shared."
-    sec.blocks.append(ctx.figure("trajectories", figures.trajectories(
-        bands, panels, ctx.options, mk), "Where we have been", cap))
+    sec.blocks.append(
+        ctx.figure(
+            "trajectories",
+            figures.trajectories(bands, panels, ctx.options, mk),
+            "Where we have been",
+            cap,
+        )
+    )
     _milestones(ctx, sec, bands)
     events = _event_list(ctx, mk)
     if events:
@@ -88,8 +104,9 @@ def _milestones(ctx: Ctx, sec: Section, bands: pd.DataFrame) -> None:
     rows = []
     for m in metrics:
         for k, o in enumerate(ctx.options):
-            label = Markup("{} <span class=\"unit\">({})</span>").format(
-                metric_label(m), metric_unit(m))
+            label = Markup('{} <span class="unit">({})</span>').format(
+                metric_label(m), metric_unit(m)
+            )
             cells: list[Any] = [label if k == 0 else ""]
             if res.multi:
                 cells.append(o)
@@ -98,18 +115,27 @@ def _milestones(ctx: Ctx, sec: Section, bands: pd.DataFrame) -> None:
                     val = res.tables["timeseries"].set_index("week")[m].get(w, np.nan)
                     cells.append(num(val, metric_unit(m), "timeseries", m, {"week": w}))
                 elif "bands" in res.tables:
-                    cur = bands[(bands["option"] == o) & (bands["metric"] == m)
-                                & (bands["week"] == w)]
+                    cur = bands[
+                        (bands["option"] == o) & (bands["metric"] == m) & (bands["week"] == w)
+                    ]
                     val = float(cur["mean"].iloc[0]) if len(cur) else np.nan
-                    cells.append(num(val, metric_unit(m), "bands", "mean",
-                                     {"option": o, "metric": m, "week": w}))
+                    cells.append(
+                        num(
+                            val,
+                            metric_unit(m),
+                            "bands",
+                            "mean",
+                            {"option": o, "metric": m, "week": w},
+                        )
+                    )
                 else:
                     ts = res.tables["timeseries"]
                     ok = res.tables["runs"]
                     ok = ok.loc[(ok["status"] == "ok") & (ok["option"] == o), "task_id"]
                     val = ts.loc[ts["task_id"].isin(ok) & (ts["week"] == w), m].mean()
-                    cells.append(num(val, metric_unit(m), "timeseries", m,
-                                     {"option": o, "week": w}, "mean"))
+                    cells.append(
+                        num(val, metric_unit(m), "timeseries", m, {"option": o, "week": w}, "mean")
+                    )
             rows.append(cells)
     cap = "Where the district stood at the start, at the end of each year, and at the end."
     if res.multi:
@@ -124,14 +150,23 @@ def _event_list(ctx: Ctx, mk: figures.Markers) -> Markup | None:
     for e in ctx.events:
         kind = e.get("kind")
         if kind in ("shock", "superintendent_change", "decision", "strategy_change") or (
-                kind == "pit_stop" and not e.get("planned", True)):
-            month = num(e.get("month"), "month", "travel_log.jsonl", "month",
-                        {"kind": kind, "week": e.get("week")}, agg="first")
+            kind == "pit_stop" and not e.get("planned", True)
+        ):
+            month = num(
+                e.get("month"),
+                "month",
+                "travel_log.jsonl",
+                "month",
+                {"kind": kind, "week": e.get("week")},
+                agg="first",
+            )
             items.append(Markup("<li>month {} — {}</li>").format(month, _describe(e)))
     if not items:
         return note("No shocks, leadership changes or pit-stop decisions in this run.")
-    return Markup('<details open><summary>Events on the way ({})</summary><ul class="events">'
-                  "{}</ul></details>").format(len(items), Markup("").join(items))
+    return Markup(
+        '<details open><summary>Events on the way ({})</summary><ul class="events">'
+        "{}</ul></details>"
+    ).format(len(items), Markup("").join(items))
 
 
 def _describe(e: dict[str, Any]) -> str:
@@ -139,9 +174,11 @@ def _describe(e: dict[str, Any]) -> str:
     if kind == "shock":
         return f"shock: {str(e.get('shock', e.get('type', ''))).replace('_', ' ')}"
     if kind == "superintendent_change":
-        return (f"new superintendent ({str(e.get('cause', '')).replace('_', ' ')}); leadership "
-                f"support {fmt(e.get('leadership_support_before'), '0–1')} → "
-                f"{fmt(e.get('leadership_support_after'), '0–1')}")
+        return (
+            f"new superintendent ({str(e.get('cause', '')).replace('_', ' ')}); leadership "
+            f"support {fmt(e.get('leadership_support_before'), '0–1')} → "
+            f"{fmt(e.get('leadership_support_after'), '0–1')}"
+        )
     if kind == "decision":
         return f"decision: {e.get('action')} (rule: {e.get('rule')})"
     if kind == "strategy_change":

@@ -29,21 +29,30 @@ def compared_options(ctx: Ctx) -> Section:
     sec = Section("compared-options", *TITLES["compared-options"])
     if res.kind == "rehearse":
         m = res.meta
-        sec.blocks.append(para(
-            "Rehearsal from a pit stop: every option shares the same history up to month {} "
-            "(week {}), then branches from that exact state on the same random streams.",
-            num(m.get("at_month"), "month", "manifest.json", "at_month"),
-            num(m.get("branch_week"), "count", "manifest.json", "branch_week")))
+        sec.blocks.append(
+            para(
+                "Rehearsal from a pit stop: every option shares the same history up to month {} "
+                "(week {}), then branches from that exact state on the same random streams.",
+                num(m.get("at_month"), "month", "manifest.json", "at_month"),
+                num(m.get("branch_week"), "count", "manifest.json", "branch_week"),
+            )
+        )
         items = []
         for o in m.get("options", []):
             what = o.get("overrides") or {}
             strat = o.get("strategies")
             text = "; ".join(f"{k} = {v}" for k, v in what.items())
             if strat:
-                text = (text + "; " if text else "") + "strategies: " + ", ".join(
-                    derive.strategy_label(s) if isinstance(s, dict) else str(s) for s in strat)
-            items.append(Markup("<li><b>{}</b>: {}</li>").format(o.get("name"),
-                                                                  text or "no change"))
+                text = (
+                    (text + "; " if text else "")
+                    + "strategies: "
+                    + ", ".join(
+                        derive.strategy_label(s) if isinstance(s, dict) else str(s) for s in strat
+                    )
+                )
+            items.append(
+                Markup("<li><b>{}</b>: {}</li>").format(o.get("name"), text or "no change")
+            )
         sec.blocks.append(Markup("<ul>{}</ul>").format(Markup("").join(items)))
     comp = res.tables.get("comparison")
     if comp is not None and len(comp):
@@ -58,32 +67,45 @@ def _comparison_table(ctx: Ctx, sec: Section, comp: pd.DataFrame) -> None:
     opts = list(dict.fromkeys(comp["option"]))
     base = str(comp["baseline"].iloc[0])
     others = [o for o in opts if o != base]
-    head = ["Metric"] + [f"{o} mean [95% CI]" for o in opts] + [
-        f"{o} − {base} (paired Δ [95% CI])" for o in others]
+    head = (
+        ["Metric"]
+        + [f"{o} mean [95% CI]" for o in opts]
+        + [f"{o} − {base} (paired Δ [95% CI])" for o in others]
+    )
     rows = []
     metrics = [m for m in MAIN_METRICS if m in set(comp["metric"])]
     for m in metrics:
         cur = comp[comp["metric"] == m].set_index("option")
         unit = str(cur["unit"].iloc[0])
-        cells: list[Any] = [Markup("{} <span class=\"unit\">({})</span>").format(
-            cur["label"].iloc[0], unit)]
+        cells: list[Any] = [
+            Markup('{} <span class="unit">({})</span>').format(cur["label"].iloc[0], unit)
+        ]
         for o in opts:
             r = cur.loc[o]
             w = {"option": o, "metric": m}
-            cells.append(Markup("{} {}").format(
-                num(r["mean"], unit, "comparison", "mean", w),
-                interval(num(r["ci_low"], unit, "comparison", "ci_low", w),
-                         num(r["ci_high"], unit, "comparison", "ci_high", w))))
+            cells.append(
+                Markup("{} {}").format(
+                    num(r["mean"], unit, "comparison", "mean", w),
+                    interval(
+                        num(r["ci_low"], unit, "comparison", "ci_low", w),
+                        num(r["ci_high"], unit, "comparison", "ci_high", w),
+                    ),
+                )
+            )
         for o in others:
             r = cur.loc[o]
             w = {"option": o, "metric": m}
             tone = {"better": "good", "worse": "bad"}.get(str(r["verdict"]), "neutral")
-            cells.append(Markup("{} {} {}").format(
-                num(r["diff"], unit, "comparison", "diff", w, diff=True),
-                interval(num(r["diff_ci_low"], unit, "comparison", "diff_ci_low", w, diff=True),
-                         num(r["diff_ci_high"], unit, "comparison", "diff_ci_high", w,
-                             diff=True)),
-                chip(str(r["verdict"]), tone)))
+            cells.append(
+                Markup("{} {} {}").format(
+                    num(r["diff"], unit, "comparison", "diff", w, diff=True),
+                    interval(
+                        num(r["diff_ci_low"], unit, "comparison", "diff_ci_low", w, diff=True),
+                        num(r["diff_ci_high"], unit, "comparison", "diff_ci_high", w, diff=True),
+                    ),
+                    chip(str(r["verdict"]), tone),
+                )
+            )
         rows.append(cells)
     tt = res.tables.get("trip_ticket")
     if tt is not None and len(tt):
@@ -95,26 +117,42 @@ def _comparison_table(ctx: Ctx, sec: Section, comp: pd.DataFrame) -> None:
                 continue
             r = r.iloc[0]
             w = {"option": o}
-            cells.append(Markup("{} {}").format(
-                num(r["p_reached"], "probability", "trip_ticket", "p_reached", w),
-                interval(num(r["p_ci_low"], "probability", "trip_ticket", "p_ci_low", w),
-                         num(r["p_ci_high"], "probability", "trip_ticket", "p_ci_high", w))))
+            cells.append(
+                Markup("{} {}").format(
+                    num(r["p_reached"], "probability", "trip_ticket", "p_reached", w),
+                    interval(
+                        num(r["p_ci_low"], "probability", "trip_ticket", "p_ci_low", w),
+                        num(r["p_ci_high"], "probability", "trip_ticket", "p_ci_high", w),
+                    ),
+                )
+            )
         cells += [""] * len(others)
         rows.append(cells)
     pair = "the same design point and replicate" if res.kind == "sweep" else "the same seed"
     n = int(comp["n"].max()) if len(comp) else 0
-    sec.blocks.append(table(
-        head, rows, cls="num-table compare",
-        caption=f"End-of-run values: mean over replicates with its 95% t-interval (n = up to "
-        f"{n} per option); Δ is the mean paired difference to <b>{escape(base)}</b> on "
-        f"{pair} (common random numbers), with its 95% interval. <i>better</i>/<i>worse</i>: "
-        "the interval excludes 0 in the metric's direction. Percentages differ in percentage "
-        "points (pp)."))
+    sec.blocks.append(
+        table(
+            head,
+            rows,
+            cls="num-table compare",
+            caption=f"End-of-run values: mean over replicates with its 95% t-interval (n = up to "
+            f"{n} per option); Δ is the mean paired difference to <b>{escape(base)}</b> on "
+            f"{pair} (common random numbers), with its 95% interval. <i>better</i>/<i>worse</i>: "
+            "the interval excludes 0 in the metric's direction. Percentages differ in percentage "
+            "points (pp).",
+        )
+    )
     if others:
-        sec.blocks.append(ctx.figure("differences", figures.diff_forest(comp, metrics, opts, base),
-                                     "Paired differences", "Each option minus the baseline on "
-                                     f"{pair}, with 95% intervals; arrows give each metric's "
-                                     "better direction."))
+        sec.blocks.append(
+            ctx.figure(
+                "differences",
+                figures.diff_forest(comp, metrics, opts, base),
+                "Paired differences",
+                "Each option minus the baseline on "
+                f"{pair}, with 95% intervals; arrows give each metric's "
+                "better direction.",
+            )
+        )
 
 
 def _outcome_label(o: dict[str, Any]) -> tuple[str, str]:
@@ -141,26 +179,42 @@ def _sweep_outcomes(ctx: Ctx, sec: Section) -> None:
     rows = []
     for out in outcomes:
         unit = _outcome_label(
-            next((o for o in res.meta.get("outcomes", []) if o["name"] == out), {"name": out}))[1]
+            next((o for o in res.meta.get("outcomes", []) if o["name"] == out), {"name": out})
+        )[1]
         cells: list[Any] = [out]
         for o in ctx.options:
             cur = ok[ok["option"] == o][out].astype(float)
-            cells.append(Markup("{} <span class=\"ci\">(sd {})</span>").format(
-                num(cur.mean(), unit, "runs", out, {"option": o, "status": "ok"}, "mean"),
-                derived(cur.std(), unit, f"sd({out})")))
+            cells.append(
+                Markup('{} <span class="ci">(sd {})</span>').format(
+                    num(cur.mean(), unit, "runs", out, {"option": o, "status": "ok"}, "mean"),
+                    derived(cur.std(), unit, f"sd({out})"),
+                )
+            )
         rows.append(cells)
     c = res.meta.get("counts", {})
-    sec.blocks.append(table(
-        ["Outcome", *ctx.options], rows, cls="num-table",
-        caption=f"The experiment's outcomes, mean (and standard deviation) over all runs that "
-        f"finished ({c.get('ok', len(ok))} ok, {c.get('error', 0)} failed, "
-        f"{c.get('pending', 0)} pending)."))
+    sec.blocks.append(
+        table(
+            ["Outcome", *ctx.options],
+            rows,
+            cls="num-table",
+            caption=f"The experiment's outcomes, mean (and standard deviation) over all runs that "
+            f"finished ({c.get('ok', len(ok))} ok, {c.get('error', 0)} failed, "
+            f"{c.get('pending', 0)} pending).",
+        )
+    )
     if params and outcomes:
-        pts = ok.groupby(["option", "point", *params], sort=True, dropna=False)[
-            [o for o in outcomes]].mean(numeric_only=True).reset_index()
+        pts = (
+            ok.groupby(["option", "point", *params], sort=True, dropna=False)[[o for o in outcomes]]
+            .mean(numeric_only=True)
+            .reset_index()
+        )
         labels = {o["name"]: _outcome_label(o) for o in res.meta.get("outcomes", [])}
-        sec.blocks.append(ctx.figure(
-            "outcomes", figures.outcome_scatter(pts, params[:4], outcomes[:4], ctx.options,
-                                                labels),
-            "Outcomes across the design", "Each marker is one design point (mean over its "
-            "replicates); columns are the varied factors, rows the outcomes."))
+        sec.blocks.append(
+            ctx.figure(
+                "outcomes",
+                figures.outcome_scatter(pts, params[:4], outcomes[:4], ctx.options, labels),
+                "Outcomes across the design",
+                "Each marker is one design point (mean over its "
+                "replicates); columns are the varied factors, rows the outcomes.",
+            )
+        )

@@ -38,8 +38,12 @@ def _strategies_run(ctx: Ctx, sec: Section) -> None:
     cost = res.meta.get("cost", {})
     end = res.meta.get("end", {})
     if not specs:
-        sec.blocks.append(note("No strategies in this scenario: the district is left alone "
-                               "(the baseline a strategy set is compared against)."))
+        sec.blocks.append(
+            note(
+                "No strategies in this scenario: the district is left alone "
+                "(the baseline a strategy set is compared against)."
+            )
+        )
     st = res.tables.get("strategies")
     if st is not None and len(st):
         spent_total = float(st["spent"].sum())
@@ -49,34 +53,74 @@ def _strategies_run(ctx: Ctx, sec: Section) -> None:
             when = Markup("{}–{}").format(
                 num(r["start_month"], "month", "strategies", "start_month", w),
                 num(r["end_month"], "month", "strategies", "end_month", w)
-                if not is_missing(r["end_month"]) else "end")
-            per = (derived(r["spent"] / r["credited_enactments"], "person-days each",
-                           "spent / credited_enactments")
-                   if r["credited_enactments"] > 0 else Markup("–"))
-            rows.append([r["strategy"], r["type"], when, str(r.get("rule", "–")),
-                         Markup("{} / {}").format(
-                             num(r.get("schools"), "count", "strategies", "schools", w),
-                             num(r.get("educators"), "count", "strategies", "educators", w)),
-                         Markup("{} <small>({})</small>").format(
-                             num(r["spent"], "person-days", "strategies", "spent", w),
-                             derived(r["spent"] / spent_total if spent_total else np.nan,
-                                     "share", "spent / total spent")),
-                         num(r.get("shortfall"), "person-days", "strategies", "shortfall", w),
-                         num(r["credited_enactments"], "count", "strategies",
-                             "credited_enactments", w), per])
-        sec.blocks.append(table(
-            ["Strategy", "Type", "Months", "Selection", "Schools / educators", "Spent "
-             "(person-days)", "Short of capacity", "Credited enactments",
-             "Person-days per enactment"], rows, cls="num-table",
-            caption="Each strategy's timing, whom it selected, what it cost, the capacity it "
-            "was short of, and the new enactments credited to it."))
-    sec.blocks.append(para(
-        "Fuel: {} person-days available over the run, {} spent; {} of weekly capacity left at "
-        "the end.",
-        num(cost.get("capacity_total"), "person-days", "summary.json", "cost.capacity_total"),
-        num(cost.get("capacity_spent"), "person-days", "summary.json", "cost.capacity_spent"),
-        num(end.get("capacity_left"), "share of weekly capacity", "summary.json",
-            "end.capacity_left")))
+                if not is_missing(r["end_month"])
+                else "end",
+            )
+            per = (
+                derived(
+                    r["spent"] / r["credited_enactments"],
+                    "person-days each",
+                    "spent / credited_enactments",
+                )
+                if r["credited_enactments"] > 0
+                else Markup("–")
+            )
+            rows.append(
+                [
+                    r["strategy"],
+                    r["type"],
+                    when,
+                    str(r.get("rule", "–")),
+                    Markup("{} / {}").format(
+                        num(r.get("schools"), "count", "strategies", "schools", w),
+                        num(r.get("educators"), "count", "strategies", "educators", w),
+                    ),
+                    Markup("{} <small>({})</small>").format(
+                        num(r["spent"], "person-days", "strategies", "spent", w),
+                        derived(
+                            r["spent"] / spent_total if spent_total else np.nan,
+                            "share",
+                            "spent / total spent",
+                        ),
+                    ),
+                    num(r.get("shortfall"), "person-days", "strategies", "shortfall", w),
+                    num(r["credited_enactments"], "count", "strategies", "credited_enactments", w),
+                    per,
+                ]
+            )
+        sec.blocks.append(
+            table(
+                [
+                    "Strategy",
+                    "Type",
+                    "Months",
+                    "Selection",
+                    "Schools / educators",
+                    "Spent (person-days)",
+                    "Short of capacity",
+                    "Credited enactments",
+                    "Person-days per enactment",
+                ],
+                rows,
+                cls="num-table",
+                caption="Each strategy's timing, whom it selected, what it cost, the capacity it "
+                "was short of, and the new enactments credited to it.",
+            )
+        )
+    sec.blocks.append(
+        para(
+            "Fuel: {} person-days available over the run, {} spent; {} of weekly capacity left at "
+            "the end.",
+            num(cost.get("capacity_total"), "person-days", "summary.json", "cost.capacity_total"),
+            num(cost.get("capacity_spent"), "person-days", "summary.json", "cost.capacity_spent"),
+            num(
+                end.get("capacity_left"),
+                "share of weekly capacity",
+                "summary.json",
+                "end.capacity_left",
+            ),
+        )
+    )
     mk = derive.run_markers(res)
     if specs:
         horizon = float(ctx.base.get("horizon_months", 36))
@@ -85,66 +129,109 @@ def _strategies_run(ctx: Ctx, sec: Section) -> None:
         for name in tl["strategy"]:
             if st is not None and name in set(st["strategy"]):
                 r = st[st["strategy"] == name].iloc[0]
-                labels.append(f"{int(r['credited_enactments']):,} credited · "
-                              f"{float(r['spent']):,.0f} pd")
+                labels.append(
+                    f"{int(r['credited_enactments']):,} credited · {float(r['spent']):,.0f} pd"
+                )
             else:
                 labels.append("")
         tl["label"] = labels
-        sec.blocks.append(ctx.figure(
-            "strategy-timeline", figures.gantt(tl, horizon, derive.strategy_decisions(ctx.events),
-                                               mk),
-            "Strategy set over time", "Bars show when each strategy ran (from the travel log); "
-            "diamonds mark pit-stop decisions that changed it; right: enactments credited to "
-            "it and capacity it spent (person-days). Dotted lines are planned pit stops."))
+        sec.blocks.append(
+            ctx.figure(
+                "strategy-timeline",
+                figures.gantt(tl, horizon, derive.strategy_decisions(ctx.events), mk),
+                "Strategy set over time",
+                "Bars show when each strategy ran (from the travel log); "
+                "diamonds mark pit-stop decisions that changed it; right: enactments credited to "
+                "it and capacity it spent (person-days). Dotted lines are planned pit stops.",
+            )
+        )
     bands = derive.run_bands(res.tables["timeseries"], ctx.options[0])
     if specs:
         budget = {ctx.options[0]: float(cost.get("capacity_total", np.nan))}
-        sec.blocks.append(ctx.figure(
-            "capacity", figures.capacity(bands, ctx.options, mk, budget), "Fuel",
-            "Capacity spent so far (person-days, against the total available over the run) "
-            "and the share of each week's capacity left after the strategies took their share."))
+        sec.blocks.append(
+            ctx.figure(
+                "capacity",
+                figures.capacity(bands, ctx.options, mk, budget),
+                "Fuel",
+                "Capacity spent so far (person-days, against the total available over the run) "
+                "and the share of each week's capacity left after the strategies took their share.",
+            )
+        )
     ch = res.meta.get("adoptions_by_channel") or {}
     if ch:
         total = sum(ch.values())
-        rows = [[k, num(v, "count", "summary.json", f"adoptions_by_channel.{k}"),
-                 derived(v / total if total else np.nan, "share", "count / total")]
-                for k, v in sorted(ch.items(), key=lambda kv: -kv[1])]
-        sec.blocks.append(table(["Channel", "New enactments", "Share"], rows, cls="num-table",
-                                caption="Where new enactments came from: strategies (by name), "
-                                "peers, mandates or outside influence."))
+        rows = [
+            [
+                k,
+                num(v, "count", "summary.json", f"adoptions_by_channel.{k}"),
+                derived(v / total if total else np.nan, "share", "count / total"),
+            ]
+            for k, v in sorted(ch.items(), key=lambda kv: -kv[1])
+        ]
+        sec.blocks.append(
+            table(
+                ["Channel", "New enactments", "Share"],
+                rows,
+                cls="num-table",
+                caption="Where new enactments came from: strategies (by name), "
+                "peers, mandates or outside influence.",
+            )
+        )
 
 
 def _strategies_multi(ctx: Ctx, sec: Section) -> None:
     res = ctx.res
     runs = res.tables["runs"]
-    head = ["Option", "Strategies (months)", "Capacity spent per run (person-days)",
-            "Available per run"]
+    head = [
+        "Option",
+        "Strategies (months)",
+        "Capacity spent per run (person-days)",
+        "Available per run",
+    ]
     rows = []
     for o in ctx.options:
         specs = (res.scenarios.get(o) or {}).get("strategies") or []
-        text = ", ".join(
-            f"{derive.strategy_label(s)} ({fmt(s.get('start_month') or 0, 'month')}–"
-            f"{'end' if s.get('end_month') is None else fmt(s['end_month'], 'month')})"
-            for s in specs) or "none (the district is left alone)"
+        text = (
+            ", ".join(
+                f"{derive.strategy_label(s)} ({fmt(s.get('start_month') or 0, 'month')}–"
+                f"{'end' if s.get('end_month') is None else fmt(s['end_month'], 'month')})"
+                for s in specs
+            )
+            or "none (the district is left alone)"
+        )
         if res.kind == "rehearse":
             opt = next((x for x in res.meta.get("options", []) if x.get("name") == o), {})
             at = fmt(res.meta.get("at_month"), "month")
             if opt.get("strategies") is not None:
                 text = f"from month {at} (the branch point): {text}"
             elif opt.get("overrides"):
-                text += "; from month {}: {}".format(at, ", ".join(
-                    f"{k} = {v}" for k, v in opt["overrides"].items()))
+                text += "; from month {}: {}".format(
+                    at, ", ".join(f"{k} = {v}" for k, v in opt["overrides"].items())
+                )
         w = {"option": o, "status": "ok"}
         cur = runs[(runs["option"] == o) & (runs["status"] == "ok")]
-        rows.append([o, text,
-                     num(cur["capacity_spent"].mean(), "person-days", "runs", "capacity_spent",
-                         w, "mean"),
-                     num(cur["capacity_total"].mean(), "person-days", "runs", "capacity_total",
-                         w, "mean")])
-    sec.blocks.append(table(head, rows, cls="num-table",
-                            caption="Each option's strategy set (timing as planned in its "
-                            "scenario; in a rehearsal, changes apply from the branch point) "
-                            "and the fuel it used."))
+        rows.append(
+            [
+                o,
+                text,
+                num(
+                    cur["capacity_spent"].mean(), "person-days", "runs", "capacity_spent", w, "mean"
+                ),
+                num(
+                    cur["capacity_total"].mean(), "person-days", "runs", "capacity_total", w, "mean"
+                ),
+            ]
+        )
+    sec.blocks.append(
+        table(
+            head,
+            rows,
+            cls="num-table",
+            caption="Each option's strategy set (timing as planned in its "
+            "scenario; in a rehearsal, changes apply from the branch point) "
+            "and the fuel it used.",
+        )
+    )
     st = res.tables.get("strategies")
     if st is not None and len(st):
         names = list(dict.fromkeys(st["strategy"]))
@@ -159,21 +246,43 @@ def _strategies_multi(ctx: Ctx, sec: Section) -> None:
                     continue
                 n_runs = max(ctx.ok_runs(o), 1)
                 w = {"option": o, "strategy": name}
-                cells.append(Markup("{} pd · {} credited").format(
-                    num(cur["spent"].sum() / n_runs, "person-days", "strategies", "spent", w,
-                        "per_run"),
-                    num(cur["credited_enactments"].sum() / n_runs, "per run", "strategies",
-                        "credited_enactments", w, "per_run")))
+                cells.append(
+                    Markup("{} pd · {} credited").format(
+                        num(
+                            cur["spent"].sum() / n_runs,
+                            "person-days",
+                            "strategies",
+                            "spent",
+                            w,
+                            "per_run",
+                        ),
+                        num(
+                            cur["credited_enactments"].sum() / n_runs,
+                            "per run",
+                            "strategies",
+                            "credited_enactments",
+                            w,
+                            "per_run",
+                        ),
+                    )
+                )
             rows.append(cells)
-        sec.blocks.append(table(["Strategy", *opts], rows, cls="num-table",
-                                caption="Cost (person-days, pd) and credited enactments by "
-                                "strategy, per run (means over replicates)."))
+        sec.blocks.append(
+            table(
+                ["Strategy", *opts],
+                rows,
+                cls="num-table",
+                caption="Cost (person-days, pd) and credited enactments by "
+                "strategy, per run (means over replicates).",
+            )
+        )
     ch = res.tables.get("channels")
     if ch is not None and len(ch):
         agg = ch.groupby(["option", "channel"], sort=False)["new_enacting"].sum().reset_index()
-        agg["value"] = [v / max(ctx.ok_runs(o), 1) for o, v in zip(agg["option"],
-                                                                      agg["new_enacting"],
-                                                                      strict=True)]
+        agg["value"] = [
+            v / max(ctx.ok_runs(o), 1)
+            for o, v in zip(agg["option"], agg["new_enacting"], strict=True)
+        ]
         channels = list(dict.fromkeys(agg.sort_values("value", ascending=False)["channel"]))
         rows = []
         for c in channels:
@@ -181,22 +290,49 @@ def _strategies_multi(ctx: Ctx, sec: Section) -> None:
             for o in ctx.options:
                 cur = agg[(agg["option"] == o) & (agg["channel"] == c)]
                 val = float(cur["value"].iloc[0]) if len(cur) else 0.0
-                cells.append(num(val, "per run", "channels", "new_enacting",
-                                 {"option": o, "channel": c}, "per_run"))
+                cells.append(
+                    num(
+                        val,
+                        "per run",
+                        "channels",
+                        "new_enacting",
+                        {"option": o, "channel": c},
+                        "per_run",
+                    )
+                )
             rows.append(cells)
-        sec.blocks.append(table(["Channel", *ctx.options], rows, cls="num-table",
-                                caption="New enactments credited to each channel, per run "
-                                "(mean over replicates)."))
-        sec.blocks.append(ctx.figure("channels", figures.channel_bars(agg, ctx.options),
-                                     "Credited enactments by channel",
-                                     "New enactments credited to each strategy, to peers and "
-                                     "to outside influence, per run."))
+        sec.blocks.append(
+            table(
+                ["Channel", *ctx.options],
+                rows,
+                cls="num-table",
+                caption="New enactments credited to each channel, per run (mean over replicates).",
+            )
+        )
+        sec.blocks.append(
+            ctx.figure(
+                "channels",
+                figures.channel_bars(agg, ctx.options),
+                "Credited enactments by channel",
+                "New enactments credited to each strategy, to peers and "
+                "to outside influence, per run.",
+            )
+        )
     bands = trajectory_bands(ctx)
     if bands is not None and "capacity_spent" in set(bands["metric"]):
-        budget = {o: float(runs.loc[(runs["option"] == o) & (runs["status"] == "ok"),
-                                    "capacity_total"].mean()) for o in ctx.options}
+        budget = {
+            o: float(
+                runs.loc[(runs["option"] == o) & (runs["status"] == "ok"), "capacity_total"].mean()
+            )
+            for o in ctx.options
+        }
         mk = derive.multi_markers(res, ctx.events)
-        sec.blocks.append(ctx.figure(
-            "capacity", figures.capacity(bands, ctx.options, mk, budget), "Fuel",
-            "Capacity spent so far (person-days; dashed: available over the run) and the "
-            "share of each week's capacity left, mean over replicates with 95% interval."))
+        sec.blocks.append(
+            ctx.figure(
+                "capacity",
+                figures.capacity(bands, ctx.options, mk, budget),
+                "Fuel",
+                "Capacity spent so far (person-days; dashed: available over the run) and the "
+                "share of each week's capacity left, mean over replicates with 95% interval.",
+            )
+        )
