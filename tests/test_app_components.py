@@ -143,6 +143,11 @@ def test_strategy_toggle_changes_the_strategy_set() -> None:
     rc.find(v.Select, label="local_champions: chosen by").widget.v_model = "highest_need"
     assert model.strategy_set.get("local_champions").select.rule == "highest_need"
 
+    # Every switch shows what the model holds (rows keep their order and widgets).
+    shown = {w.label: w.v_model for w in rc.find(v.Switch).widgets}
+    assert shown == {label: model.strategy_set.get(label) is not None for label in shown}
+    assert shown["local_champions"] is True and shown["educate_policymakers"] is False
+
     rc.find(v.Switch, label="local_champions").widget.v_model = False
     assert model.strategy_set.get("local_champions") is None
     stops = [e for e in model.log.events if e["kind"] == "strategy_stop"]

@@ -256,15 +256,19 @@ class StrategyRow:
 
 
 def strategy_rows(model: AppModel) -> list[StrategyRow]:
-    """The scenario's strategies, those added since, then every other registered type."""
+    """The scenario's strategies, every other registered type, then any added since.
+
+    The order never changes as strategies are switched (widgets stay with their row).
+    """
     specs: dict[str, dict[str, Any]] = {}
     for s in model.sc.strategies:
         specs[s.label] = s.model_dump(exclude_none=True)
+    in_scenario = {d["type"] for d in specs.values()}
+    for name in sorted(STRATEGIES):
+        if name not in specs and name not in in_scenario:
+            specs[name] = {"type": name}
     for s in [*model.strategy_set.retired, *model.strategy_set.items]:
         specs.setdefault(s.label, s.spec.model_dump(exclude_none=True))
-    for name in sorted(STRATEGIES):
-        if name not in specs and not any(d["type"] == name for d in specs.values()):
-            specs[name] = {"type": name}
     rows = []
     for label, spec in specs.items():
         cls = STRATEGIES[spec["type"]]
@@ -280,7 +284,7 @@ def strategy_rows(model: AppModel) -> list[StrategyRow]:
         elif live.active:
             status = f"active since week {live.start_week}" if live.start_week else "active"
         else:
-            status = f"starts month {live.spec.start_month:g}"
+            status = f"starts month {live.spec.start_month:.1f}"
         rows.append(StrategyRow(label, spec["type"], live is not None, rule, status, spec))
     return rows
 
@@ -321,6 +325,9 @@ def StrategyPanel(model: AppModel) -> None:  # noqa: N802 (Solara components are
     update_counter.get()
     chosen = solara.use_memo(dict, [model])  # rules picked for strategies that are off
     message, error = _use_messages(model)
+    # Bumped when an action fails: the rows are rebuilt, so no switch or selector keeps a
+    # value the front end set but the model refused.
+    nonce = solara.use_reactive(0)
 
     def act(fn: Any, *args: Any) -> None:
         try:
@@ -328,6 +335,7 @@ def StrategyPanel(model: AppModel) -> None:  # noqa: N802 (Solara components are
             error.set("")
         except (ScalesimInputError, ValueError) as exc:
             error.set(str(exc))
+            nonce.set(nonce.value + 1)
         force_update()
 
     with _panel("Strategy set"):
@@ -335,7 +343,8 @@ def StrategyPanel(model: AppModel) -> None:  # noqa: N802 (Solara components are
                     style={"font-size": "0.85em", "color": "#555"})
         for row in _locked(model, strategy_rows):
             rule = row.rule if row.on else chosen.get(row.label, row.rule)
-            with solara.Row(style={"align-items": "center"}, gap="8px"):
+            row_key = f"{row.label}-{row.on}-{rule}-{nonce.value}"
+            with solara.Row(style={"align-items": "center"}, gap="8px").key(row_key):
                 solara.Switch(
                     label=row.label,
                     value=row.on,
