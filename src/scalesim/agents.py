@@ -132,6 +132,9 @@ class ImprovementTeam(mesa.Agent):
         self.spent_total = 0.0
         self.capacity_total = 0.0
         self.spent_by_strategy: dict[str, float] = {}
+        # The first month's budget is open from the start, so week 0 shows a full tank.
+        self.start_month(0)
+        self.start_week()
 
     def start_month(self, month: int) -> None:
         """Open a new month's budget (scaled by budget cuts and large events)."""
