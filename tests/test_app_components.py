@@ -247,10 +247,10 @@ def test_out_of_range_slider_value_shows_a_message_not_a_traceback() -> None:
 def test_a_figure_that_fails_shows_a_message_not_a_traceback() -> None:
     from scalesim.app.components import FigureView
 
-    def broken(model: AppModel) -> None:
+    def broken(data: object) -> bytes:
         raise ValueError("no data")
 
-    rc = render(FigureView(small_model(), broken, "scalesim-broken"))
+    rc = render(FigureView(small_model(), lambda m: m.week, lambda: broken, "scalesim-broken"))
     deadline = time.monotonic() + 30
     while not rc.find(v.Alert).widgets:
         assert time.monotonic() < deadline

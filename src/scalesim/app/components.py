@@ -21,7 +21,7 @@ import solara
 from markdown_it import MarkdownIt
 from mesa.visualization.utils import force_update, update_counter
 
-from scalesim.app.figures import district_figure, plots_figure, to_png
+from scalesim.app.figures import PlotsRenderer, district_data, district_png, plots_data
 from scalesim.errors import ScalesimInputError
 from scalesim.scenario import StrategySpec
 from scalesim.selection import RULES
@@ -103,7 +103,7 @@ def status_line(model: AppModel) -> str:
     """One line: scenario, lesson arm, seed, time, session, destination."""
     sc = model.sc
     dest = sc.trip_ticket.destination
-    where = f"lesson **{model.lesson_name}**, arm **{model.arm or 'first'}** · " if (
+    where = f"lesson **{model.lesson_name}**, arm **{model.arm}** · " if (
         model.lesson_name) else ""
     season = "in session" if model.in_session else "summer"
     return (
@@ -157,21 +157,24 @@ def StatusBar(model: AppModel) -> None:  # noqa: N802 (Solara components are Cap
 class FigureWorker:
     """Draws the latest requested frame of a figure in a background thread.
 
-    A frame takes a few tenths of a second. Drawing it inside the render pass would hold
+    A frame takes a tenth of a second or more. Drawing it inside the render pass would hold
     the render lock that long; while Play keeps stepping, the thread that handled the Play
     click would then keep rendering new frames and the browser would stop receiving
     updates (observed with Mesa 3.5.1 and Solara 1.64.1). So the render pass only asks for
     a frame and shows the last finished one; this worker draws frames one at a time, always
-    the newest asked for (frames requested meanwhile are skipped, never half-drawn).
+    of the model as it is when the frame starts (frames asked for meanwhile are skipped,
+    never half-drawn). The data are copied under the model's lock; drawing needs no lock.
 
     Args:
-        build: Figure builder, called under the model's lock.
+        extract: Copies what the figure shows out of the model (called under its lock).
+        render: Turns that copy into PNG bytes.
         publish: Receives each finished PNG (or an error message as ``str``).
     """
 
-    def __init__(self, build: Callable[[AppModel], Any],
+    def __init__(self, extract: Callable[[AppModel], Any], render: Callable[[Any], bytes],
                  publish: Callable[[bytes | str], None]) -> None:
-        self.build = build
+        self.extract = extract
+        self.render = render
         self.publish = publish
         self._lock = threading.Lock()
         self._wanted: AppModel | None = None
@@ -185,8 +188,9 @@ class FigureWorker:
                 return
             self._wanted = model
             if self._thread is None:
-                self._thread = threading.Thread(target=self._run, daemon=True,
-                                                name=f"scalesim-figure-{self.build.__name__}")
+                self._thread = threading.Thread(
+                    target=self._run, daemon=True,
+                    name=f"scalesim-figure-{getattr(self.extract, '__name__', 'figure')}")
                 self._thread.start()
 
     def stop(self) -> None:
@@ -196,28 +200,34 @@ class FigureWorker:
             self._wanted = None
 
     def _run(self) -> None:
-        while True:
+        try:
+            while True:
+                with self._lock:
+                    model, self._wanted = self._wanted, None
+                    if model is None:
+                        return
+                try:
+                    out: bytes | str = self.render(_locked(model, self.extract))
+                except Exception as exc:  # shown in the page, not a traceback
+                    logging.getLogger(__name__).exception("figure failed")
+                    out = f"Could not draw the figure: {exc}"
+                if not self._stopped:
+                    self.publish(out)
+        finally:
             with self._lock:
-                model, self._wanted = self._wanted, None
-                if model is None:
-                    self._thread = None
-                    return
-            try:
-                out: bytes | str = to_png(_locked(model, self.build))
-            except Exception as exc:  # shown in the page, not a traceback
-                logging.getLogger(__name__).exception("figure failed")
-                out = f"Could not draw the figure: {exc}"
-            if not self._stopped:
-                self.publish(out)
+                self._thread = None
+                if self._wanted is not None and not self._stopped:  # asked for while exiting
+                    self._thread = threading.Thread(target=self._run, daemon=True)
+                    self._thread.start()
 
 
 @solara.component
-def FigureView(model: AppModel, build: Callable[[AppModel], Any],  # noqa: N802
-               css_class: str) -> None:
+def FigureView(model: AppModel, extract: Callable[[AppModel], Any],  # noqa: N802
+               make_render: Callable[[], Callable[[Any], bytes]], css_class: str) -> None:
     """A figure of the model, redrawn in the background after every step."""
     version = update_counter.get()
     frame = solara.use_reactive(cast(bytes | str, b""))
-    worker = solara.use_memo(lambda: FigureWorker(build, frame.set), [])
+    worker = solara.use_memo(lambda: FigureWorker(extract, make_render(), frame.set), [])
     solara.use_effect(lambda: worker.stop, [])
     solara.use_effect(lambda: worker.request(model), [model, version])
     if isinstance(frame.value, str):
@@ -231,13 +241,13 @@ def FigureView(model: AppModel, build: Callable[[AppModel], Any],  # noqa: N802
 @solara.component
 def DistrictView(model: AppModel) -> None:  # noqa: N802 (Solara components are CapWords)
     """Schools as tiles (high-need first, outlined), educators coloured by state."""
-    FigureView(model, district_figure, "scalesim-district")
+    FigureView(model, district_data, lambda: district_png, "scalesim-district")
 
 
 @solara.component
 def PlotsView(model: AppModel) -> None:  # noqa: N802 (Solara components are CapWords)
     """Spread, depth, ownership, sustainability and equity over time, with targets."""
-    FigureView(model, plots_figure, "scalesim-plots")
+    FigureView(model, plots_data, lambda: PlotsRenderer().png, "scalesim-plots")
 
 
 # --------------------------------------------------------------------------- strategies
@@ -492,7 +502,7 @@ def LessonPanel(model: AppModel) -> None:  # noqa: N802 (Solara components are C
     )
     if lesson is None:
         return
-    arm = model.arm or lesson.arm_names[0]
+    arm = model.arm
     with _panel(f"Lesson: {lesson.title}"):
         solara.Info(f"Arm '{arm}': {lesson.arm_label(arm)}. Other arms: "
                     + ", ".join(f"'{a}'" for a in lesson.arm_names if a != arm)

@@ -162,11 +162,14 @@ class AppModel(ScalingModel):
             from scalesim.lessons import get_lesson
 
             les = get_lesson(lesson)
-            try:
-                path = les.arm_path(arm)
-            except ScalesimInputError as exc:
-                problems.append(f"{exc}; opened the first arm instead")
-                path = les.arm_path(None)
+            if arm is not None and arm not in les.arm_names:
+                problems.append(
+                    f"lesson arm: no arm {arm!r} in {lesson}; expected one of: "
+                    f"{', '.join(les.arm_names)}; opened the first arm instead"
+                )
+                arm = None
+            arm = arm or les.arm_names[0]
+            path = les.arm_path(arm)
         seed_value, problem = parse_seed(seed)
         if problem:
             problems.append(f"{problem}; using seed 1")
