@@ -118,6 +118,8 @@ BAD = [
     ({"replicates": {"seeds": [1, 1]}}, "replicates", "distinct"),
     ({"outcomes": ["share_enactin"]}, "outcomes[0].metric", "unknown metric 'share_enactin'"),
     ({"outcomes": [{"metric": "tt_reached", "at": 3}]}, "outcomes[0]", "only available at the end"),
+    ({"outcomes": [{"metric": "share_enacting", "at": 7}]}, "outcomes[0].at",
+     "after the horizon (6 months)"),
     ({"levers": {"x": {"overrides": {"conditions.mandate": "sometimes"}}}}, "levers.x",
      "conditions.mandate"),
     ({"levers": {"x": {"overides": {}}}}, "levers.x.overides", "unknown key"),

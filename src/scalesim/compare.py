@@ -33,7 +33,7 @@ from scalesim.experiment import Task
 from scalesim.metrics import METRICS
 from scalesim.provenance import versions
 from scalesim.scenario import Scenario
-from scalesim.store import KNOWN_FORMATS, RUN_TABLES, atomic_write_text, concat
+from scalesim.store import KNOWN_FORMATS, RUN_TABLES, atomic_write_text, concat, from_ipc
 
 CONFIDENCE = 0.95
 # Okabe & Ito (2008) colour-blind-safe palette.
@@ -393,7 +393,7 @@ def concat_parts(outputs: list[Any]) -> dict[str, pd.DataFrame]:
     names: list[str] = []
     for o in outputs:
         names += [k for k in o.parts if k not in names]
-    return {n: concat([o.parts[n] for o in outputs if n in o.parts]).to_pandas()
+    return {n: concat([from_ipc(o.parts[n]) for o in outputs if n in o.parts]).to_pandas()
             for n in names}
 
 

@@ -488,6 +488,12 @@ def experiment_from_dict(data: Any, source: str = "<experiment>",
         check_path(source, f"uncertainties.{path}", path, base_full)
         if path.split(".")[0] in ("name", "description"):
             raise ScalesimInputError(source, f"uncertainties.{path}", "cannot vary a name")
+    if "horizon_months" not in spec.uncertainties:
+        for i, o in enumerate(spec.outcomes):
+            if o.at != "end" and float(o.at) > base.horizon_months:
+                raise ScalesimInputError(
+                    source, f"outcomes[{i}].at", f"month {o.at:g} is after the horizon "
+                    f"({base.horizon_months:g} months)")
 
     options: dict[str, dict[str, Any]] = {}
     levers = spec.levers or {"base": Lever()}

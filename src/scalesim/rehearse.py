@@ -50,7 +50,7 @@ from scalesim.scenario import (
     parse_yaml,
     scenario_from_dict,
 )
-from scalesim.store import RUN_TABLES, run_tables
+from scalesim.store import RUN_TABLES, run_tables, to_ipc
 
 # Sections an option may override after the branch point.
 # (Adaptation rules and the destination are read when the pit stops are set up, so they
@@ -233,11 +233,12 @@ def execute_rehearsal(task: RehearsalTask) -> list[Any]:
             from scalesim.store import error_tables
 
             msg = f"{type(exc).__name__}: {exc}"
-            outs.append(TaskOutput(ident["task_id"], "error", msg, error_tables(ident, msg),
+            parts = {k: to_ipc(v) for k, v in error_tables(ident, msg).items()}
+            outs.append(TaskOutput(ident["task_id"], "error", msg, parts,
                                    time.perf_counter() - t1))
             continue
         t2 = time.perf_counter()
-        parts = run_tables(result, ident, (), task.tables)
+        parts = {k: to_ipc(v) for k, v in run_tables(result, ident, (), task.tables).items()}
         outs.append(TaskOutput(ident["task_id"], "ok", "", parts,
                                t2 - t1 + shared / len(task.options), time.perf_counter() - t2))
     return outs

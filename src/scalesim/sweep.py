@@ -31,7 +31,9 @@ from scalesim.store import (
     SweepStore,
     concat,
     error_tables,
+    from_ipc,
     run_tables,
+    to_ipc,
     write_json,
     write_table_files,
 )
@@ -41,7 +43,7 @@ MANIFEST_EVERY_S = 2.0
 
 @dataclass
 class TaskOutput:
-    """What a worker sends back: the run's tables (Arrow), and its status."""
+    """What a worker sends back: the run's tables (Arrow IPC bytes), and its status."""
 
     task_id: int
     status: str
@@ -69,11 +71,12 @@ def execute_task(task: Task) -> TaskOutput:
     except Exception as exc:  # a failing run is a result, not a crash of the sweep
         msg = f"{type(exc).__name__}: {exc}"
         t1, c1 = time.perf_counter(), time.process_time()
-        parts = error_tables(ident, msg, task.outcomes)
+        parts = {k: to_ipc(v) for k, v in error_tables(ident, msg, task.outcomes).items()}
         return TaskOutput(task.task_id, "error", msg, parts, t1 - t0,
                           time.perf_counter() - t1, c1 - c0)
     t1, c1 = time.perf_counter(), time.process_time()
-    parts = run_tables(result, ident, task.outcomes, task.tables)
+    parts = {k: to_ipc(v) for k, v in run_tables(result, ident, task.outcomes,
+                                                 task.tables).items()}
     return TaskOutput(task.task_id, "ok", "", parts, t1 - t0, time.perf_counter() - t1, c1 - c0)
 
 
@@ -214,6 +217,7 @@ def run_sweep(
     errors: dict[int, str] = {}
     ran = 0
     last_flush = time.perf_counter()
+    flush_cost = 0.0
     try:
         for res in executor.map_unordered(execute_task, todo):
             cid = res.task_id // size * size
@@ -232,11 +236,13 @@ def run_sweep(
             if on_progress:
                 on_progress(done, failed, total)
             now = time.perf_counter()
-            if now - last_flush > MANIFEST_EVERY_S:
+            if now - last_flush > max(MANIFEST_EVERY_S, 100 * flush_cost):
+                # Rewriting a big manifest costs O(runs): keep it under ~1% of the time.
                 _refresh_counts(m)
                 session.update(runs_done=ran, wall_seconds=round(now - t_start, 3))
                 store.write_manifest()
-                last_flush = now
+                last_flush = time.perf_counter()
+                flush_cost = last_flush - now
     except BaseException:
         _refresh_counts(m)
         m["status"] = "interrupted"
@@ -267,7 +273,8 @@ def _write_chunk(store: SweepStore, first: int, outputs: dict[int, TaskOutput],
     names: list[str] = []
     for o in ordered:
         names += [k for k in o.parts if k not in names]
-    tables = {n: concat([o.parts[n] for o in ordered if n in o.parts]) for n in names}
+    tables = {n: concat([from_ipc(o.parts[n]) for o in ordered if n in o.parts])
+              for n in names}
     store.write_chunk(first, tables, meta)
     runs = store.manifest["runs"]
     for o in ordered:
