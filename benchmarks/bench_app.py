@@ -56,8 +56,9 @@ def _frames(rc: solara.core.RenderContext) -> dict[str, bytes]:
     return out
 
 
-def _wait_new(rc: solara.core.RenderContext, before: dict[str, bytes],
-              timeout: float = 60.0) -> None:
+def _wait_new(
+    rc: solara.core.RenderContext, before: dict[str, bytes], timeout: float = 60.0
+) -> None:
     deadline = time.perf_counter() + timeout
     while True:
         now = _frames(rc)
@@ -77,9 +78,12 @@ def measure(weeks: int) -> dict[str, object]:
 
     @solara.component
     def Page() -> None:  # noqa: N802
-        ModelController(model, play_interval=solara.reactive(100),
-                        render_interval=solara.reactive(RENDER_INTERVAL),
-                        use_threads=solara.reactive(False))
+        ModelController(
+            model,
+            play_interval=solara.reactive(100),
+            render_interval=solara.reactive(RENDER_INTERVAL),
+            use_threads=solara.reactive(False),
+        )
         for fn in placed:
             fn(model.value)
 
@@ -103,8 +107,10 @@ def measure(weeks: int) -> dict[str, object]:
     figs = {}
     plots = PlotsRenderer()
     plots.png(plots_data(m))  # the static part is drawn once per session
-    for name, frame in (("district", lambda: district_png(district_data(m))),
-                        ("plots", lambda: plots.png(plots_data(m)))):
+    for name, frame in (
+        ("district", lambda: district_png(district_data(m))),
+        ("plots", lambda: plots.png(plots_data(m))),
+    ):
         times = []
         for _ in range(5):
             t0 = time.perf_counter()
@@ -113,9 +119,15 @@ def measure(weeks: int) -> dict[str, object]:
         figs[name] = statistics.median(times)
     rc.close()
     return {
-        "educators": int(m.ed.n), "schools": int(m.schools.n), "weeks": weeks,
-        "build_s": build_s, "first_s": first_s, "passes": passes, "latency": latency,
-        "cpu": cpu, "figs": figs,
+        "educators": int(m.ed.n),
+        "schools": int(m.schools.n),
+        "weeks": weeks,
+        "build_s": build_s,
+        "first_s": first_s,
+        "passes": passes,
+        "latency": latency,
+        "cpu": cpu,
+        "figs": figs,
     }
 
 
@@ -136,8 +148,7 @@ def report(r: dict[str, object], note: str) -> str:
         f"- **machine**: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, "
         f"Python {platform.python_version()}; load average at the end "
         f"{load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f}",
-        f"- **command**: `.venv/bin/python benchmarks/bench_app.py --weeks {r['weeks']}"
-        " --write`",
+        f"- **command**: `.venv/bin/python benchmarks/bench_app.py --weeks {r['weeks']} --write`",
         f"- **scenario**: scenarios/default.yaml ({r['educators']:,} educators as Mesa agents, "
         f"{r['schools']} schools); render interval {RENDER_INTERVAL} (one week per frame)",
         "- **timed**: in-process `solara.render` of the page's components with Mesa's "

@@ -19,8 +19,15 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 REPO = Path(__file__).resolve().parents[1]
 LOCAL = "http://127.0.0.1:"
 
@@ -47,10 +54,22 @@ def server() -> Iterator[str]:
     _need_chromium()
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "scalesim", "app", "scenarios/default.yaml", "--port",
-         str(port), "--host", "127.0.0.1"],
-        cwd=REPO, env={**os.environ, "MPLBACKEND": "agg"},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "scalesim",
+            "app",
+            "scenarios/default.yaml",
+            "--port",
+            str(port),
+            "--host",
+            "127.0.0.1",
+        ],
+        cwd=REPO,
+        env={**os.environ, "MPLBACKEND": "agg"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     deadline = time.monotonic() + 90
     while True:
@@ -130,15 +149,15 @@ def test_app_offline_step_play_toggle_shock(server: str, tmp_path: Path) -> None
             # A strategy toggle shows in the plots at once (the timeline), and steps run it.
             before = _plots(page)
             page.get_by_text("local_champions", exact=True).click()
-            expect(page.get_by_text("local_champions on from month")).to_be_visible(
-                timeout=30_000)
+            expect(page.get_by_text("local_champions on from month")).to_be_visible(timeout=30_000)
             _wait_for(lambda: _plots(page) != before, what="plots to show the strategy")
 
             # A shock fires now: the plots mark it, the travel log records it.
             before = _plots(page)
             page.get_by_role("button", name="Superintendent leaves").click()
             expect(page.get_by_text("superintendent turnover fired at month")).to_be_visible(
-                timeout=30_000)
+                timeout=30_000
+            )
             _wait_for(lambda: _plots(page) != before, what="plots to show the shock")
             expect(page.get_by_text("fired now").first).to_be_visible(timeout=30_000)
 

@@ -57,8 +57,9 @@ def small_model(**kw: object) -> AppModel:
     return AppModel(scenario_file=DEFAULT, **{**SMALL, **kw})  # type: ignore[arg-type]
 
 
-def _image(rc: solara.core.RenderContext, css_class: str, not_: bytes = b"",
-           timeout: float = 60.0) -> bytes:
+def _image(
+    rc: solara.core.RenderContext, css_class: str, not_: bytes = b"", timeout: float = 60.0
+) -> bytes:
     """The PNG an image component shows, once it differs from ``not_``.
 
     Figures are drawn by a background worker (``FigureWorker``), so wait for the frame.
@@ -90,11 +91,14 @@ def test_model_params_are_init_kwargs_with_the_scenario_values() -> None:
     params = model_params(model)
     assert params["q_peer"]["value"] == pytest.approx(0.38)
     assert params["n_schools"] == {
-        "type": "SliderInt", "value": 20, "min": 10, "max": 300, "step": 10,
+        "type": "SliderInt",
+        "value": 20,
+        "min": 10,
+        "max": 300,
+        "step": 10,
         "label": "Schools in the district (schools)",
     }
-    rebuilt = AppModel(**{k: (p["value"] if isinstance(p, dict) else p)
-                          for k, p in params.items()})
+    rebuilt = AppModel(**{k: (p["value"] if isinstance(p, dict) else p) for k, p in params.items()})
     assert rebuilt.input_problems == []
     assert rebuilt.sc.scenario_hash() == model.sc.scenario_hash()
 
@@ -104,9 +108,12 @@ def test_step_button_advances_the_model_and_the_plots() -> None:
 
     @solara.component
     def Harness() -> None:  # noqa: N802
-        ModelController(model, play_interval=solara.reactive(100),
-                        render_interval=solara.reactive(1),
-                        use_threads=solara.reactive(False))
+        ModelController(
+            model,
+            play_interval=solara.reactive(100),
+            render_interval=solara.reactive(1),
+            use_threads=solara.reactive(False),
+        )
         PlotsView(model.value)
 
     rc = render(Harness())
@@ -136,8 +143,10 @@ def test_strategy_toggle_changes_the_strategy_set() -> None:
     assert strat.spec.start_month == pytest.approx(model.month)
     model.step()
     assert strat.active and strat.members.size > 0
-    assert any(e["kind"] == "strategy_start" and e["strategy"] == "local_champions"
-               for e in model.log.events)
+    assert any(
+        e["kind"] == "strategy_start" and e["strategy"] == "local_champions"
+        for e in model.log.events
+    )
 
     # A new rule restarts the strategy with new targets.
     rc.find(v.Select, label="local_champions: chosen by").widget.v_model = "highest_need"
@@ -194,9 +203,13 @@ def _controls(model: solara.Reactive[AppModel]) -> solara.core.RenderContext:
 
     @solara.component
     def Harness() -> None:  # noqa: N802
-        ModelController(model, model_parameters=params, play_interval=solara.reactive(100),
-                        render_interval=solara.reactive(1),
-                        use_threads=solara.reactive(False))
+        ModelController(
+            model,
+            model_parameters=params,
+            play_interval=solara.reactive(100),
+            render_interval=solara.reactive(1),
+            use_threads=solara.reactive(False),
+        )
         ModelCreator(model, user_params, model_parameters=params)
         StatusBar(model.value)
 

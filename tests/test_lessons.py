@@ -77,10 +77,13 @@ def test_lesson_claims_hold(name: str) -> None:
     for claim in les.spec.claims:
         mean, se = paired_effect(name, claim)
         sign = 1.0 if claim.direction == "higher" else -1.0
-        what = (f"{name}: {claim.metric} ({claim.compare[0]} − {claim.compare[1]}) "
-                f"mean {mean:+.4f} ± {se:.4f} over {les.spec.verify.seeds} seeds")
+        what = (
+            f"{name}: {claim.metric} ({claim.compare[0]} − {claim.compare[1]}) "
+            f"mean {mean:+.4f} ± {se:.4f} over {les.spec.verify.seeds} seeds"
+        )
         assert sign * mean >= claim.min_effect, (
-            f"{what}: the page claims {claim.direction} by at least {claim.min_effect}")
+            f"{what}: the page claims {claim.direction} by at least {claim.min_effect}"
+        )
         assert sign * mean - 3 * se > 0, f"{what}: the direction is not clear of noise"
 
 
@@ -119,21 +122,32 @@ def test_arms_agree_on_the_app_sliders(lesson: Lesson) -> None:
 
 
 def test_lessons_command_lists_every_lesson(scalesim_cmd: list[str]) -> None:
-    out = subprocess.run([*scalesim_cmd, "lessons"], capture_output=True, text=True,
-                         timeout=120, check=True).stdout
+    out = subprocess.run(
+        [*scalesim_cmd, "lessons"], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
     for name in NAMES:
         assert name in out
-    shown = subprocess.run([*scalesim_cmd, "lessons", "volunteer_trap"], capture_output=True,
-                           text=True, timeout=120, check=True).stdout
+    shown = subprocess.run(
+        [*scalesim_cmd, "lessons", "volunteer_trap"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
     assert "The volunteer trap" in shown and "scalesim app --lesson volunteer_trap" in shown
 
 
 def test_unknown_lesson_is_a_clear_error(scalesim_cmd: list[str]) -> None:
-    res = subprocess.run([*scalesim_cmd, "app", "--lesson", "volunteer_trapp"],
-                         capture_output=True, text=True, timeout=120)
+    res = subprocess.run(
+        [*scalesim_cmd, "app", "--lesson", "volunteer_trapp"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert res.returncode == 2, res.stderr
     assert res.stdout == ""
     assert res.stderr == (
         "error: --lesson: NAME: no lesson named 'volunteer_trapp'; valid names: "
-        + ", ".join(NAMES) + "\n"
+        + ", ".join(NAMES)
+        + "\n"
     )

@@ -156,7 +156,8 @@ class Lesson:
             return self.arm_file(self.arm_names[0])
         if arm not in self.arm_names:
             raise ScalesimInputError(
-                f"lesson {self.name}", "arm",
+                f"lesson {self.name}",
+                "arm",
                 f"no arm {arm!r}; expected one of: {', '.join(self.arm_names)}",
             )
         return self.arm_file(arm)

@@ -103,8 +103,7 @@ def status_line(model: AppModel) -> str:
     """One line: scenario, lesson arm, seed, time, session, destination."""
     sc = model.sc
     dest = sc.trip_ticket.destination
-    where = f"lesson **{model.lesson_name}**, arm **{model.arm}** · " if (
-        model.lesson_name) else ""
+    where = f"lesson **{model.lesson_name}**, arm **{model.arm}** · " if (model.lesson_name) else ""
     season = "in session" if model.in_session else "summer"
     return (
         f"{where}scenario **{sc.name}** (`{model.scenario_file}`, hash "
@@ -142,11 +141,12 @@ def StatusBar(model: AppModel) -> None:  # noqa: N802 (Solara components are Cap
     solara.use_effect(stop_when_gone, [model])
     with solara.Column(style={"padding": "0 10px"}, gap="2px"):
         Md(_locked(model, status_line))
-        solara.Text("Factors in this run: " + factors_line(model),
-                    style={"font-size": "0.85em"})
-        solara.Text("Sidebar parameters apply when you press Reset; strategy toggles and "
-                    "shock buttons act on the running model now.",
-                    style={"font-size": "0.85em", "color": "#555"})
+        solara.Text("Factors in this run: " + factors_line(model), style={"font-size": "0.85em"})
+        solara.Text(
+            "Sidebar parameters apply when you press Reset; strategy toggles and "
+            "shock buttons act on the running model now.",
+            style={"font-size": "0.85em", "color": "#555"},
+        )
         for problem in model.input_problems:
             solara.Error(f"Not applied: {problem}", dense=True)
 
@@ -171,8 +171,12 @@ class FigureWorker:
         publish: Receives each finished PNG (or an error message as ``str``).
     """
 
-    def __init__(self, extract: Callable[[AppModel], Any], render: Callable[[Any], bytes],
-                 publish: Callable[[bytes | str], None]) -> None:
+    def __init__(
+        self,
+        extract: Callable[[AppModel], Any],
+        render: Callable[[Any], bytes],
+        publish: Callable[[bytes | str], None],
+    ) -> None:
         self.extract = extract
         self.render = render
         self.publish = publish
@@ -189,8 +193,10 @@ class FigureWorker:
             self._wanted = model
             if self._thread is None:
                 self._thread = threading.Thread(
-                    target=self._run, daemon=True,
-                    name=f"scalesim-figure-{getattr(self.extract, '__name__', 'figure')}")
+                    target=self._run,
+                    daemon=True,
+                    name=f"scalesim-figure-{getattr(self.extract, '__name__', 'figure')}",
+                )
                 self._thread.start()
 
     def stop(self) -> None:
@@ -222,8 +228,12 @@ class FigureWorker:
 
 
 @solara.component
-def FigureView(model: AppModel, extract: Callable[[AppModel], Any],  # noqa: N802
-               make_render: Callable[[], Callable[[Any], bytes]], css_class: str) -> None:
+def FigureView(  # noqa: N802 (Solara components are CapWords)
+    model: AppModel,
+    extract: Callable[[AppModel], Any],
+    make_render: Callable[[], Callable[[Any], bytes]],
+    css_class: str,
+) -> None:
     """A figure of the model, redrawn in the background after every step."""
     version = update_counter.get()
     frame = solara.use_reactive(cast(bytes | str, b""))
@@ -316,10 +326,17 @@ def switch_strategy(model: AppModel, row: StrategyRow, on: bool, rule: str | Non
             select.pop("schools", None)
             spec["select"] = {**select, "rule": rule}
         strategy = model.strategy_set.add(StrategySpec.model_validate(spec))
-        model.log.record(model, "user_action", action="strategy on", strategy=row.label,
-                         rule=strategy.select.rule, start_month=round(start, 3))
+        model.log.record(
+            model,
+            "user_action",
+            action="strategy on",
+            strategy=row.label,
+            rule=strategy.select.rule,
+            start_month=round(start, 3),
+        )
         return f"{row.label} on from month {start:.1f}" + (
-            f", schools chosen by {strategy.select.rule}" if rule else "")
+            f", schools chosen by {strategy.select.rule}" if rule else ""
+        )
 
 
 def retarget_strategy(model: AppModel, row: StrategyRow, rule: str) -> str:
@@ -349,8 +366,10 @@ def StrategyPanel(model: AppModel) -> None:  # noqa: N802 (Solara components are
         force_update()
 
     with _panel("Strategy set"):
-        solara.Text("On = in the set from now on; a new selection rule restarts it.",
-                    style={"font-size": "0.85em", "color": "#555"})
+        solara.Text(
+            "On = in the set from now on; a new selection rule restarts it.",
+            style={"font-size": "0.85em", "color": "#555"},
+        )
         for row in _locked(model, strategy_rows):
             rule = row.rule if row.on else chosen.get(row.label, row.rule)
             row_key = f"{row.label}-{row.on}-{rule}-{nonce.value}"
@@ -359,7 +378,8 @@ def StrategyPanel(model: AppModel) -> None:  # noqa: N802 (Solara components are
                     label=row.label,
                     value=row.on,
                     on_value=lambda on, row=row, rule=rule: act(
-                        switch_strategy, model, row, on, rule),
+                        switch_strategy, model, row, on, rule
+                    ),
                     style={"min-width": "210px"},
                 )
                 if row.rule is not None:
@@ -371,9 +391,14 @@ def StrategyPanel(model: AppModel) -> None:  # noqa: N802 (Solara components are
                             chosen[row.label] = new
                             force_update()
 
-                    solara.Select(label=f"{row.label}: chosen by", values=UI_RULES,
-                                  value=rule, on_value=on_rule, dense=True,
-                                  style={"max-width": "170px"})
+                    solara.Select(
+                        label=f"{row.label}: chosen by",
+                        values=UI_RULES,
+                        value=rule,
+                        on_value=on_rule,
+                        dense=True,
+                        style={"max-width": "170px"},
+                    )
                 solara.Text(row.status, style={"font-size": "0.85em", "color": "#555"})
         if message.value:
             solara.Success(message.value, dense=True)
@@ -386,11 +411,14 @@ def StrategyPanel(model: AppModel) -> None:  # noqa: N802 (Solara components are
 
 def describe_shock(ev: dict[str, Any]) -> str:
     """A sentence about a shock event of the travel log."""
-    details = ", ".join(f"{k.replace('_', ' ')} {_fmt(v)}" for k, v in ev.items()
-                        if k not in ("week", "month", "kind", "shock", "type", "source",
-                                     "pit_stop"))
-    return (f"{ev['type'].replace('_', ' ')} fired at month {ev['month']:.1f}"
-            + (f": {details}" if details else ""))
+    details = ", ".join(
+        f"{k.replace('_', ' ')} {_fmt(v)}"
+        for k, v in ev.items()
+        if k not in ("week", "month", "kind", "shock", "type", "source", "pit_stop")
+    )
+    return f"{ev['type'].replace('_', ' ')} fired at month {ev['month']:.1f}" + (
+        f": {details}" if details else ""
+    )
 
 
 @solara.component
@@ -413,12 +441,16 @@ def ShockPanel(model: AppModel) -> None:  # noqa: N802 (Solara components are Ca
 
     with _panel("Fire a shock now"):
         for kind, params, label in SHOCK_BUTTONS:
-            solara.Button(label, on_click=lambda k=kind, p=params: fire(k, p),
-                          color="error", outlined=True, block=True)
+            solara.Button(
+                label,
+                on_click=lambda k=kind, p=params: fire(k, p),
+                color="error",
+                outlined=True,
+                block=True,
+            )
         with solara.Row(style={"align-items": "center"}):
             solara.Select(label="other shock", values=OTHER_SHOCKS, value=other, dense=True)
-            solara.Button("Fire", on_click=lambda: fire(other.value), color="error",
-                          outlined=True)
+            solara.Button("Fire", on_click=lambda: fire(other.value), color="error", outlined=True)
         solara.Checkbox(label="call an unplanned pit stop next week", value=pit_stop)
         if message.value:
             solara.Warning(message.value, dense=True)
@@ -441,8 +473,7 @@ def _fmt(v: Any) -> str:
 def pit_stop_markdown(model: AppModel) -> str:
     """The latest checklist with its evidence, and a table of every stop so far."""
     upcoming = [m for m in model.sc.trip_ticket.pit_stops if m > model.month]
-    lines = [f"Next planned stop: month {upcoming[0]:g}" if upcoming
-             else "No planned stop ahead."]
+    lines = [f"Next planned stop: month {upcoming[0]:g}" if upcoming else "No planned stop ahead."]
     stops = model.log.of_kind("pit_stop")
     if not stops:
         lines.append("\nNo pit stop yet.")
@@ -457,8 +488,10 @@ def pit_stop_markdown(model: AppModel) -> str:
     lines.append("|---:|---|---|---|---|---|---|")
     for r in reversed(model.pit_stops.rows):
         stop = "planned" if r["planned"] else "unplanned"
-        lines.append(f"| {r['month']:.1f} | {stop} | {r['q1']} | {r['q2']} | {r['q3']} | "
-                     f"{r['q4']} | {r['decisions'] or '–'} |")
+        lines.append(
+            f"| {r['month']:.1f} | {stop} | {r['q1']} | {r['q2']} | {r['q3']} | "
+            f"{r['q4']} | {r['decisions'] or '–'} |"
+        )
     return "\n".join(lines)
 
 
@@ -473,11 +506,15 @@ def PitStopPanel(model: AppModel) -> None:  # noqa: N802 (Solara components are 
 def travel_log_markdown(model: AppModel, rows: int = LOG_ROWS) -> str:
     """The latest travel-log events, newest first, as a Markdown table."""
     events = model.log.events
-    lines = [f"{len(events)} events; newest first.\n", "| week | month | event | details |",
-             "|---:|---:|---|---|"]
+    lines = [
+        f"{len(events)} events; newest first.\n",
+        "| week | month | event | details |",
+        "|---:|---:|---|---|",
+    ]
     for e in reversed(events[-rows:]):
-        details = "; ".join(f"{k}={_fmt(v)}" for k, v in e.items()
-                            if k not in ("week", "month", "kind"))
+        details = "; ".join(
+            f"{k}={_fmt(v)}" for k, v in e.items() if k not in ("week", "month", "kind")
+        )
         details = details.replace("|", "/")
         lines.append(f"| {e['week']} | {e['month']:.1f} | {e['kind']} | {details} |")
     return "\n".join(lines)
@@ -504,7 +541,10 @@ def LessonPanel(model: AppModel) -> None:  # noqa: N802 (Solara components are C
         return
     arm = model.arm
     with _panel(f"Lesson: {lesson.title}"):
-        solara.Info(f"Arm '{arm}': {lesson.arm_label(arm)}. Other arms: "
-                    + ", ".join(f"'{a}'" for a in lesson.arm_names if a != arm)
-                    + " (choose in the sidebar, then Reset).", dense=True)
+        solara.Info(
+            f"Arm '{arm}': {lesson.arm_label(arm)}. Other arms: "
+            + ", ".join(f"'{a}'" for a in lesson.arm_names if a != arm)
+            + " (choose in the sidebar, then Reset).",
+            dense=True,
+        )
         Md(lesson.page)

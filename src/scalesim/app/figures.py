@@ -149,30 +149,39 @@ def draw_district(d: DistrictData, width: float = 6.2, height: float = 5.6) -> F
     fig = Figure(figsize=(width, height), dpi=DPI)
     ax = fig.add_axes((0.01, 0.12, 0.98, 0.80))
     ax.imshow(img, interpolation="nearest", aspect="equal")
-    ax.add_collection(PatchCollection(frames, facecolor="none", edgecolor=HIGH_NEED_FRAME,
-                                      linewidth=1.6))
+    ax.add_collection(
+        PatchCollection(frames, facecolor="none", edgecolor=HIGH_NEED_FRAME, linewidth=1.6)
+    )
     ax.set_xticks([])
     ax.set_yticks([])
     for spine in ax.spines.values():
         spine.set_visible(False)
     if high:
-        ax.text(0, -0.3, f"High-need schools ({len(high)}, outlined)", fontsize=10,
-                va="bottom", fontweight="bold")
+        ax.text(
+            0,
+            -0.3,
+            f"High-need schools ({len(high)}, outlined)",
+            fontsize=10,
+            va="bottom",
+            fontweight="bold",
+        )
     if other:
         y = (rows_high + gap_rows) * pitch - 0.3
-        ax.text(0, y, f"Other schools ({len(other)})", fontsize=10, va="bottom",
-                fontweight="bold")
+        ax.text(0, y, f"Other schools ({len(other)})", fontsize=10, va="bottom", fontweight="bold")
     counts = np.bincount(states, minlength=len(STATES))
     handles = [
-        Patch(facecolor=STATE_COLOURS[i], edgecolor="#888888",
-              label=f"{STATE_LABELS[s]}: {counts[i]:,}")
+        Patch(
+            facecolor=STATE_COLOURS[i],
+            edgecolor="#888888",
+            label=f"{STATE_LABELS[s]}: {counts[i]:,}",
+        )
         for i, s in enumerate(STATES)
     ]
     fig.legend(handles=handles, loc="lower center", ncols=2, frameon=False, fontsize=10)
     fig.suptitle(
-        f"District at month {d.month:.1f}: {states.size:,} educators in {d.size.size} "
-        "schools",
-        fontsize=12, y=0.985,
+        f"District at month {d.month:.1f}: {states.size:,} educators in {d.size.size} schools",
+        fontsize=12,
+        y=0.985,
     )
     return fig
 
@@ -186,28 +195,43 @@ def _rgb(colour: str) -> tuple[float, float, float]:
 
 # (panel title, [(metric, label, colour, line style)])
 PANELS: tuple[tuple[str, tuple[tuple[str, str, str, str], ...]], ...] = (
-    ("Spread", (
-        ("share_enacting", "educators enacting", OI["blue"], "-"),
-        ("destination_share", "enacting at destination depth", OI["orange"], "--"),
-    )),
-    ("Depth", (
-        ("mean_depth", "mean depth (enacting)", OI["blue"], "-"),
-        ("share_deep", "educators at depth", OI["orange"], "--"),
-    )),
-    ("Ownership", (
-        ("mean_ownership", "mean ownership (enacting)", OI["blue"], "-"),
-        ("district_ownership", "district ownership", OI["orange"], "--"),
-    )),
-    ("Sustainability", (
-        ("institutionalization", "institutionalization", OI["blue"], "-"),
-        ("leadership_support", "leadership support", OI["orange"], "--"),
-        ("policy_alignment", "policy alignment", OI["green"], ":"),
-    )),
-    ("Equity of reach", (
-        ("high_need_coverage", "enacting, high-need schools", OI["vermillion"], "-"),
-        ("other_coverage", "enacting, other schools", OI["sky"], "--"),
-        ("destination_equity_share", "at destination depth, high-need", OI["purple"], "-."),
-    )),
+    (
+        "Spread",
+        (
+            ("share_enacting", "educators enacting", OI["blue"], "-"),
+            ("destination_share", "enacting at destination depth", OI["orange"], "--"),
+        ),
+    ),
+    (
+        "Depth",
+        (
+            ("mean_depth", "mean depth (enacting)", OI["blue"], "-"),
+            ("share_deep", "educators at depth", OI["orange"], "--"),
+        ),
+    ),
+    (
+        "Ownership",
+        (
+            ("mean_ownership", "mean ownership (enacting)", OI["blue"], "-"),
+            ("district_ownership", "district ownership", OI["orange"], "--"),
+        ),
+    ),
+    (
+        "Sustainability",
+        (
+            ("institutionalization", "institutionalization", OI["blue"], "-"),
+            ("leadership_support", "leadership support", OI["orange"], "--"),
+            ("policy_alignment", "policy alignment", OI["green"], ":"),
+        ),
+    ),
+    (
+        "Equity of reach",
+        (
+            ("high_need_coverage", "enacting, high-need schools", OI["vermillion"], "-"),
+            ("other_coverage", "enacting, other schools", OI["sky"], "--"),
+            ("destination_equity_share", "at destination depth, high-need", OI["purple"], "-."),
+        ),
+    ),
 )
 
 
@@ -280,8 +304,7 @@ def plots_data(model: ScalingModel) -> PlotsData:
     dest = destination(model)
     return PlotsData(
         month=np.asarray(mv["month"][:n], dtype=float),
-        series={m: np.asarray(mv[m][:n], dtype=float) for _, lines in PANELS
-                for m, *_ in lines},
+        series={m: np.asarray(mv[m][:n], dtype=float) for _, lines in PANELS for m, *_ in lines},
         horizon=model.n_weeks * 12 / 52,
         now=float(model.month),
         target=dest.target,
@@ -311,36 +334,38 @@ class PlotsRenderer:
         fig = Figure(figsize=self.size, dpi=DPI)
         self.canvas = FigureCanvasAgg(fig)
         # A fixed layout: constrained layout costs most of a second per frame.
-        fig.subplots_adjust(left=0.06, right=0.99, top=0.96, bottom=0.06, wspace=0.32,
-                            hspace=0.3)
+        fig.subplots_adjust(left=0.06, right=0.99, top=0.96, bottom=0.06, wspace=0.32, hspace=0.3)
         axes = fig.subplots(3, 2, sharex=True)
         self.axes: list[Axes] = list(axes.flat)
         self.lines: list[tuple[Any, str]] = []
         self.legends = []
         for ax, (title, lines) in zip(self.axes, PANELS, strict=False):
             for metric, label, colour, style in lines:
-                (line,) = ax.plot([], [], color=colour, ls=style, lw=2, label=label,
-                                  animated=True)
+                (line,) = ax.plot([], [], color=colour, ls=style, lw=2, label=label, animated=True)
                 self.lines.append((line, metric))
             ax.set_title(title, fontsize=11, loc="left", fontweight="bold")
             ax.set_ylim(0, 1.02)
             ax.grid(alpha=0.3)
             ax.tick_params(labelsize=9)
-        _target(self.axes[0], d.target, d.by_month,
-                f"target {d.target:.0%} by month {d.by_month:g}")
+        _target(
+            self.axes[0], d.target, d.by_month, f"target {d.target:.0%} by month {d.by_month:g}"
+        )
         self.axes[1].axhline(d.min_depth, color="#555555", ls=":", lw=1)
-        self.axes[1].text(0.5, d.min_depth + 0.01, f"destination depth {d.min_depth:g}",
-                          fontsize=8, color="#555555")
-        _target(self.axes[4], d.equity_target, d.by_month,
-                f"equity target {d.equity_target:.0%}")
+        self.axes[1].text(
+            0.5,
+            d.min_depth + 0.01,
+            f"destination depth {d.min_depth:g}",
+            fontsize=8,
+            color="#555555",
+        )
+        _target(self.axes[4], d.equity_target, d.by_month, f"equity target {d.equity_target:.0%}")
         for ax in self.axes[:5]:
             leg = ax.legend(fontsize=9, loc="upper left", frameon=True, framealpha=0.85)
             leg.set_animated(True)
             self.legends.append((ax, leg))
         tl = self.axes[5]
         tl.set_yticks([])
-        tl.set_title("Strategies · shocks · pit stops", fontsize=11, loc="left",
-                     fontweight="bold")
+        tl.set_title("Strategies · shocks · pit stops", fontsize=11, loc="left", fontweight="bold")
         tl.grid(axis="x", alpha=0.3)
         for ax in self.axes:
             ax.set_xlim(0, d.horizon)
@@ -374,8 +399,7 @@ class PlotsRenderer:
         extras: list[Any] = []
         for ax in self.axes[:5]:
             for month, _ in d.shocks:
-                extras.append(ax.axvline(month, color=OI["vermillion"], ls="--", lw=1.2,
-                                         alpha=0.9))
+                extras.append(ax.axvline(month, color=OI["vermillion"], ls="--", lw=1.2, alpha=0.9))
             if d.now > 0:
                 extras.append(ax.axvline(d.now, color="#999999", lw=0.8))
         extras += _timeline(self.axes[5], d)
@@ -409,21 +433,30 @@ def _timeline(ax: Axes, d: PlotsData) -> list[Any]:
         y = labels.index(label)
         end = stop if stop is not None else (d.horizon if pending else max(d.now, start))
         if pending:
-            out.append(ax.hlines(y + 0.15, start, end, colors=OI["blue"], linestyles=":",
-                                 lw=2))
+            out.append(ax.hlines(y + 0.15, start, end, colors=OI["blue"], linestyles=":", lw=2))
         else:
-            out.append(ax.broken_barh([(start, max(end - start, 0.15))], (y - 0.05, 0.4),
-                                      facecolors=OI["blue"], alpha=0.85))
+            out.append(
+                ax.broken_barh(
+                    [(start, max(end - start, 0.15))],
+                    (y - 0.05, 0.4),
+                    facecolors=OI["blue"],
+                    alpha=0.85,
+                )
+            )
     for y, label in enumerate(labels):
         out.append(ax.text(0.3, y - 0.1, label.replace("_", " "), fontsize=9, va="bottom"))
     ax.set_ylim(max(len(labels), 1) - 0.3, -0.9)  # first strategy on top
     for month, label in d.shocks:
         out.append(ax.axvline(month, color=OI["vermillion"], ls="--", lw=1.2))
-        out.append(ax.text(month, -0.85, " " + label, va="top", ha="left", fontsize=8,
-                           color=OI["vermillion"]))
+        out.append(
+            ax.text(
+                month, -0.85, " " + label, va="top", ha="left", fontsize=8, color=OI["vermillion"]
+            )
+        )
     for month, planned in d.pit_stops:
-        out += ax.plot([month], [-0.45], marker="v", ms=6,
-                       color=OI["green"] if planned else OI["purple"])
+        out += ax.plot(
+            [month], [-0.45], marker="v", ms=6, color=OI["green"] if planned else OI["purple"]
+        )
     if d.now > 0:
         out.append(ax.axvline(d.now, color="#999999", lw=0.8))
     return out

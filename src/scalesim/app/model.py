@@ -54,22 +54,46 @@ class Factor:
 # The main factors of DESIGN §1 a teacher wants at hand. Ranges stay inside the scenario
 # schema's own bounds (docs/scenario.md) so a value within the slider is always valid.
 FACTORS: tuple[Factor, ...] = (
-    Factor("n_schools", "district.generated.n_schools", "Schools in the district (schools)",
-           10, 300, 10, generated_only=True),
-    Factor("high_need_share", "district.generated.high_need_share",
-           "High-need schools (share of schools)", 0.0, 1.0, 0.05, generated_only=True),
-    Factor("p_external", "adoption.p_external", "External influence p (per year)",
-           0.0, 0.3, 0.01),
+    Factor(
+        "n_schools",
+        "district.generated.n_schools",
+        "Schools in the district (schools)",
+        10,
+        300,
+        10,
+        generated_only=True,
+    ),
+    Factor(
+        "high_need_share",
+        "district.generated.high_need_share",
+        "High-need schools (share of schools)",
+        0.0,
+        1.0,
+        0.05,
+        generated_only=True,
+    ),
+    Factor("p_external", "adoption.p_external", "External influence p (per year)", 0.0, 0.3, 0.01),
     Factor("q_peer", "adoption.q_peer", "Peer influence q (per year)", 0.0, 2.0, 0.02),
-    Factor("capacity", "team.capacity_per_month", "Team capacity (person-days / month)",
-           0.0, 1000.0, 10.0),
+    Factor(
+        "capacity",
+        "team.capacity_per_month",
+        "Team capacity (person-days / month)",
+        0.0,
+        1000.0,
+        10.0,
+    ),
     Factor("leadership", "conditions.leadership_support", "Leadership support (0–1)"),
-    Factor("attention", "conditions.attention_competition",
-           "Competition for attention (0–1)"),
+    Factor("attention", "conditions.attention_competition", "Competition for attention (0–1)"),
     Factor("policy", "conditions.policy_alignment", "Policy alignment (0–1)"),
     Factor("complexity", "innovation.complexity", "Innovation complexity (0–1)"),
-    Factor("superintendent", "turnover.superintendent",
-           "Superintendent change hazard (per year)", 0.0, 1.0, 0.05),
+    Factor(
+        "superintendent",
+        "turnover.superintendent",
+        "Superintendent change hazard (per year)",
+        0.0,
+        1.0,
+        0.05,
+    ),
     Factor("mandate", "conditions.mandate", "Mandate", choices=("loose", "tight")),
 )
 FACTOR_BY_KEY = {f.key: f for f in FACTORS}
@@ -176,10 +200,17 @@ class AppModel(ScalingModel):
             seed_value = 1
         assert seed_value is not None
         given = {
-            "n_schools": n_schools, "high_need_share": high_need_share,
-            "p_external": p_external, "q_peer": q_peer, "capacity": capacity,
-            "leadership": leadership, "attention": attention, "policy": policy,
-            "complexity": complexity, "superintendent": superintendent, "mandate": mandate,
+            "n_schools": n_schools,
+            "high_need_share": high_need_share,
+            "p_external": p_external,
+            "q_peer": q_peer,
+            "capacity": capacity,
+            "leadership": leadership,
+            "attention": attention,
+            "policy": policy,
+            "complexity": complexity,
+            "superintendent": superintendent,
+            "mandate": mandate,
         }
         overrides: dict[str, Any] = {}
         for key, raw in given.items():

@@ -79,29 +79,39 @@ def model_params(model: AppModel) -> dict[str, Any]:
     params: dict[str, Any] = {
         "scenario_file": model.scenario_file,
         "lesson": model.lesson_name,
-        "seed": {"type": "InputText", "value": str(model.seed),
-                 "label": "Seed (a whole number)"},
+        "seed": {"type": "InputText", "value": str(model.seed), "label": "Seed (a whole number)"},
     }
     if model.lesson_name:
         from scalesim.lessons import get_lesson
 
         arms = get_lesson(model.lesson_name).arm_names
-        params["arm"] = {"type": "Select", "value": model.arm or arms[0], "values": arms,
-                         "label": "Lesson arm"}
+        params["arm"] = {
+            "type": "Select",
+            "value": model.arm or arms[0],
+            "values": arms,
+            "label": "Lesson arm",
+        }
     generated = model.sc.district.source == "generated"
     for f in FACTORS:
         if f.generated_only and not generated:
             continue
         value = factor_value(model.sc, f)
         if f.choices:
-            params[f.key] = {"type": "Select", "value": value, "values": list(f.choices),
-                             "label": f.label}
+            params[f.key] = {
+                "type": "Select",
+                "value": value,
+                "values": list(f.choices),
+                "label": f.label,
+            }
         elif f.lo <= value <= f.hi:
             integer = f.key == "n_schools"
             params[f.key] = {
                 "type": "SliderInt" if integer else "SliderFloat",
                 "value": int(value) if integer else float(value),
-                "min": f.lo, "max": f.hi, "step": f.step, "label": f.label,
+                "min": f.lo,
+                "max": f.hi,
+                "step": f.step,
+                "label": f.label,
             }
     return params
 
@@ -173,12 +183,15 @@ def install_layout(layout: list[dict[str, Any]]) -> None:
 def app_view(model: AppModel) -> Any:
     """The SolaraViz element for ``model`` (what :data:`Page` renders)."""
     placed = cells(bool(model.lesson_name))
-    install_layout([
-        {"i": i, "x": x, "y": y, "w": w, "h": h, "moved": False}
-        for i, (_, x, y, w, h) in enumerate(placed)
-    ])
+    install_layout(
+        [
+            {"i": i, "x": x, "y": y, "w": w, "h": h, "moved": False}
+            for i, (_, x, y, w, h) in enumerate(placed)
+        ]
+    )
     title = f"scalesim · {model.sc.name}" + (
-        f" · lesson {model.lesson_name}" if model.lesson_name else "")
+        f" · lesson {model.lesson_name}" if model.lesson_name else ""
+    )
     return SolaraViz(
         model,
         components=[(component, 0) for component, *_ in placed],

@@ -41,8 +41,9 @@ def register(app: typer.Typer) -> None:
         from scalesim.scenario import load_scenario
 
         if lesson is not None and scenario is not None:
-            raise ScalesimInputError("scalesim app", "SCENARIO",
-                                     "give a scenario file or --lesson, not both")
+            raise ScalesimInputError(
+                "scalesim app", "SCENARIO", "give a scenario file or --lesson, not both"
+            )
         if lesson is not None:
             from scalesim.lessons import get_lesson
 
@@ -75,7 +76,15 @@ def register(app: typer.Typer) -> None:
         from solara.__main__ import run as solara_run
 
         solara_run.main(
-            args=["scalesim.app.page", "--host", host, "--port", str(port), "--no-open",
-                  "--production", "--no-check-version"],
+            args=[
+                "scalesim.app.page",
+                "--host",
+                host,
+                "--port",
+                str(port),
+                "--no-open",
+                "--production",
+                "--no-check-version",
+            ],
             standalone_mode=False,
         )

@@ -27,12 +27,15 @@ def register(app: typer.Typer) -> None:
             arms = ", ".join(f"{a.name} ({a.label})" for a in les.spec.arms)
             console.print(f"\narms: {arms}\nopen it: scalesim app --lesson {les.name}")
             return
-        table = Table(title=f"Lessons in {lessons_dir()}", show_header=True,
-                      header_style="bold")
+        table = Table(title=f"Lessons in {lessons_dir()}", show_header=True, header_style="bold")
         for col in ("name", "title", "arms", "sources"):
             table.add_column(col)
         for les in all_lessons():
-            table.add_row(les.name, f"{les.title}\n[dim]{les.spec.summary}[/dim]",
-                          "\n".join(les.arm_names), ", ".join(les.spec.sources))
+            table.add_row(
+                les.name,
+                f"{les.title}\n[dim]{les.spec.summary}[/dim]",
+                "\n".join(les.arm_names),
+                ", ".join(les.spec.sources),
+            )
         console.print(table)
         console.print("Open one with: scalesim app --lesson NAME")
