@@ -269,3 +269,24 @@ def test_a_figure_that_fails_shows_a_message_not_a_traceback() -> None:
         assert time.monotonic() < deadline
         time.sleep(0.05)
     assert rc.find(v.Alert).widget.children == ["Could not draw the figure: no data"]
+
+
+def test_lesson_opens_its_first_arm_with_its_page_and_arm_selector() -> None:
+    from scalesim.app.components import LessonPanel
+
+    model = AppModel(lesson="volunteer_trap", n_schools=20)
+    assert model.arm == "volunteers"
+    assert model.scenario_file.endswith("volunteer_trap/volunteers.yaml")
+    assert model.sc.strategies[0].select.rule == "volunteer"
+    assert model_params(model)["arm"]["values"] == ["volunteers", "highest_need_first"]
+    html = render(LessonPanel(model)).find(solara.widgets.HTML).widget.unsafe_innerHTML
+    assert "<h1>The volunteer trap</h1>" in html and "Question for the class" in html
+
+    other = AppModel(lesson="volunteer_trap", arm="highest_need_first", n_schools=20)
+    assert other.sc.strategies[0].select.rule == "highest_need"
+    wrong = AppModel(lesson="volunteer_trap", arm="volunteer", n_schools=20)
+    assert wrong.arm == "volunteers"
+    assert wrong.input_problems == [
+        "lesson arm: no arm 'volunteer' in volunteer_trap; expected one of: volunteers, "
+        "highest_need_first; opened the first arm instead"
+    ]
