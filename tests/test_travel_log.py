@@ -176,13 +176,15 @@ def test_channels_name_strategies_peer_external_and_mandate() -> None:
 def test_channel_counts_sum_to_new_enactments(rule: str) -> None:
     """Each week the channels add up to the educators who started enacting that week.
 
-    Abandonment, turnover and the pandemic's stops are switched off, so a start is the only
-    way into enactment and nobody leaves it: the independent count is exact.
+    Abandonment, turnover, the pandemic's stops and a new superintendent's drops are switched
+    off, so a start is the only way into enactment and nobody leaves it: the independent count
+    is exact.
     """
     data = apply_overrides(EVENTFUL, {
         "adoption.rule": rule, "abandonment.enabled": False, "turnover.enabled": False,
         "shocks": [s for s in EVENTFUL["shocks"]
-                   if s["type"] not in ("pandemic", "teacher_turnover_wave")],
+                   if s["type"] not in ("pandemic", "teacher_turnover_wave",
+                                        "superintendent_turnover")],
     })
     for seed in (0, 1):
         m = ScalingModel(scenario_from_dict(data, source="<test>"), seed=seed)

@@ -47,6 +47,8 @@ A_CYNICISM, A_PERSISTENCE, A_DEPTH, A_SUPPORT, A_OWNERSHIP, A_ATTENTION = (
     1.0,
     1.0,
 )
+# Teachers keep a practice their leaders back (and drop one they do not).
+A_LEADERSHIP = 1.0
 # A tight mandate multiplies abandonment by this (compliance: a required practice is kept).
 MANDATE_ABANDON = 0.5
 # Share of depth kept by someone who stops enacting.
@@ -253,6 +255,7 @@ def abandon(m: ScalingModel, support: np.ndarray, idx: np.ndarray, e: np.ndarray
             - A_SUPPORT * (support - 0.3)
             - A_OWNERSHIP * (m.ed.ownership[idx] - 0.2)
             + A_ATTENTION * (m.dist.attention_competition - 0.4)
+            - A_LEADERSHIP * (m.dist.leadership_support - 0.5)
         )
         if m.dist.mandate_tight:
             rate = rate * MANDATE_ABANDON

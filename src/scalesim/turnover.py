@@ -21,6 +21,8 @@ NOVICE_YEARS = 3.0
 DEPTH_KEPT_ON_MOVE = 0.5
 # Spread (standard deviation) of a new superintendent's support around the scenario's level.
 NEW_LEADER_SD = 0.15
+# Largest share of shallow, unprotected enactment dropped when a new superintendent arrives.
+NEW_LEADER_DROP = 0.3
 
 
 def move_multiplier(m: ScalingModel) -> np.ndarray:
@@ -140,6 +142,15 @@ def superintendent_change(m: ScalingModel, cause: str) -> None:
     d.district_ownership *= 0.5 + 0.5 * d.policy_alignment
     d.superintendent_changes += 1
     d.leadership_changed_week = m.week
+    # New leader, new priorities: where the work is not institutionalized, some educators
+    # whose practice is still shallow drop it ("this too shall pass", 004_*.txt). The draw is
+    # taken for every slot, whatever the state (common random numbers).
+    ed = m.ed
+    u = rng.random(ed.n)
+    p_drop = NEW_LEADER_DROP * (1.0 - protect) * (1.0 - ed.depth)
+    dropped = np.flatnonzero(ed.enacting & (u < p_drop))
+    ed.enacting[dropped] = False
+    ed.enacting_since[dropped] = -1
     m.log.record(
         m,
         "superintendent_change",
@@ -147,4 +158,5 @@ def superintendent_change(m: ScalingModel, cause: str) -> None:
         leadership_support_before=round(before, 4),
         leadership_support_after=round(d.leadership_support, 4),
         protected_share=round(protect, 4),
+        educators_dropped=int(dropped.size),
     )

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 STRATEGIES: dict[str, type[Strategy]] = {}
 
+# Strategy effects scale with LEADERSHIP_BASE + leadership support (1 at the default 0.5).
+LEADERSHIP_BASE = 0.5
+
 
 class NoParams(BaseModel):
     """A strategy without parameters of its own."""
@@ -204,7 +207,10 @@ class StrategySet:
                     reason="support ended" if not support else "end of timing",
                 )
         active = sorted((s for s in self.items if s.active), key=lambda s: (s.priority, s.order))
-        learning = 1.0 + m.dist.learning
+        # The team's learning (PDSA) and its leaders' backing scale every strategy: at the
+        # default leadership support (0.5) the factor is 1; a new superintendent who does not
+        # back the work weakens the whole set until policymakers are educated again.
+        learning = (1.0 + m.dist.learning) * (LEADERSHIP_BASE + m.dist.leadership_support)
         for s in active:
             s.sync_members(m)
             demand = s.cost_per_month * s.intensity / WEEKS_PER_MONTH
