@@ -17,7 +17,7 @@ import csv
 import hashlib
 import json
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import yaml
 from pydantic import (
@@ -574,9 +574,35 @@ class Select(Strict):
         return self
 
 
-class StrategySpec(Strict):
+class RegisteredSpec(Strict):
+    """A strategy or shock: named by its registry entry, with parameters its class checks."""
+
+    kind: ClassVar[str] = ""
+
+    @classmethod
+    def registry(cls) -> dict[str, Any]:
+        """Name → class of what this spec can name."""
+        raise NotImplementedError
+
+    @field_validator("type", check_fields=False)
+    @classmethod
+    def _known_type(cls, v: str) -> str:
+        reg = cls.registry()
+        if v not in reg:
+            raise ValueError(f"unknown {cls.kind} {v!r}; expected one of: {', '.join(sorted(reg))}")
+        return v
+
+    @field_validator("params", check_fields=False)
+    @classmethod
+    def _check_params(cls, v: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        entry = cls.registry().get(info.data.get("type", ""))
+        return v if entry is None else validate_params(entry.Params, v)
+
+
+class StrategySpec(RegisteredSpec):
     """One strategy of the strategy set (DESIGN §3, Table 2 of 000_*.txt)."""
 
+    kind: ClassVar[str] = "strategy"
     type: str = _f(..., "Registered strategy name (see `scalesim list strategies`).")
     name: str | None = _f(None, "Unique label in this set (default: the type).")
     start_month: Annotated[float, Field(ge=0)] = _f(0.0, "When it starts.", "months")
@@ -600,24 +626,12 @@ class StrategySpec(Strict):
         """The strategy's unique label."""
         return self.name or self.type
 
-    @field_validator("type")
     @classmethod
-    def _known_type(cls, v: str) -> str:
+    def registry(cls) -> dict[str, Any]:
+        """The strategy registry."""
         from scalesim.strategies import STRATEGIES
 
-        if v not in STRATEGIES:
-            raise ValueError(
-                f"unknown strategy {v!r}; expected one of: {', '.join(sorted(STRATEGIES))}"
-            )
-        return v
-
-    @field_validator("params")
-    @classmethod
-    def _check_params(cls, v: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
-        from scalesim.strategies import STRATEGIES
-
-        kind = STRATEGIES.get(info.data.get("type", ""))
-        return v if kind is None else validate_params(kind.Params, v)
+        return STRATEGIES
 
     @model_validator(mode="after")
     def _check_timing(self) -> StrategySpec:
@@ -626,9 +640,10 @@ class StrategySpec(Strict):
         return self
 
 
-class ShockSpec(Strict):
+class ShockSpec(RegisteredSpec):
     """A shock: dated, or drawn from an annual hazard (DESIGN §4)."""
 
+    kind: ClassVar[str] = "shock"
     type: str = _f(..., "Registered shock name (see `scalesim list shocks`).")
     name: str | None = _f(None, "Unique label (default: the type).")
     at_month: Annotated[float, Field(ge=0)] | None = _f(None, "When it fires.", "months")
@@ -647,22 +662,12 @@ class ShockSpec(Strict):
         """The shock's unique label."""
         return self.name or self.type
 
-    @field_validator("type")
     @classmethod
-    def _known_type(cls, v: str) -> str:
+    def registry(cls) -> dict[str, Any]:
+        """The shock registry."""
         from scalesim.shocks import SHOCKS
 
-        if v not in SHOCKS:
-            raise ValueError(f"unknown shock {v!r}; expected one of: {', '.join(sorted(SHOCKS))}")
-        return v
-
-    @field_validator("params")
-    @classmethod
-    def _check_params(cls, v: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
-        from scalesim.shocks import SHOCKS
-
-        kind = SHOCKS.get(info.data.get("type", ""))
-        return v if kind is None else validate_params(kind.Params, v)
+        return SHOCKS
 
     @model_validator(mode="after")
     def _check(self) -> ShockSpec:
