@@ -116,9 +116,13 @@ def sweep(n: int, workers: int, tables: list[str], startup: float) -> dict[str, 
     from scalesim.sweep import run_sweep
 
     exp = experiment_from_dict(
-        {"name": "bench", "scenario": str(SCENARIO), "replicates": {"count": n, "seed": 1},
-         "outcomes": ["share_enacting", "equity_ratio", "tt_reached"],
-         "store": {"tables": tables}},
+        {
+            "name": "bench",
+            "scenario": str(SCENARIO),
+            "replicates": {"count": n, "seed": 1},
+            "outcomes": ["share_enacting", "equity_ratio", "tt_reached"],
+            "store": {"tables": tables},
+        },
         source="<bench>",
     )
     out = Path(tempfile.mkdtemp(prefix="bench-sweep-")) / "sweep"
@@ -135,19 +139,27 @@ def sweep(n: int, workers: int, tables: list[str], startup: float) -> dict[str, 
     assert rep.ok == n, f"{rep.error} runs failed"
     # Workers' CPU counts once they have exited; take away start-up and warm-up.
     children = _children_cpu() - ch0 - startup
-    return {"wall": wall, "parent_cpu": parent, "children_cpu": children,
-            "model_cpu": rep.model_cpu, "model_wall": rep.model_seconds,
-            "table_wall": rep.table_seconds, "mb": size / 1e6}
+    return {
+        "wall": wall,
+        "parent_cpu": parent,
+        "children_cpu": children,
+        "model_cpu": rep.model_cpu,
+        "model_wall": rep.model_seconds,
+        "table_wall": rep.table_seconds,
+        "mb": size / 1e6,
+    }
 
 
 def report(label: str, r: dict[str, float], bare: dict[str, float], n: int) -> None:
     machinery_cpu = r["parent_cpu"] + r["children_cpu"] - r["model_cpu"]
-    print(f"sweep, {label}: {r['wall']:.1f} s wall ({1000 * r['wall'] / n:.1f} ms/run); "
-          f"vs bare pool {100 * (r['wall'] / bare['wall'] - 1):+.1f}% wall. CPU: model "
-          f"{r['model_cpu']:.1f} s, workers' other {r['children_cpu'] - r['model_cpu']:.1f} s "
-          f"(tables {r['table_wall']:.1f} s wall), parent {r['parent_cpu']:.1f} s ⇒ "
-          f"machinery {100 * machinery_cpu / r['model_cpu']:.1f}% of model CPU; "
-          f"{r['mb']:.1f} MB written")
+    print(
+        f"sweep, {label}: {r['wall']:.1f} s wall ({1000 * r['wall'] / n:.1f} ms/run); "
+        f"vs bare pool {100 * (r['wall'] / bare['wall'] - 1):+.1f}% wall. CPU: model "
+        f"{r['model_cpu']:.1f} s, workers' other {r['children_cpu'] - r['model_cpu']:.1f} s "
+        f"(tables {r['table_wall']:.1f} s wall), parent {r['parent_cpu']:.1f} s ⇒ "
+        f"machinery {100 * machinery_cpu / r['model_cpu']:.1f}% of model CPU; "
+        f"{r['mb']:.1f} MB written"
+    )
 
 
 def main() -> None:
@@ -161,20 +173,27 @@ def main() -> None:
 
     prof = single_process_profile(args.profile_runs)
     total = sum(prof.values())
-    print(f"single process, mean of {args.profile_runs} runs (ms/run): "
-          + ", ".join(f"{k} {v:.1f}" for k, v in prof.items()) + f"; total {total:.1f}")
+    print(
+        f"single process, mean of {args.profile_runs} runs (ms/run): "
+        + ", ".join(f"{k} {v:.1f}" for k, v in prof.items())
+        + f"; total {total:.1f}"
+    )
     startup = startup_cpu(w)
     print(f"pool start-up + warm-up: {startup:.1f} s CPU (subtracted below)")
     bare = bare_pool(n, w, startup)
-    print(f"bare pool: {n} runs on {w} workers: {bare['wall']:.1f} s wall "
-          f"({1000 * bare['wall'] / n:.1f} ms/run); workers' CPU {bare['children_cpu']:.1f} s")
+    print(
+        f"bare pool: {n} runs on {w} workers: {bare['wall']:.1f} s wall "
+        f"({1000 * bare['wall'] / n:.1f} ms/run); workers' CPU {bare['children_cpu']:.1f} s"
+    )
     full = sweep(n, w, ["timeseries", "schools", "channels", "log", "extra"], startup)
     report("all tables", full, bare, n)
     if not args.quick:
         lean = sweep(n, w, [], startup)
         report("lean (runs table only)", lean, bare, n)
-    print(f"targets: {n} runs ≤ {60 * n / 1000:.0f} s wall with 2 workers "
-          "(1,000 runs ≤ 60 s); machinery < 10% of model time")
+    print(
+        f"targets: {n} runs ≤ {60 * n / 1000:.0f} s wall with 2 workers "
+        "(1,000 runs ≤ 60 s); machinery < 10% of model time"
+    )
 
 
 if __name__ == "__main__":

@@ -46,8 +46,9 @@ def write(path: Path, doc: dict[str, Any]) -> Path:
     return path
 
 
-def tree_digest(root: Path, patterns: tuple[str, ...] = ("parts/**/*.parquet", "runs.parquet",
-                                                          "runs.csv")) -> dict[str, str]:
+def tree_digest(
+    root: Path, patterns: tuple[str, ...] = ("parts/**/*.parquet", "runs.parquet", "runs.csv")
+) -> dict[str, str]:
     """SHA-256 of every result file (relative path -> digest)."""
     out = {}
     for pat in patterns:

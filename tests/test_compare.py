@@ -19,8 +19,16 @@ from scalesim.scenario import load_scenario
 from scalesim.store import load_results
 
 # Metrics whose paired difference must be covered by the 20-replicate interval.
-MAIN = ("share_enacting", "share_aware", "students_reached", "reach_furthest",
-        "high_need_coverage", "mean_depth", "mean_ownership", "schools_left_behind")
+MAIN = (
+    "share_enacting",
+    "share_aware",
+    "students_reached",
+    "reach_furthest",
+    "high_need_coverage",
+    "mean_depth",
+    "mean_ownership",
+    "schools_left_behind",
+)
 
 
 def tiny(**over: object):
@@ -94,23 +102,34 @@ def _write(path: Path, overrides: dict) -> Path:
     return path
 
 
-def test_compare_command_writes_documented_folder(tmp_path: Path,
-                                                  scalesim_cmd: list[str]) -> None:
+def test_compare_command_writes_documented_folder(tmp_path: Path, scalesim_cmd: list[str]) -> None:
     """The real command writes tables, Markdown, PNG figures and a manifest as documented."""
     a = _write(tmp_path / "plain.yaml", {})
     b = _write(tmp_path / "mandate.yaml", {"conditions.mandate": "tight"})
     out = tmp_path / "cmp"
-    proc = subprocess.run([*scalesim_cmd, "compare", str(a), str(b), "--reps", "4",
-                           "--out", str(out)],
-                          capture_output=True, text=True, timeout=180)
+    proc = subprocess.run(
+        [*scalesim_cmd, "compare", str(a), str(b), "--reps", "4", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "mandate − plain" in proc.stdout
     m = json.loads((out / "manifest.json").read_text())
     assert (m["kind"], m["format"], m["baseline"]) == ("compare", "scalesim.compare/1", "plain")
     assert [o["name"] for o in m["options"]] == ["plain", "mandate"]
     assert m["reps"] == 4 and m["seeds"] == derive_seeds(1, 4)
-    for t in ("runs", "timeseries", "schools", "channels", "log", "comparison", "trip_ticket",
-              "bands", "equity_by_need"):
+    for t in (
+        "runs",
+        "timeseries",
+        "schools",
+        "channels",
+        "log",
+        "comparison",
+        "trip_ticket",
+        "bands",
+        "equity_by_need",
+    ):
         assert (out / f"{t}.parquet").exists() and (out / f"{t}.csv").exists(), t
     for f in m["figures"]:
         assert (out / f).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f
@@ -120,29 +139,48 @@ def test_compare_command_writes_documented_folder(tmp_path: Path,
     assert list(runs["option"]) == ["plain"] * 4 + ["mandate"] * 4
     comp = load_results(out, "comparison")
     row = comp[(comp["option"] == "mandate") & (comp["metric"] == "share_enacting")].iloc[0]
-    paired = (runs[runs.option == "mandate"]["share_enacting"].to_numpy()
-              - runs[runs.option == "plain"]["share_enacting"].to_numpy())
+    paired = (
+        runs[runs.option == "mandate"]["share_enacting"].to_numpy()
+        - runs[runs.option == "plain"]["share_enacting"].to_numpy()
+    )
     assert row["diff"] == pytest.approx(paired.mean(), abs=1e-12)
     bands = load_results(out, "bands")
-    assert set(bands.columns) >= {"option", "week", "month", "metric", "mean", "ci_low",
-                                  "ci_high", "p10", "p90"}
+    assert set(bands.columns) >= {
+        "option",
+        "week",
+        "month",
+        "metric",
+        "mean",
+        "ci_low",
+        "ci_high",
+        "p10",
+        "p90",
+    }
     assert (out / "options" / "mandate" / "scenario.yaml").exists()
 
 
-@pytest.mark.parametrize(("args", "expect"), [
-    (["ONE"], "give at least two scenario files"),
-    (["ONE", "ONE", "--seeds", "1,x"], "--seeds: expected comma-separated integers"),
-    (["ONE", "missing.yaml"], "missing.yaml: file not found"),
-    (["ONE", "ONE", "--name", "a"], "--name: give one --name per scenario"),
-])
+@pytest.mark.parametrize(
+    ("args", "expect"),
+    [
+        (["ONE"], "give at least two scenario files"),
+        (["ONE", "ONE", "--seeds", "1,x"], "--seeds: expected comma-separated integers"),
+        (["ONE", "missing.yaml"], "missing.yaml: file not found"),
+        (["ONE", "ONE", "--name", "a"], "--name: give one --name per scenario"),
+    ],
+)
 def test_compare_bad_input_exit_2(tmp_path: Path, capsys, args: list[str], expect: str) -> None:
     """Bad arguments: one clear line, exit code 2, nothing written."""
     from scalesim.cli import main
 
     one = str(_write(tmp_path / "one.yaml", {}))
     out = tmp_path / "out"
-    argv = ["compare", *[one if a == "ONE" else str(tmp_path / a) if a.endswith(".yaml")
-                         else a for a in args], "--out", str(out), "--quiet"]
+    argv = [
+        "compare",
+        *[one if a == "ONE" else str(tmp_path / a) if a.endswith(".yaml") else a for a in args],
+        "--out",
+        str(out),
+        "--quiet",
+    ]
     with pytest.raises(SystemExit) as info:
         main(argv)
     assert info.value.code == 2

@@ -17,8 +17,9 @@ def load(doc: dict, tmp_path: Path):
     return load_experiment(write(tmp_path / "exp.yaml", doc))
 
 
-@pytest.mark.parametrize("path", sorted((REPO / "experiments").glob("*.yaml")),
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", sorted((REPO / "experiments").glob("*.yaml")), ids=lambda p: p.name
+)
 def test_shipped_examples_validate(path: Path) -> None:
     """Every example in experiments/ loads, resolves its design and plans its tasks."""
     exp = load_experiment(path)
@@ -34,7 +35,11 @@ def test_grid_tasks_and_common_seeds(tmp_path: Path) -> None:
     assert [p["conditions.leadership_support"] for p in exp.points] == [0.3, 0.7]
     assert len(tasks) == 8
     assert [(t.point, t.option, t.replicate) for t in tasks[:4]] == [
-        (0, "baseline", 0), (0, "baseline", 1), (0, "mandate", 0), (0, "mandate", 1)]
+        (0, "baseline", 0),
+        (0, "baseline", 1),
+        (0, "mandate", 0),
+        (0, "mandate", 1),
+    ]
     seeds_by_cell = {(t.point, t.option): [] for t in tasks}
     for t in tasks:
         seeds_by_cell[(t.point, t.option)].append(t.seed)
@@ -89,15 +94,33 @@ def test_sobol_and_morris_sizes(tmp_path: Path) -> None:
 
 def test_list_design(tmp_path: Path) -> None:
     """An explicit list of points is taken as written."""
-    doc = experiment(design={"method": "list", "points": [
-        {"conditions.leadership_support": 0.1}, {"conditions.leadership_support": 0.9}]})
+    doc = experiment(
+        design={
+            "method": "list",
+            "points": [
+                {"conditions.leadership_support": 0.1},
+                {"conditions.leadership_support": 0.9},
+            ],
+        }
+    )
     assert [p["conditions.leadership_support"] for p in load(doc, tmp_path).points] == [0.1, 0.9]
 
 
 def test_lever_strategies_pass_through(tmp_path: Path) -> None:
     """A lever's strategies list becomes the scenario's strategies key."""
-    doc = experiment(levers={"none": {}, "champions": {"strategies": [
-        {"type": "local_champions", "select": {"rule": "most_credible", "per_school": 1}}]}})
+    doc = experiment(
+        levers={
+            "none": {},
+            "champions": {
+                "strategies": [
+                    {
+                        "type": "local_champions",
+                        "select": {"rule": "most_credible", "per_school": 1},
+                    }
+                ]
+            },
+        }
+    )
     exp = load(doc, tmp_path)
     assert exp.options["none"]["strategies"] == []
     assert exp.options["champions"]["strategies"][0]["type"] == "local_champions"
@@ -105,12 +128,21 @@ def test_lever_strategies_pass_through(tmp_path: Path) -> None:
 
 BAD = [
     ({"designn": {}}, "designn", "unknown key; expected one of"),
-    ({"uncertainties": {"conditions.leadership": {"low": 0, "high": 1}}},
-     "uncertainties.conditions.leadership", "is not a scenario field; keys at conditions"),
-    ({"uncertainties": {"adoption.p_external": {"low": 0.5, "high": 0.1}}},
-     "uncertainties.adoption.p_external", "low (0.5) is above high (0.1)"),
-    ({"uncertainties": {"conditions.mandate": {"values": ["loose", 3]}}},
-     "uncertainties.conditions.mandate", "must all be numbers, all strings or all booleans"),
+    (
+        {"uncertainties": {"conditions.leadership": {"low": 0, "high": 1}}},
+        "uncertainties.conditions.leadership",
+        "is not a scenario field; keys at conditions",
+    ),
+    (
+        {"uncertainties": {"adoption.p_external": {"low": 0.5, "high": 0.1}}},
+        "uncertainties.adoption.p_external",
+        "low (0.5) is above high (0.1)",
+    ),
+    (
+        {"uncertainties": {"conditions.mandate": {"values": ["loose", 3]}}},
+        "uncertainties.conditions.mandate",
+        "must all be numbers, all strings or all booleans",
+    ),
     ({"design": {"method": "sobol", "n": 10}}, "design", "power of 2"),
     ({"design": {"method": "latin_hypercube"}}, "design", "needs n"),
     ({"design": {"method": "grid"}}, "design.method", "full_grid"),
@@ -118,20 +150,28 @@ BAD = [
     ({"replicates": {"seeds": [1, 1]}}, "replicates", "distinct"),
     ({"outcomes": ["share_enactin"]}, "outcomes[0].metric", "unknown metric 'share_enactin'"),
     ({"outcomes": [{"metric": "tt_reached", "at": 3}]}, "outcomes[0]", "only available at the end"),
-    ({"outcomes": [{"metric": "share_enacting", "at": 7}]}, "outcomes[0].at",
-     "after the horizon (6 months)"),
-    ({"levers": {"x": {"overrides": {"conditions.mandate": "sometimes"}}}}, "levers.x",
-     "conditions.mandate"),
+    (
+        {"outcomes": [{"metric": "share_enacting", "at": 7}]},
+        "outcomes[0].at",
+        "after the horizon (6 months)",
+    ),
+    (
+        {"levers": {"x": {"overrides": {"conditions.mandate": "sometimes"}}}},
+        "levers.x",
+        "conditions.mandate",
+    ),
     ({"levers": {"x": {"overides": {}}}}, "levers.x.overides", "unknown key"),
     ({"scenario": "nowhere.yaml"}, "scenario", "scenario file not found"),
-    ({"design": {"method": "list", "points": [{"conditions.mandate": "tight"}]}},
-     "design.points[0].conditions.mandate", "not a declared uncertainty"),
+    (
+        {"design": {"method": "list", "points": [{"conditions.mandate": "tight"}]}},
+        "design.points[0].conditions.mandate",
+        "not a declared uncertainty",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("change", "field", "expect"), BAD, ids=[b[1] for b in BAD])
-def test_bad_experiment_clear_error(tmp_path: Path, change: dict, field: str,
-                                    expect: str) -> None:
+def test_bad_experiment_clear_error(tmp_path: Path, change: dict, field: str, expect: str) -> None:
     """Each mistake is one ScalesimInputError naming the file, the field and the expectation."""
     path = write(tmp_path / "bad.yaml", experiment(**change))
     with pytest.raises(ScalesimInputError) as info:
@@ -157,11 +197,11 @@ def test_not_a_mapping() -> None:
 
 
 @pytest.mark.parametrize("command", ["sweep", "sensitivity"])
-def test_cli_bad_experiment_exit_2_nothing_written(tmp_path: Path, capsys, command: str
-                                                   ) -> None:
+def test_cli_bad_experiment_exit_2_nothing_written(tmp_path: Path, capsys, command: str) -> None:
     """The CLI prints one clear line, exits with code 2 and writes nothing."""
-    path = write(tmp_path / "bad.yaml", experiment(outcomes=["nope"],
-                                                   design={"method": "sobol", "n": 8}))
+    path = write(
+        tmp_path / "bad.yaml", experiment(outcomes=["nope"], design={"method": "sobol", "n": 8})
+    )
     out = tmp_path / "out"
     with pytest.raises(SystemExit) as info:
         main([command, str(path), "--out", str(out), "--quiet"])

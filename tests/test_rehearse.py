@@ -22,11 +22,12 @@ from scalesim.store import load_results
 OPTIONS = {
     "options": {
         "continue": {},
-        "push": {"overrides": {"adoption.p_external": 1.5,
-                               "conditions.leadership_support": 0.9}},
-        "champions": {"strategies": [
-            {"type": "local_champions", "select": {"rule": "most_credible", "per_school": 2}},
-        ]},
+        "push": {"overrides": {"adoption.p_external": 1.5, "conditions.leadership_support": 0.9}},
+        "champions": {
+            "strategies": [
+                {"type": "local_champions", "select": {"rule": "most_credible", "per_school": 2}},
+            ]
+        },
     }
 }
 AT = 3.0
@@ -40,8 +41,16 @@ def result(tmp_path_factory: pytest.TempPathFactory):
     sc = load_scenario(DEFAULT, TINY)
     opts = load_options(opt_file, sc)
     out = d / "out"
-    tables = rehearse(sc, AT, opts, [11, 12, 13], SerialExecutor(), out,
-                      scenario_source=str(DEFAULT), options_source=str(opt_file))
+    tables = rehearse(
+        sc,
+        AT,
+        opts,
+        [11, 12, 13],
+        SerialExecutor(),
+        out,
+        scenario_source=str(DEFAULT),
+        options_source=str(opt_file),
+    )
     return sc, tables, out
 
 
@@ -56,11 +65,11 @@ def test_branches_identical_up_to_branch_then_diverge(result) -> None:
         base = by["continue"]
         for opt in ("push", "champions"):
             pd.testing.assert_frame_equal(by[opt].loc[:bw], base.loc[:bw])
-            after = by[opt].loc[bw + 1:]
-            assert not after.equals(base.loc[bw + 1:]), f"{opt} never diverged (rep {rep})"
+            after = by[opt].loc[bw + 1 :]
+            assert not after.equals(base.loc[bw + 1 :]), f"{opt} never diverged (rep {rep})"
         # Divergence starts right after the branch point for the mechanism change.
         diff = (by["push"]["share_enacting"] - base["share_enacting"]).abs()
-        assert diff.loc[:bw].max() == 0.0 and diff.loc[bw + 1:].max() > 0
+        assert diff.loc[:bw].max() == 0.0 and diff.loc[bw + 1 :].max() > 0
 
 
 def test_continue_branch_equals_an_unbroken_run(result) -> None:
@@ -79,8 +88,7 @@ def test_effects_after_branch_make_sense(result) -> None:
     _, tables, _ = result
     runs = tables["runs"].set_index(["option", "replicate"])
     for r in range(3):
-        assert runs.loc[("push", r), "share_enacting"] > runs.loc[("continue", r),
-                                                                   "share_enacting"]
+        assert runs.loc[("push", r), "share_enacting"] > runs.loc[("continue", r), "share_enacting"]
         assert runs.loc[("champions", r), "capacity_spent"] > 0
         assert runs.loc[("continue", r), "capacity_spent"] == 0
 
@@ -92,7 +100,10 @@ def test_rehearse_folder_as_documented(result) -> None:
     assert (m["kind"], m["format"]) == ("rehearse", "scalesim.rehearse/1")
     assert m["branch_week"] == month_to_week(AT) and m["at_month"] == AT
     assert m["baseline"] == "continue" and [o["name"] for o in m["options"]] == [
-        "continue", "push", "champions"]
+        "continue",
+        "push",
+        "champions",
+    ]
     assert (out / "history_scenario.yaml").exists()
     runs = load_results(out)
     assert list(runs["task_id"]) == list(range(9))
@@ -111,18 +122,33 @@ def _opts(tmp_path: Path, doc: dict) -> Path:
     return p
 
 
-@pytest.mark.parametrize(("doc", "field", "expect"), [
-    ({"options": {"x": {"overrides": {"district.generated.n_schools": 3}}}},
-     "options.x.overrides.district.generated.n_schools", "cannot change after the branch"),
-    ({"options": {"x": {"overrides": {"adoption.p_externl": 3}}}},
-     "options.x.overrides.adoption.p_externl", "is not a scenario field"),
-    ({"options": {"x": {"overrides": {"adoption.p_external": -3}}}},
-     "options.x", "greater than or equal to 0"),
-    ({"options": {"x": {"strategies": [{"type": "no_such_strategy"}]}}}, "options.x",
-     "no_such_strategy"),
-    ({"options": {}}, "options", "at least 1"),
-    ({"option": {}}, "option", "unknown key"),
-])
+@pytest.mark.parametrize(
+    ("doc", "field", "expect"),
+    [
+        (
+            {"options": {"x": {"overrides": {"district.generated.n_schools": 3}}}},
+            "options.x.overrides.district.generated.n_schools",
+            "cannot change after the branch",
+        ),
+        (
+            {"options": {"x": {"overrides": {"adoption.p_externl": 3}}}},
+            "options.x.overrides.adoption.p_externl",
+            "is not a scenario field",
+        ),
+        (
+            {"options": {"x": {"overrides": {"adoption.p_external": -3}}}},
+            "options.x",
+            "greater than or equal to 0",
+        ),
+        (
+            {"options": {"x": {"strategies": [{"type": "no_such_strategy"}]}}},
+            "options.x",
+            "no_such_strategy",
+        ),
+        ({"options": {}}, "options", "at least 1"),
+        ({"option": {}}, "option", "unknown key"),
+    ],
+)
 def test_bad_options_file(tmp_path: Path, doc: dict, field: str, expect: str) -> None:
     """A bad options file names the file, the field and the expectation."""
     p = _opts(tmp_path, doc)
@@ -138,13 +164,18 @@ def test_cli_rehearse_bad_month_exit_2(tmp_path: Path, capsys) -> None:
     from scalesim.cli import main
 
     scen = tmp_path / "s.yaml"
-    scen.write_text(yaml.safe_dump({"base": str(DEFAULT), "horizon_months": 6,
-                                    "trip_ticket": {"pit_stops": [3]}}), encoding="utf-8")
+    scen.write_text(
+        yaml.safe_dump(
+            {"base": str(DEFAULT), "horizon_months": 6, "trip_ticket": {"pit_stops": [3]}}
+        ),
+        encoding="utf-8",
+    )
     p = _opts(tmp_path, {"options": {"a": {}}})
     out = tmp_path / "out"
     with pytest.raises(SystemExit) as info:
-        main(["rehearse", str(scen), "--at", "7", "--options", str(p), "--out", str(out),
-              "--quiet"])
+        main(
+            ["rehearse", str(scen), "--at", "7", "--options", str(p), "--out", str(out), "--quiet"]
+        )
     assert info.value.code == 2
     assert "--at: expected a month in [0, 6)" in capsys.readouterr().err
     assert not out.exists()

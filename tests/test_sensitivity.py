@@ -16,8 +16,10 @@ from scalesim.store import load_results
 # network.er_p is unused when network.kind is 'district' (the default): no effect by
 # construction. adoption.p_external drives adoption directly.
 DOC = experiment(
-    uncertainties={"adoption.p_external": {"low": 0.0, "high": 1.5},
-                   "network.er_p": {"low": 0.0, "high": 0.5}},
+    uncertainties={
+        "adoption.p_external": {"low": 0.0, "high": 1.5},
+        "network.er_p": {"low": 0.0, "high": 0.5},
+    },
     levers={},
     design={"n": 16, "seed": 3},
     replicates={"count": 2, "seed": 11},
@@ -42,10 +44,15 @@ def test_sobol_switched_off_parameter_near_zero(tmp_path: Path, capsys) -> None:
         assert on["ST"] > 0.5, on.to_dict()
         assert on["ST"] - on["ST_conf"] > off["ST"] + off["ST_conf"], cur.to_dict()
     m = json.loads((out / "sensitivity" / "manifest.json").read_text())
-    assert (m["kind"], m["format"], m["method"]) == ("sensitivity", "scalesim.sensitivity/1",
-                                                     "sobol")
+    assert (m["kind"], m["format"], m["method"]) == (
+        "sensitivity",
+        "scalesim.sensitivity/1",
+        "sobol",
+    )
     assert m["replicate_handling"] == "mean" and m["parameters"] == [
-        "adoption.p_external", "network.er_p"]
+        "adoption.p_external",
+        "network.er_p",
+    ]
     for f in m["figures"]:
         assert (out / "sensitivity" / f).read_bytes()[:4] == b"\x89PNG"
     assert len(load_results(out)) == 16 * 4 * 2  # Saltelli N(D+2) points × 2 replicates
@@ -68,9 +75,14 @@ def test_sensitivity_reports_failed_runs_clearly(tmp_path: Path) -> None:
     """If some runs fail, the analysis refuses with the first failure's reason."""
     from scalesim.errors import ScalesimInputError
 
-    doc = {**DOC, "uncertainties": {"adoption.p_external": {"low": -1.0, "high": 1.0},
-                                    "network.er_p": {"low": 0.0, "high": 0.5}},
-           "design": {"n": 4, "seed": 1}}
+    doc = {
+        **DOC,
+        "uncertainties": {
+            "adoption.p_external": {"low": -1.0, "high": 1.0},
+            "network.er_p": {"low": 0.0, "high": 0.5},
+        },
+        "design": {"n": 4, "seed": 1},
+    }
     exp = load_for_method(write(tmp_path / "f.yaml", doc), "sobol")
     with pytest.raises(ScalesimInputError, match="run\\(s\\) of option 'base' failed"):
         run_sensitivity(exp, tmp_path / "out", SerialExecutor())

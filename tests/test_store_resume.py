@@ -40,14 +40,16 @@ def _stored(out: Path) -> int:
     return sum(pq.read_metadata(f).num_rows for f in files)
 
 
-def test_sigkill_then_resume_equals_uninterrupted(tmp_path: Path,
-                                                  scalesim_cmd: list[str]) -> None:
+def test_sigkill_then_resume_equals_uninterrupted(tmp_path: Path, scalesim_cmd: list[str]) -> None:
     """SIGKILL of the parent mid-sweep, then --resume: same bytes, no run lost or duplicated."""
     exp_file = write(tmp_path / "kill.yaml", KILL_DOC)
     out = tmp_path / "killed"
-    proc = subprocess.Popen([*scalesim_cmd, "sweep", str(exp_file), "--out", str(out),
-                             "--workers", "2", "--quiet"], start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [*scalesim_cmd, "sweep", str(exp_file), "--out", str(out), "--workers", "2", "--quiet"],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 120
         while _stored(out) < 3:
@@ -68,9 +70,12 @@ def test_sigkill_then_resume_equals_uninterrupted(tmp_path: Path,
     assert manifest["status"] == "running", "the killed parent could not finish its manifest"
     assert not (out / "runs.parquet").exists()
 
-    resumed = subprocess.run([*scalesim_cmd, "sweep", str(exp_file), "--out", str(out),
-                              "--resume", "--quiet"], capture_output=True, text=True,
-                             timeout=300)
+    resumed = subprocess.run(
+        [*scalesim_cmd, "sweep", str(exp_file), "--out", str(out), "--resume", "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert resumed.returncode == 0, resumed.stderr
     assert f"{N_TASKS} of {N_TASKS} runs stored" in resumed.stdout
     match = re.search(r"\((\d+) run now, (\d+) already there\)", resumed.stdout)
@@ -85,8 +90,7 @@ def test_sigkill_then_resume_equals_uninterrupted(tmp_path: Path,
     runs = load_results(out)
     assert sorted(runs["task_id"]) == list(range(N_TASKS)), "a run was lost or duplicated"
     m = json.loads((out / "manifest.json").read_text())
-    assert m["status"] == "complete" and m["counts"] == {"ok": N_TASKS, "error": 0,
-                                                          "pending": 0}
+    assert m["status"] == "complete" and m["counts"] == {"ok": N_TASKS, "error": 0, "pending": 0}
     assert len(m["timing"]["sessions"]) == 2
     assert not list(out.rglob(".tmp-*")), "temporary files left behind"
 
@@ -102,8 +106,9 @@ def test_resume_refuses_another_experiment(tmp_path: Path) -> None:
 
 def test_resume_cleans_half_written_files_and_reruns_missing(tmp_path: Path) -> None:
     """A missing chunk and a half-written temporary file: resume runs just that chunk."""
-    exp = load_experiment(write(tmp_path / "e.yaml", experiment(replicates=[4],
-                                                                store={"chunk": 1})))
+    exp = load_experiment(
+        write(tmp_path / "e.yaml", experiment(replicates=[4], store={"chunk": 1}))
+    )
     out = tmp_path / "out"
     run_sweep(exp, out, SerialExecutor())
     full = tree_digest(out)
@@ -117,8 +122,12 @@ def test_resume_cleans_half_written_files_and_reruns_missing(tmp_path: Path) -> 
 
 def test_retry_failed_reruns_only_errors(tmp_path: Path) -> None:
     """--retry-failed re-runs stored failures (and nothing else)."""
-    doc = experiment(uncertainties={"adoption.p_external": [0.03, -1.0]}, levers={},
-                     replicates=[1], store={"chunk": 1})
+    doc = experiment(
+        uncertainties={"adoption.p_external": [0.03, -1.0]},
+        levers={},
+        replicates=[1],
+        store={"chunk": 1},
+    )
     exp = load_experiment(write(tmp_path / "e.yaml", doc))
     run_sweep(exp, tmp_path / "out", SerialExecutor())
     rep = run_sweep(exp, tmp_path / "out", SerialExecutor(), resume=True)
@@ -131,12 +140,14 @@ def test_load_results_errors(tmp_path: Path) -> None:
     """Not a results folder, or a missing table: a clear error."""
     with pytest.raises(ScalesimInputError, match=r"no manifest\.json"):
         load_results(tmp_path)
-    (tmp_path / "manifest.json").write_text(json.dumps({"kind": "compare",
-                                                        "format": "scalesim.compare/9"}))
+    (tmp_path / "manifest.json").write_text(
+        json.dumps({"kind": "compare", "format": "scalesim.compare/9"})
+    )
     with pytest.raises(ScalesimInputError, match=r"expected 'scalesim\.compare/1'"):
         load_results(tmp_path)
-    (tmp_path / "manifest.json").write_text(json.dumps({"kind": "compare",
-                                                        "format": "scalesim.compare/1"}))
+    (tmp_path / "manifest.json").write_text(
+        json.dumps({"kind": "compare", "format": "scalesim.compare/1"})
+    )
     with pytest.raises(ScalesimInputError, match=r"runs: missing table \(runs.parquet"):
         load_results(tmp_path)
 

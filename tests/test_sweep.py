@@ -45,9 +45,17 @@ def test_sweep_layout_and_manifest(serial_dir: Path, tiny_exp) -> None:
     for table in ("runs", "timeseries", "schools", "channels", "log"):
         files = list((serial_dir / "parts" / table).glob("chunk-*.parquet"))
         assert [f.name for f in files] == ["chunk-0000000.parquet"], table  # 8 runs, 1 chunk
-    for f in ("experiment.yaml", "base_scenario.yaml", "design.parquet", "tasks.csv",
-              "runs.parquet", "runs.csv", "comparison.parquet", "comparison.md",
-              "trip_ticket.csv"):
+    for f in (
+        "experiment.yaml",
+        "base_scenario.yaml",
+        "design.parquet",
+        "tasks.csv",
+        "runs.parquet",
+        "runs.csv",
+        "comparison.parquet",
+        "comparison.md",
+        "trip_ticket.csv",
+    ):
         assert (serial_dir / f).exists(), f
 
 
@@ -64,16 +72,17 @@ def test_results_load_and_are_tidy(serial_dir: Path) -> None:
     last = ts[ts["week"] == ts["week"].max()].set_index("task_id")["share_enacting"]
     assert (last.sort_index().to_numpy() == runs["share_enacting"].to_numpy()).all()
     # The tight mandate raises enactment on every common seed (same point, same replicate).
-    wide = runs.pivot_table(index=["point", "replicate"], columns="option",
-                            values="share_enacting")
+    wide = runs.pivot_table(index=["point", "replicate"], columns="option", values="share_enacting")
     assert (wide["mandate"] > wide["baseline"]).all()
 
 
 def test_duckdb_reads_the_parts(serial_dir: Path) -> None:
     """The store is a plain Parquet dataset: DuckDB queries it directly."""
     duckdb = pytest.importorskip("duckdb")
-    n = duckdb.sql(f"SELECT count(*) FROM read_parquet('{serial_dir}/parts/runs/*.parquet') "
-                   "WHERE status = 'ok'").fetchall()[0][0]
+    n = duckdb.sql(
+        f"SELECT count(*) FROM read_parquet('{serial_dir}/parts/runs/*.parquet') "
+        "WHERE status = 'ok'"
+    ).fetchall()[0][0]
     assert n == 8
 
 
@@ -88,8 +97,9 @@ def test_backends_give_identical_bytes(tiny_exp, serial_dir: Path, tmp_path: Pat
     with DaskExecutor("local", workers=2, processes=False) as ex:
         run_sweep(tiny_exp, tmp_path / "dask", ex)
     assert tree_digest(tmp_path / "dask") == ref, "Dask LocalCluster differs from serial"
-    pd.testing.assert_frame_equal(load_results(tmp_path / "dask", "timeseries"),
-                                  load_results(serial_dir, "timeseries"))
+    pd.testing.assert_frame_equal(
+        load_results(tmp_path / "dask", "timeseries"), load_results(serial_dir, "timeseries")
+    )
 
 
 def test_failing_run_is_recorded_and_others_complete(tmp_path: Path) -> None:
@@ -122,9 +132,21 @@ def test_unreachable_dask_fails_fast_exit_2(tmp_path: Path, scalesim_cmd: list[s
     path = write(tmp_path / "e.yaml", experiment())
     out = tmp_path / "out"
     t0 = time.monotonic()
-    proc = subprocess.run([*scalesim_cmd, "sweep", str(path), "--out", str(out), "--dask",
-                           f"tcp://127.0.0.1:{_free_port()}", "--quiet"],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            *scalesim_cmd,
+            "sweep",
+            str(path),
+            "--out",
+            str(out),
+            "--dask",
+            f"tcp://127.0.0.1:{_free_port()}",
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     elapsed = time.monotonic() - t0
     assert proc.returncode == 2, proc.stderr
     assert "could not connect to a Dask scheduler at tcp://127.0.0.1:" in proc.stderr
@@ -150,8 +172,13 @@ def test_cli_sweep_runs_and_reports(tmp_path: Path, scalesim_cmd: list[str]) -> 
     """The real command writes the store and says how many runs it stored."""
     path = write(tmp_path / "e.yaml", experiment(levers={}, replicates=[3]))
     out = tmp_path / "out"
-    proc = subprocess.run([*scalesim_cmd, "sweep", str(path), "--out", str(out)],
-                          capture_output=True, text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        [*scalesim_cmd, "sweep", str(path), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "2 of 2 runs stored" in proc.stdout
     assert "runs" in proc.stderr and "failed" in proc.stderr, "progress bar on stderr"

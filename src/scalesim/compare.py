@@ -37,16 +37,28 @@ from scalesim.store import KNOWN_FORMATS, RUN_TABLES, atomic_write_text, concat,
 
 CONFIDENCE = 0.95
 # Okabe & Ito (2008) colour-blind-safe palette.
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
-           "#000000")
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 MAIN_METRICS = (
-    "share_enacting", "share_deep", "destination_share", "destination_equity_share",
-    "mean_depth", "mean_ownership", "institutionalization", "reach_furthest", "equity_ratio",
-    "high_need_coverage", "schools_left_behind", "capacity_spent",
+    "share_enacting",
+    "share_deep",
+    "destination_share",
+    "destination_equity_share",
+    "mean_depth",
+    "mean_ownership",
+    "institutionalization",
+    "reach_furthest",
+    "equity_ratio",
+    "high_need_coverage",
+    "schools_left_behind",
+    "capacity_spent",
 )
 TRAJECTORY_METRICS = (
-    "share_enacting", "destination_share", "destination_equity_share", "mean_ownership",
-    "institutionalization", "equity_ratio",
+    "share_enacting",
+    "destination_share",
+    "destination_equity_share",
+    "mean_ownership",
+    "institutionalization",
+    "equity_ratio",
 )
 NEED_BINS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
@@ -133,17 +145,33 @@ def comparison_table(
                 delta = (joined[m] - joined[m + "__base"]).to_numpy()
                 diff, diff_sd, dlo, dhi = t_interval(delta, conf)
                 verdict = _verdict(d.kind, dlo, dhi)
-            rows.append({
-                "option": opt, "metric": m, "label": d.label, "dimension": d.dimension,
-                "kind": d.kind, "unit": d.unit, "n": int(cur[m].notna().sum()), "mean": mean,
-                "sd": sd, "ci_low": lo, "ci_high": hi, "baseline": baseline, "diff": diff,
-                "diff_sd": diff_sd, "diff_ci_low": dlo, "diff_ci_high": dhi, "verdict": verdict,
-            })
+            rows.append(
+                {
+                    "option": opt,
+                    "metric": m,
+                    "label": d.label,
+                    "dimension": d.dimension,
+                    "kind": d.kind,
+                    "unit": d.unit,
+                    "n": int(cur[m].notna().sum()),
+                    "mean": mean,
+                    "sd": sd,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                    "baseline": baseline,
+                    "diff": diff,
+                    "diff_sd": diff_sd,
+                    "diff_ci_low": dlo,
+                    "diff_ci_high": dhi,
+                    "verdict": verdict,
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def trip_ticket_table(runs: pd.DataFrame, options: Sequence[str] | None = None,
-                      conf: float = CONFIDENCE) -> pd.DataFrame:
+def trip_ticket_table(
+    runs: pd.DataFrame, options: Sequence[str] | None = None, conf: float = CONFIDENCE
+) -> pd.DataFrame:
     """Per option: probability of reaching the destination with its equity clause, by deadline."""
     ok = _ok(runs)
     options = list(options or dict.fromkeys(runs["option"]))
@@ -156,37 +184,58 @@ def trip_ticket_table(runs: pd.DataFrame, options: Sequence[str] | None = None,
         p, lo, hi = wilson(k, n, conf)
         pe, elo, ehi = wilson(ke, n, conf)
         first = cur.iloc[0] if n else None
-        rows.append({
-            "option": opt, "n": n, "reached": k, "p_reached": p, "p_ci_low": lo, "p_ci_high": hi,
-            "equity_clause_holds": ke, "p_equity": pe, "p_equity_ci_low": elo,
-            "p_equity_ci_high": ehi,
-            "achieved_mean": float(cur["tt_achieved_at_deadline"].mean()) if n else np.nan,
-            "equity_achieved_mean": (float(cur["tt_equity_achieved_at_deadline"].mean())
-                                     if n else np.nan),
-            "target": float(first["tt_target"]) if n else np.nan,
-            "equity_target": float(first["tt_equity_target"]) if n else np.nan,
-            "min_depth": float(first["tt_min_depth"]) if n else np.nan,
-            "by_month": float(first["tt_by_month"]) if n else np.nan,
-        })
+        rows.append(
+            {
+                "option": opt,
+                "n": n,
+                "reached": k,
+                "p_reached": p,
+                "p_ci_low": lo,
+                "p_ci_high": hi,
+                "equity_clause_holds": ke,
+                "p_equity": pe,
+                "p_equity_ci_low": elo,
+                "p_equity_ci_high": ehi,
+                "achieved_mean": float(cur["tt_achieved_at_deadline"].mean()) if n else np.nan,
+                "equity_achieved_mean": (
+                    float(cur["tt_equity_achieved_at_deadline"].mean()) if n else np.nan
+                ),
+                "target": float(first["tt_target"]) if n else np.nan,
+                "equity_target": float(first["tt_equity_target"]) if n else np.nan,
+                "min_depth": float(first["tt_min_depth"]) if n else np.nan,
+                "by_month": float(first["tt_by_month"]) if n else np.nan,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def bands_table(timeseries: pd.DataFrame, options: Sequence[str] | None = None,
-                metrics: Sequence[str] | None = None, conf: float = CONFIDENCE) -> pd.DataFrame:
+def bands_table(
+    timeseries: pd.DataFrame,
+    options: Sequence[str] | None = None,
+    metrics: Sequence[str] | None = None,
+    conf: float = CONFIDENCE,
+) -> pd.DataFrame:
     """Per option, week and metric: mean, its t-interval, and the 10th/90th percentiles."""
     options = list(options or dict.fromkeys(timeseries["option"]))
     metrics = [m for m in (metrics or METRICS) if m in timeseries.columns]
     g = timeseries.groupby(["option", "week"], sort=False)[metrics]
-    parts = {"n": g.count(), "mean": g.mean(), "sd": g.std(), "p10": g.quantile(0.1),
-             "p90": g.quantile(0.9)}
-    long = pd.concat({k: v.rename_axis(columns="metric").stack() for k, v in parts.items()},
-                     axis=1).reset_index()
+    parts = {
+        "n": g.count(),
+        "mean": g.mean(),
+        "sd": g.std(),
+        "p10": g.quantile(0.1),
+        "p90": g.quantile(0.9),
+    }
+    long = pd.concat(
+        {k: v.rename_axis(columns="metric").stack() for k, v in parts.items()}, axis=1
+    ).reset_index()
     month = timeseries.groupby("week")["month"].first()
     long["month"] = long["week"].map(month)
     n = long["n"].to_numpy()
     tq = stats.t.ppf(0.5 + conf / 2, np.maximum(n - 1, 1))
-    half = np.where(n > 1, tq * long["sd"].fillna(0.0).to_numpy() / np.sqrt(np.maximum(n, 1)),
-                    np.nan)
+    half = np.where(
+        n > 1, tq * long["sd"].fillna(0.0).to_numpy() / np.sqrt(np.maximum(n, 1)), np.nan
+    )
     long["ci_low"] = long["mean"] - half
     long["ci_high"] = long["mean"] + half
     long["n"] = long["n"].astype("int64")
@@ -194,24 +243,34 @@ def bands_table(timeseries: pd.DataFrame, options: Sequence[str] | None = None,
     morder = {m: i for i, m in enumerate(metrics)}
     long = long.assign(_o=long["option"].map(order), _m=long["metric"].map(morder))
     long = long.sort_values(["_o", "_m", "week"]).reset_index(drop=True)
-    return long[["option", "week", "month", "metric", "n", "mean", "ci_low", "ci_high", "p10",
-                 "p90"]]
+    return long[
+        ["option", "week", "month", "metric", "n", "mean", "ci_low", "ci_high", "p10", "p90"]
+    ]
 
 
-def equity_by_need_table(schools: pd.DataFrame, options: Sequence[str] | None = None,
-                         conf: float = CONFIDENCE) -> pd.DataFrame:
+def equity_by_need_table(
+    schools: pd.DataFrame, options: Sequence[str] | None = None, conf: float = CONFIDENCE
+) -> pd.DataFrame:
     """Reach by school need: schools binned by their share of students furthest from opportunity."""
     options = list(options or dict.fromkeys(schools["option"]))
     labels = [f"{int(a * 100)}–{int(b * 100)}%" for a, b in itertools.pairwise(NEED_BINS)]
     s = schools.copy()
-    idx = np.clip(np.searchsorted(NEED_BINS, s["need_share"].to_numpy(), side="right") - 1,
-                  0, len(labels) - 1)
+    idx = np.clip(
+        np.searchsorted(NEED_BINS, s["need_share"].to_numpy(), side="right") - 1, 0, len(labels) - 1
+    )
     s["bin"] = idx
     s["never"] = ~s["ever_reached"].astype(bool)
-    per = s.groupby(["option", "replicate", "bin"]).agg(
-        schools=("school", "count"), educators=("educators", "sum"),
-        enacting=("enacting", "sum"), deep=("deep", "sum"), never=("never", "sum"),
-    ).reset_index()
+    per = (
+        s.groupby(["option", "replicate", "bin"])
+        .agg(
+            schools=("school", "count"),
+            educators=("educators", "sum"),
+            enacting=("enacting", "sum"),
+            deep=("deep", "sum"),
+            never=("never", "sum"),
+        )
+        .reset_index()
+    )
     per["share"] = per["enacting"] / per["educators"]
     per["share_deep"] = per["deep"] / per["educators"]
     rows = []
@@ -221,13 +280,21 @@ def equity_by_need_table(schools: pd.DataFrame, options: Sequence[str] | None = 
             if cur.empty:
                 continue
             mean, _, lo, hi = t_interval(cur["share"].to_numpy(), conf)
-            rows.append({
-                "option": opt, "need_bin": lab, "need_low": NEED_BINS[b],
-                "need_high": NEED_BINS[b + 1], "schools": float(cur["schools"].mean()),
-                "educators": float(cur["educators"].mean()), "share_enacting": mean,
-                "ci_low": lo, "ci_high": hi, "share_deep": float(cur["share_deep"].mean()),
-                "never_reached": float(cur["never"].mean()),
-            })
+            rows.append(
+                {
+                    "option": opt,
+                    "need_bin": lab,
+                    "need_low": NEED_BINS[b],
+                    "need_high": NEED_BINS[b + 1],
+                    "schools": float(cur["schools"].mean()),
+                    "educators": float(cur["educators"].mean()),
+                    "share_enacting": mean,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                    "share_deep": float(cur["share_deep"].mean()),
+                    "never_reached": float(cur["never"].mean()),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -242,15 +309,23 @@ def _fmt(x: float, unit: str) -> str:
     return f"{x:.3f}"
 
 
-def markdown_table(comp: pd.DataFrame, tt: pd.DataFrame, title: str,
-                   metrics: Sequence[str] = MAIN_METRICS) -> str:
+def markdown_table(
+    comp: pd.DataFrame, tt: pd.DataFrame, title: str, metrics: Sequence[str] = MAIN_METRICS
+) -> str:
     """A readable Markdown table: mean [95% CI] per option, paired Δ vs the baseline."""
     options = list(dict.fromkeys(comp["option"]))
     base = comp["baseline"].iloc[0] if len(comp) else ""
-    head = ["metric"] + [f"{o} (mean [95% CI])" for o in options] + [
-        f"{o} − {base} (Δ [95% CI])" for o in options if o != base]
-    lines = [f"# {title}", "", "| " + " | ".join(head) + " |",
-             "|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|"]
+    head = (
+        ["metric"]
+        + [f"{o} (mean [95% CI])" for o in options]
+        + [f"{o} − {base} (Δ [95% CI])" for o in options if o != base]
+    )
+    lines = [
+        f"# {title}",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|",
+    ]
     for m in metrics:
         rows = comp[comp["metric"] == m]
         if rows.empty:
@@ -259,32 +334,43 @@ def markdown_table(comp: pd.DataFrame, tt: pd.DataFrame, title: str,
         cells = [f"{rows['label'].iloc[0]} ({unit})"]
         for o in options:
             r = rows[rows["option"] == o].iloc[0]
-            cells.append(f"{_fmt(r['mean'], unit)} [{_fmt(r['ci_low'], unit)}, "
-                         f"{_fmt(r['ci_high'], unit)}]")
+            cells.append(
+                f"{_fmt(r['mean'], unit)} [{_fmt(r['ci_low'], unit)}, {_fmt(r['ci_high'], unit)}]"
+            )
         for o in options:
             if o == base:
                 continue
             r = rows[rows["option"] == o].iloc[0]
-            cells.append(f"{_fmt(r['diff'], unit)} [{_fmt(r['diff_ci_low'], unit)}, "
-                         f"{_fmt(r['diff_ci_high'], unit)}] {r['verdict']}")
+            cells.append(
+                f"{_fmt(r['diff'], unit)} [{_fmt(r['diff_ci_low'], unit)}, "
+                f"{_fmt(r['diff_ci_high'], unit)}] {r['verdict']}"
+            )
         lines.append("| " + " | ".join(cells) + " |")
     if len(tt):
         t0 = tt.iloc[0]
-        cells = [f"P(destination {t0['target']:.0%} at depth ≥ {t0['min_depth']:g}, equity "
-                 f"{t0['equity_target']:.0%}, by month {t0['by_month']:g})"]
+        cells = [
+            f"P(destination {t0['target']:.0%} at depth ≥ {t0['min_depth']:g}, equity "
+            f"{t0['equity_target']:.0%}, by month {t0['by_month']:g})"
+        ]
         for o in options:
             r = tt[tt["option"] == o]
             if r.empty:
                 cells.append("–")
                 continue
             r = r.iloc[0]
-            cells.append(f"{r['p_reached']:.2f} [{r['p_ci_low']:.2f}, {r['p_ci_high']:.2f}] "
-                         f"({int(r['reached'])}/{int(r['n'])})")
+            cells.append(
+                f"{r['p_reached']:.2f} [{r['p_ci_low']:.2f}, {r['p_ci_high']:.2f}] "
+                f"({int(r['reached'])}/{int(r['n'])})"
+            )
         cells += [""] * (len(head) - len(cells))
         lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", f"Intervals: 95% t-intervals over replicates; Δ is the paired difference on "
-              f"the same seeds (common random numbers); P(destination) has a 95% Wilson "
-              f"interval. Baseline: {base}.", ""]
+    lines += [
+        "",
+        f"Intervals: 95% t-intervals over replicates; Δ is the paired difference on "
+        f"the same seeds (common random numbers); P(destination) has a 95% Wilson "
+        f"interval. Baseline: {base}.",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -297,9 +383,13 @@ def _mpl() -> Any:
     return plt
 
 
-def plot_trajectories(bands: pd.DataFrame, path: Path, tt: pd.DataFrame | None = None,
-                      metrics: Sequence[str] = TRAJECTORY_METRICS,
-                      branch_month: float | None = None) -> Path:
+def plot_trajectories(
+    bands: pd.DataFrame,
+    path: Path,
+    tt: pd.DataFrame | None = None,
+    metrics: Sequence[str] = TRAJECTORY_METRICS,
+    branch_month: float | None = None,
+) -> Path:
     """Trajectories with bands (mean line, 95% CI of the mean, 10–90% of replicates)."""
     plt = _mpl()
     metrics = [m for m in metrics if m in set(bands["metric"])]
@@ -312,10 +402,10 @@ def plot_trajectories(bands: pd.DataFrame, path: Path, tt: pd.DataFrame | None =
         for i, opt in enumerate(options):
             cur = bands[(bands["option"] == opt) & (bands["metric"] == m)]
             c = PALETTE[i % len(PALETTE)]
-            ax.fill_between(cur["month"], cur["p10"], cur["p90"], color=c, alpha=0.12,
-                            linewidth=0)
-            ax.fill_between(cur["month"], cur["ci_low"], cur["ci_high"], color=c, alpha=0.3,
-                            linewidth=0)
+            ax.fill_between(cur["month"], cur["p10"], cur["p90"], color=c, alpha=0.12, linewidth=0)
+            ax.fill_between(
+                cur["month"], cur["ci_low"], cur["ci_high"], color=c, alpha=0.3, linewidth=0
+            )
             ax.plot(cur["month"], cur["mean"], color=c, label=opt, linewidth=1.6)
         if tt is not None and len(tt) and m in ("destination_share", "destination_equity_share"):
             target = tt["target" if m == "destination_share" else "equity_target"].iloc[0]
@@ -327,11 +417,12 @@ def plot_trajectories(bands: pd.DataFrame, path: Path, tt: pd.DataFrame | None =
         ax.set_xlabel("month")
         ax.set_ylabel(d.unit)
         ax.grid(alpha=0.3)
-    for ax in list(axes.flat)[len(metrics):]:
+    for ax in list(axes.flat)[len(metrics) :]:
         ax.set_visible(False)
     axes.flat[0].legend(fontsize=8, loc="best")
-    fig.suptitle("Trajectories: mean, 95% CI of the mean (dark), 10–90% of replicates (light)",
-                 fontsize=10)
+    fig.suptitle(
+        "Trajectories: mean, 95% CI of the mean (dark), 10–90% of replicates (light)", fontsize=10
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -348,10 +439,18 @@ def plot_equity_by_need(eq: pd.DataFrame, path: Path) -> Path:
     for i, opt in enumerate(options):
         cur = eq[eq["option"] == opt].set_index("need_bin").reindex(bins)
         x = np.arange(len(bins)) + (i - (len(options) - 1) / 2) * width
-        err = np.vstack([cur["share_enacting"] - cur["ci_low"],
-                         cur["ci_high"] - cur["share_enacting"]])
-        ax.bar(x, cur["share_enacting"], width, label=opt, color=PALETTE[i % len(PALETTE)],
-               yerr=np.nan_to_num(err), capsize=3)
+        err = np.vstack(
+            [cur["share_enacting"] - cur["ci_low"], cur["ci_high"] - cur["share_enacting"]]
+        )
+        ax.bar(
+            x,
+            cur["share_enacting"],
+            width,
+            label=opt,
+            color=PALETTE[i % len(PALETTE)],
+            yerr=np.nan_to_num(err),
+            capsize=3,
+        )
     ax.set_xticks(np.arange(len(bins)), bins)
     ax.set_xlabel("school's share of students furthest from opportunity")
     ax.set_ylabel("share of educators enacting (end)")
@@ -393,8 +492,10 @@ def concat_parts(outputs: list[Any]) -> dict[str, pd.DataFrame]:
     names: list[str] = []
     for o in outputs:
         names += [k for k in o.parts if k not in names]
-    return {n: concat([from_ipc(o.parts[n]) for o in outputs if n in o.parts]).to_pandas()
-            for n in names}
+    return {
+        n: concat([from_ipc(o.parts[n]) for o in outputs if n in o.parts]).to_pandas()
+        for n in names
+    }
 
 
 def run_options(
@@ -414,8 +515,21 @@ def run_options(
     for name, opt in ((o.name, o) for o in options):
         data = opt.scenario.to_dict()
         for r, seed in enumerate(seeds):
-            tasks.append(Task(len(tasks), 0, name, r, int(seed), data, (), (), tuple(tables),
-                              source=f"{opt.source or name} (seed {seed})", kind="compare"))
+            tasks.append(
+                Task(
+                    len(tasks),
+                    0,
+                    name,
+                    r,
+                    int(seed),
+                    data,
+                    (),
+                    (),
+                    tuple(tables),
+                    source=f"{opt.source or name} (seed {seed})",
+                    kind="compare",
+                )
+            )
     outputs = []
     failed = 0
     for out in executor.map_unordered(execute_task, tasks):
@@ -426,9 +540,13 @@ def run_options(
     return concat_parts(outputs)
 
 
-def summary_tables(runs: pd.DataFrame, timeseries: pd.DataFrame | None,
-                   schools: pd.DataFrame | None, options: Sequence[str],
-                   conf: float = CONFIDENCE) -> dict[str, pd.DataFrame]:
+def summary_tables(
+    runs: pd.DataFrame,
+    timeseries: pd.DataFrame | None,
+    schools: pd.DataFrame | None,
+    options: Sequence[str],
+    conf: float = CONFIDENCE,
+) -> dict[str, pd.DataFrame]:
     """The comparison, trip-ticket, bands and equity-by-need tables."""
     out = {
         "comparison": comparison_table(runs, options[0], ("replicate",), options, conf=conf),
@@ -444,10 +562,16 @@ def summary_tables(runs: pd.DataFrame, timeseries: pd.DataFrame | None,
     return out
 
 
-def write_results(out: Path, kind: str, tables: dict[str, pd.DataFrame],
-                  manifest: dict[str, Any], scenarios: dict[str, dict[str, Any]],
-                  title: str, branch_month: float | None = None,
-                  extra_files: dict[str, str] | None = None) -> Path:
+def write_results(
+    out: Path,
+    kind: str,
+    tables: dict[str, pd.DataFrame],
+    manifest: dict[str, Any],
+    scenarios: dict[str, dict[str, Any]],
+    title: str,
+    branch_month: float | None = None,
+    extra_files: dict[str, str] | None = None,
+) -> Path:
     """Write a compare/rehearse folder atomically (tables, Markdown, figures, manifest)."""
     import yaml
 
@@ -460,26 +584,40 @@ def write_results(out: Path, kind: str, tables: dict[str, pd.DataFrame],
         for name, df in tables.items():
             write_table_files(df, tmp / name, meta)
         if "comparison" in tables:
-            atomic_write_text(tmp / "comparison.md",
-                              markdown_table(tables["comparison"], tables["trip_ticket"], title))
+            atomic_write_text(
+                tmp / "comparison.md",
+                markdown_table(tables["comparison"], tables["trip_ticket"], title),
+            )
         (tmp / "options").mkdir()
         for name, data in scenarios.items():
             (tmp / "options" / name).mkdir(parents=True)
             (tmp / "options" / name / "scenario.yaml").write_text(
-                yaml.safe_dump(data, sort_keys=True), encoding="utf-8")
+                yaml.safe_dump(data, sort_keys=True), encoding="utf-8"
+            )
         for name, text in (extra_files or {}).items():
             (tmp / name).write_text(text, encoding="utf-8")
         (tmp / "figures").mkdir()
         if "bands" in tables:
-            plot_trajectories(tables["bands"], tmp / "figures" / "trajectories.png",
-                              tables.get("trip_ticket"), branch_month=branch_month)
+            plot_trajectories(
+                tables["bands"],
+                tmp / "figures" / "trajectories.png",
+                tables.get("trip_ticket"),
+                branch_month=branch_month,
+            )
             figures.append("figures/trajectories.png")
         if "equity_by_need" in tables and len(tables["equity_by_need"]):
             plot_equity_by_need(tables["equity_by_need"], tmp / "figures" / "equity_by_need.png")
             figures.append("figures/equity_by_need.png")
-        write_json(tmp / "manifest.json", {**manifest, "format": KNOWN_FORMATS[kind],
-                                           "kind": kind, "tables": sorted(tables),
-                                           "figures": figures})
+        write_json(
+            tmp / "manifest.json",
+            {
+                **manifest,
+                "format": KNOWN_FORMATS[kind],
+                "kind": kind,
+                "tables": sorted(tables),
+                "figures": figures,
+            },
+        )
     return Path(out)
 
 
@@ -512,21 +650,39 @@ def compare(
     t0 = time.perf_counter()
     names = [o.name for o in options]
     tables = run_options(options, seeds, executor, on_progress)
-    tables.update(summary_tables(tables["runs"], tables.get("timeseries"),
-                                 tables.get("schools"), names, conf))
+    tables.update(
+        summary_tables(tables["runs"], tables.get("timeseries"), tables.get("schools"), names, conf)
+    )
     if out is not None:
         manifest = {
-            "command": command, "versions": versions(), "baseline": names[0],
-            "options": [{"name": o.name, "source": o.source,
-                         "scenario_hash": o.scenario.scenario_hash()} for o in options],
-            "reps": len(seeds), "seeds": [int(s) for s in seeds], "seed_root": seed_root,
-            "metrics": [m for m in METRICS], "confidence": conf,
-            "counts": {"ok": int((tables["runs"]["status"] == "ok").sum()),
-                       "error": int((tables["runs"]["status"] != "ok").sum())},
-            "timing": {"wall_seconds": round(time.perf_counter() - t0, 3),
-                       "backend": executor.name, "workers": executor.workers},
+            "command": command,
+            "versions": versions(),
+            "baseline": names[0],
+            "options": [
+                {"name": o.name, "source": o.source, "scenario_hash": o.scenario.scenario_hash()}
+                for o in options
+            ],
+            "reps": len(seeds),
+            "seeds": [int(s) for s in seeds],
+            "seed_root": seed_root,
+            "metrics": [m for m in METRICS],
+            "confidence": conf,
+            "counts": {
+                "ok": int((tables["runs"]["status"] == "ok").sum()),
+                "error": int((tables["runs"]["status"] != "ok").sum()),
+            },
+            "timing": {
+                "wall_seconds": round(time.perf_counter() - t0, 3),
+                "backend": executor.name,
+                "workers": executor.workers,
+            },
         }
-        write_results(Path(out), "compare", tables, manifest,
-                      {o.name: o.scenario.to_dict() for o in options},
-                      title=f"Compare {', '.join(names)} on {len(seeds)} common seeds")
+        write_results(
+            Path(out),
+            "compare",
+            tables,
+            manifest,
+            {o.name: o.scenario.to_dict() for o in options},
+            title=f"Compare {', '.join(names)} on {len(seeds)} common seeds",
+        )
     return tables

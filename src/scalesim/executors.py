@@ -144,8 +144,13 @@ class DaskExecutor:
 
     name = "dask"
 
-    def __init__(self, address: str = "local", workers: int | None = None,
-                 processes: bool = True, timeout: float = DASK_CONNECT_TIMEOUT_S) -> None:
+    def __init__(
+        self,
+        address: str = "local",
+        workers: int | None = None,
+        processes: bool = True,
+        timeout: float = DASK_CONNECT_TIMEOUT_S,
+    ) -> None:
         import logging
 
         from distributed import Client, LocalCluster
@@ -157,16 +162,21 @@ class DaskExecutor:
         if address == "local":
             n = max(1, workers or len(os.sched_getaffinity(0)))
             self._cluster = LocalCluster(
-                n_workers=n, threads_per_worker=1, processes=processes,
-                dashboard_address=None, silence_logs=logging.WARNING,
+                n_workers=n,
+                threads_per_worker=1,
+                processes=processes,
+                dashboard_address=None,
+                silence_logs=logging.WARNING,
             )
             self.client = Client(self._cluster)
             self.workers = n
             return
         if not address.startswith(("tcp://", "tls://", "inproc://", "ucx://", "ws://", "wss://")):
             raise ScalesimInputError(
-                "--dask", "", f"expected 'local' or a scheduler address such as "
-                f"tcp://host:8786 (got {address!r})"
+                "--dask",
+                "",
+                f"expected 'local' or a scheduler address such as "
+                f"tcp://host:8786 (got {address!r})",
             )
         try:
             self.client = Client(address, timeout=timeout)
@@ -174,9 +184,11 @@ class DaskExecutor:
             detail = f"{type(exc).__name__}: {exc}"
             detail = detail if len(detail) < 120 else detail[:117] + "..."
             raise ScalesimInputError(
-                "--dask", "", f"could not connect to a Dask scheduler at {address} (waited at "
+                "--dask",
+                "",
+                f"could not connect to a Dask scheduler at {address} (waited at "
                 f"most {timeout:g} s; {detail}); start one with `dask scheduler` and "
-                "`dask worker ADDRESS`, or use --dask local"
+                "`dask worker ADDRESS`, or use --dask local",
             ) from None
         info = self.client.scheduler_info()
         self.workers = max(1, len(info.get("workers", {})))

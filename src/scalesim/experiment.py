@@ -51,9 +51,15 @@ DESIGN_METHODS = ("full_grid", "list", "latin_hypercube", "sobol", "morris")
 STORE_TABLES = ("timeseries", "schools", "channels", "log", "extra")
 # Columns of the ``runs`` table that can be outcomes besides the metrics (read at the end).
 SUMMARY_OUTCOMES = (
-    "tt_reached", "tt_reached_month", "tt_achieved_at_deadline",
-    "tt_equity_achieved_at_deadline", "tt_equity_clause_holds", "tt_shortfall",
-    "tt_equity_shortfall", "retention_after_support_end", "retention_after_leadership_change",
+    "tt_reached",
+    "tt_reached_month",
+    "tt_achieved_at_deadline",
+    "tt_equity_achieved_at_deadline",
+    "tt_equity_clause_holds",
+    "tt_shortfall",
+    "tt_equity_shortfall",
+    "retention_after_support_end",
+    "retention_after_leadership_change",
     "superintendent_changes",
 )
 SEED_LIMIT = 2**31
@@ -89,8 +95,7 @@ class Uncertainty(_Strict):
             kinds = {_value_kind(v) for v in self.values}
             if len(kinds) != 1 or None in kinds:
                 raise ValueError(
-                    "values must all be numbers, all strings or all booleans "
-                    f"(got {self.values!r})"
+                    f"values must all be numbers, all strings or all booleans (got {self.values!r})"
                 )
             if self.integer:
                 raise ValueError("integer: true applies to ranges (low/high) only")
@@ -252,8 +257,10 @@ class Outcome(_Strict):
             if self.at < 0:
                 raise ValueError(f"at must be a month >= 0 (got {self.at})")
         if self.kind is None:
-            self.kind = METRICS[self.metric].kind if self.metric in METRICS else (
-                "minimize" if "shortfall" in self.metric else "maximize"
+            self.kind = (
+                METRICS[self.metric].kind
+                if self.metric in METRICS
+                else ("minimize" if "shortfall" in self.metric else "maximize")
             )
         if self.name is None:
             self.name = self.metric if self.at == "end" else f"{self.metric}_m{self.at:g}"
@@ -312,8 +319,12 @@ class Task:
 
     def identity(self) -> dict[str, Any]:
         """The identity columns of this run's rows (``point`` and values: sweeps only)."""
-        ident = {"task_id": self.task_id, "option": self.option, "replicate": self.replicate,
-                 "seed": self.seed}
+        ident = {
+            "task_id": self.task_id,
+            "option": self.option,
+            "replicate": self.replicate,
+            "seed": self.seed,
+        }
         if self.kind == "sweep":
             ident.update(point=self.point, **dict(self.values))
         return ident
@@ -342,8 +353,11 @@ class LoadedExperiment:
     def problem(self) -> dict[str, Any]:
         """The SALib problem dict of the uncertainties."""
         u = self.spec.uncertainties
-        return {"num_vars": len(u), "names": list(u),
-                "bounds": [list(x.bounds()) for x in u.values()]}
+        return {
+            "num_vars": len(u),
+            "names": list(u),
+            "bounds": [list(x.bounds()) for x in u.values()],
+        }
 
     def tasks(self) -> list[Task]:
         """Every run, in task order: design point, then option, then replicate."""
@@ -355,8 +369,20 @@ class LoadedExperiment:
             for name, data in self.options.items():
                 scen = apply_overrides(data, values) if values else data
                 for r, seed in enumerate(self.seeds):
-                    out.append(Task(tid, p, name, r, seed, scen, tuple(values.items()),
-                                    outcomes, tables, source=f"{self.source} (task {tid})"))
+                    out.append(
+                        Task(
+                            tid,
+                            p,
+                            name,
+                            r,
+                            seed,
+                            scen,
+                            tuple(values.items()),
+                            outcomes,
+                            tables,
+                            source=f"{self.source} (task {tid})",
+                        )
+                    )
                     tid += 1
         return out
 
@@ -365,8 +391,14 @@ class LoadedExperiment:
         s = self.spec
         d = s.design
         return {
-            "design": {"method": d.method, "n": d.n, "levels": d.levels, "seed": d.seed,
-                       "second_order": d.second_order, "points": len(self.points)},
+            "design": {
+                "method": d.method,
+                "n": d.n,
+                "levels": d.levels,
+                "seed": d.seed,
+                "second_order": d.second_order,
+                "points": len(self.points),
+            },
             "uncertainties": [
                 {"path": k, **v.model_dump(exclude_none=True, exclude_defaults=True)}
                 for k, v in s.uncertainties.items()
@@ -376,8 +408,11 @@ class LoadedExperiment:
                 for k, v in (s.levers or {"base": Lever()}).items()
             ],
             "outcomes": [o.model_dump() for o in s.outcomes],
-            "replicates": {"count": len(self.seeds), "seeds": self.seeds,
-                           "seed_root": s.replicates.seed if s.replicates.seeds is None else None},
+            "replicates": {
+                "count": len(self.seeds),
+                "seeds": self.seeds,
+                "seed_root": s.replicates.seed if s.replicates.seeds is None else None,
+            },
         }
 
 
@@ -399,8 +434,9 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return "".join(parts)
 
 
-def _validation_error(source: str, exc: ValidationError,
-                      root: type[BaseModel] | None = None) -> ScalesimInputError:
+def _validation_error(
+    source: str, exc: ValidationError, root: type[BaseModel] | None = None
+) -> ScalesimInputError:
     """Pydantic's most telling error (a misspelt key first) as one clear message."""
     errs = exc.errors()
     err = next((e for e in errs if e["type"] == "extra_forbidden"), errs[0])
@@ -438,8 +474,9 @@ def _validation_error(source: str, exc: ValidationError,
     return ScalesimInputError(source, where, f"{msg} (got {got_s})")
 
 
-def check_path(source: str, field_name: str, path: str, base: dict[str, Any],
-               allow_new: tuple[str, ...] = ()) -> None:
+def check_path(
+    source: str, field_name: str, path: str, base: dict[str, Any], allow_new: tuple[str, ...] = ()
+) -> None:
     """Raise unless ``path`` names a field of the (fully expanded) base scenario."""
     node: Any = base
     parts = path.split(".")
@@ -449,16 +486,18 @@ def check_path(source: str, field_name: str, path: str, base: dict[str, Any],
         if not isinstance(node, dict) or key not in node:
             here = ".".join(parts[:i]) or "the top level"
             keys = sorted(node) if isinstance(node, dict) else []
-            hint = f"; keys at {here}: {', '.join(keys)}" if keys else (
-                f"; {here} is a value, not a section")
-            raise ScalesimInputError(
-                source, field_name, f"{path!r} is not a scenario field{hint}"
+            hint = (
+                f"; keys at {here}: {', '.join(keys)}"
+                if keys
+                else (f"; {here} is a value, not a section")
             )
+            raise ScalesimInputError(source, field_name, f"{path!r} is not a scenario field{hint}")
         node = node[key]
 
 
-def experiment_from_dict(data: Any, source: str = "<experiment>",
-                         base_dir: Path | None = None) -> LoadedExperiment:
+def experiment_from_dict(
+    data: Any, source: str = "<experiment>", base_dir: Path | None = None
+) -> LoadedExperiment:
     """Validate a parsed experiment document and resolve it (no run happens).
 
     Raises:
@@ -478,8 +517,9 @@ def experiment_from_dict(data: Any, source: str = "<experiment>",
     for k in spec.overrides:
         check_path(source, f"overrides.{k}", k, full)
     try:
-        base = scenario_from_dict(apply_overrides(full, spec.overrides), f"{source} (overrides)",
-                                  base_path.parent)
+        base = scenario_from_dict(
+            apply_overrides(full, spec.overrides), f"{source} (overrides)", base_path.parent
+        )
     except ScalesimInputError as exc:
         raise ScalesimInputError(source, "overrides", f"the scenario is invalid: {exc}") from None
     base_full = base.to_dict()
@@ -492,8 +532,10 @@ def experiment_from_dict(data: Any, source: str = "<experiment>",
         for i, o in enumerate(spec.outcomes):
             if o.at != "end" and float(o.at) > base.horizon_months:
                 raise ScalesimInputError(
-                    source, f"outcomes[{i}].at", f"month {o.at:g} is after the horizon "
-                    f"({base.horizon_months:g} months)")
+                    source,
+                    f"outcomes[{i}].at",
+                    f"month {o.at:g} is after the horizon ({base.horizon_months:g} months)",
+                )
 
     options: dict[str, dict[str, Any]] = {}
     levers = spec.levers or {"base": Lever()}
@@ -512,23 +554,36 @@ def experiment_from_dict(data: Any, source: str = "<experiment>",
         if lever.strategies is not None:
             ov["strategies"] = lever.strategies
         try:
-            sc = scenario_from_dict(apply_overrides(opt_full, ov), f"{source} ({where})",
-                                    base_path.parent)
+            sc = scenario_from_dict(
+                apply_overrides(opt_full, ov), f"{source} ({where})", base_path.parent
+            )
         except ScalesimInputError as exc:
-            raise ScalesimInputError(source, where, f"the option's scenario is invalid: "
-                                     f"{exc.field + ': ' if exc.field else ''}{exc.problem}"
-                                     ) from None
+            raise ScalesimInputError(
+                source,
+                where,
+                f"the option's scenario is invalid: "
+                f"{exc.field + ': ' if exc.field else ''}{exc.problem}",
+            ) from None
         options[name] = sc.to_dict()
 
     points, unit = design_points(spec, source)
     if len(points) * len(options) * len(spec.replicates.resolve()) > 10_000_000:
         raise ScalesimInputError(source, "design", "more than 10 million runs; is n right?")
     seeds = spec.replicates.resolve()
-    blob = json.dumps({"experiment": spec.model_dump(mode="json"), "options": options,
-                       "points": points, "seeds": seeds}, sort_keys=True, default=str)
+    blob = json.dumps(
+        {
+            "experiment": spec.model_dump(mode="json"),
+            "options": options,
+            "points": points,
+            "seeds": seeds,
+        },
+        sort_keys=True,
+        default=str,
+    )
     digest = hashlib.sha256(blob.encode()).hexdigest()[:16]
-    return LoadedExperiment(spec, source, base, str(base_path), options, points, unit, seeds,
-                            digest, raw=data)
+    return LoadedExperiment(
+        spec, source, base, str(base_path), options, points, unit, seeds, digest, raw=data
+    )
 
 
 def _load_scenario(path: Path, source: str, field_name: str) -> Scenario:
@@ -554,19 +609,22 @@ def design_points(spec: Experiment, source: str) -> tuple[list[dict[str, Any]], 
             unknown = [k for k in pt if k not in u]
             if unknown:
                 raise ScalesimInputError(
-                    source, f"design.points[{i}].{unknown[0]}",
+                    source,
+                    f"design.points[{i}].{unknown[0]}",
                     f"not a declared uncertainty; expected one of: {', '.join(names) or '(none)'}",
                 )
             missing = [k for k in names if k not in pt]
             if missing:
-                raise ScalesimInputError(source, f"design.points[{i}]",
-                                         f"missing a value for {missing[0]!r}")
+                raise ScalesimInputError(
+                    source, f"design.points[{i}]", f"missing a value for {missing[0]!r}"
+                )
             out.append({k: pt[k] for k in names})
         return out, None
     if not u:
         if d.method != "full_grid":
-            raise ScalesimInputError(source, "design.method",
-                                     f"{d.method!r} needs at least one uncertainty")
+            raise ScalesimInputError(
+                source, "design.method", f"{d.method!r} needs at least one uncertainty"
+            )
         return [{}], None
     if d.method == "full_grid":
         grids = [x.grid(d.levels or 3) for x in u.values()]
@@ -580,8 +638,7 @@ def design_points(spec: Experiment, source: str) -> tuple[list[dict[str, Any]], 
     elif d.method == "sobol":
         from SALib.sample import sobol
 
-        x = sobol.sample(problem, d.n, calc_second_order=d.second_order, scramble=True,
-                         seed=d.seed)
+        x = sobol.sample(problem, d.n, calc_second_order=d.second_order, scramble=True, seed=d.seed)
     else:
         from SALib.sample import morris
 

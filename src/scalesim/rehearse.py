@@ -55,16 +55,30 @@ from scalesim.store import RUN_TABLES, run_tables, to_ipc
 # Sections an option may override after the branch point.
 # (Adaptation rules and the destination are read when the pit stops are set up, so they
 # cannot change mid-run; a branch changes strategies instead.)
-MUTABLE = ("adoption", "depth", "ownership", "abandonment", "turnover", "team", "conditions",
-           "innovation", "metrics", "measurement")
+MUTABLE = (
+    "adoption",
+    "depth",
+    "ownership",
+    "abandonment",
+    "turnover",
+    "team",
+    "conditions",
+    "innovation",
+    "metrics",
+    "measurement",
+)
 # ... except these, fixed when the model was built.
 FROZEN = ("adoption.credibility_weighted", "depth.start", "ownership.start")
 # District-state fields that mirror scenario sections (DistrictState in state.py).
 STATE_FIELDS = {
-    "conditions": ("leadership_support", "attention_competition", "community_beliefs",
-                   "policy_alignment", "district_ownership"),
-    "innovation": ("complexity", "compatibility", "observability", "trialability",
-                   "depth_ceiling"),
+    "conditions": (
+        "leadership_support",
+        "attention_competition",
+        "community_beliefs",
+        "policy_alignment",
+        "district_ownership",
+    ),
+    "innovation": ("complexity", "compatibility", "observability", "trialability", "depth_ceiling"),
 }
 
 
@@ -143,7 +157,8 @@ def load_options(path: str | Path, base: Scenario) -> dict[str, BranchOption]:
             check_path(src, f"{where}.overrides.{k}", k, full)
             if not _allowed(k):
                 raise ScalesimInputError(
-                    src, f"{where}.overrides.{k}",
+                    src,
+                    f"{where}.overrides.{k}",
                     "cannot change after the branch point (it is fixed when the district is "
                     f"built); options may change: {', '.join(MUTABLE)} (except "
                     f"{', '.join(FROZEN)})",
@@ -152,7 +167,8 @@ def load_options(path: str | Path, base: Scenario) -> dict[str, BranchOption]:
         if opt.strategies is not None:
             if not hasattr(ScalingModel, "set_strategies"):
                 raise ScalesimInputError(
-                    src, f"{where}.strategies",
+                    src,
+                    f"{where}.strategies",
                     "this version of the model cannot replace strategies mid-run "
                     "(ScalingModel.set_strategies is missing)",
                 )
@@ -160,14 +176,21 @@ def load_options(path: str | Path, base: Scenario) -> dict[str, BranchOption]:
         try:
             scenario_from_dict(apply_overrides(full, ov), f"{src} ({where})")
         except ScalesimInputError as exc:
-            raise ScalesimInputError(src, where, "the option makes the scenario invalid: "
-                                     f"{exc.field + ': ' if exc.field else ''}{exc.problem}"
-                                     ) from None
+            raise ScalesimInputError(
+                src,
+                where,
+                "the option makes the scenario invalid: "
+                f"{exc.field + ': ' if exc.field else ''}{exc.problem}",
+            ) from None
     return dict(spec.options)
 
 
-def apply_option(model: Any, overrides: dict[str, Any],
-                 strategies: Sequence[dict[str, Any]] | None, source: str = "<option>") -> None:
+def apply_option(
+    model: Any,
+    overrides: dict[str, Any],
+    strategies: Sequence[dict[str, Any]] | None,
+    source: str = "<option>",
+) -> None:
     """Apply an option to a (checkpointed) model, from its current week on.
 
     Overrides replace the model's scenario (validated) and set the district state that
@@ -189,14 +212,21 @@ def apply_option(model: Any, overrides: dict[str, Any],
                 model.team.capacity_per_month = new.team.capacity_per_month
             elif path == "team.support_ends_month":
                 if value is not None and month_to_week(float(value)) <= model.week:
-                    raise ScalesimInputError(source, path, f"month {value} is not after the "
-                                             f"branch point (month {model.month:.2f})")
+                    raise ScalesimInputError(
+                        source,
+                        path,
+                        f"month {value} is not after the branch point (month {model.month:.2f})",
+                    )
                 model.support_end_week = None if value is None else month_to_week(float(value))
         model.sc = new
     if strategies is not None:
         if not hasattr(model, "set_strategies"):
-            raise ScalesimInputError(source, "strategies", "this version of the model cannot "
-                                     "replace strategies mid-run (set_strategies is missing)")
+            raise ScalesimInputError(
+                source,
+                "strategies",
+                "this version of the model cannot "
+                "replace strategies mid-run (set_strategies is missing)",
+            )
         model.set_strategies([dict(s) for s in strategies])
 
 
@@ -221,8 +251,12 @@ def execute_rehearsal(task: RehearsalTask) -> list[Any]:
     shared = time.perf_counter() - t0
     for i, (name, overrides, strategies) in enumerate(task.options):
         t1 = time.perf_counter()
-        ident = {"task_id": i * task.reps + task.replicate, "option": name,
-                 "replicate": task.replicate, "seed": task.seed}
+        ident = {
+            "task_id": i * task.reps + task.replicate,
+            "option": name,
+            "replicate": task.replicate,
+            "seed": task.seed,
+        }
         branch = pickle.loads(checkpoint)
         try:
             apply_option(branch, overrides, strategies, f"{task.source} option {name}")
@@ -234,13 +268,20 @@ def execute_rehearsal(task: RehearsalTask) -> list[Any]:
 
             msg = f"{type(exc).__name__}: {exc}"
             parts = {k: to_ipc(v) for k, v in error_tables(ident, msg).items()}
-            outs.append(TaskOutput(ident["task_id"], "error", msg, parts,
-                                   time.perf_counter() - t1))
+            outs.append(TaskOutput(ident["task_id"], "error", msg, parts, time.perf_counter() - t1))
             continue
         t2 = time.perf_counter()
         parts = {k: to_ipc(v) for k, v in run_tables(result, ident, (), task.tables).items()}
-        outs.append(TaskOutput(ident["task_id"], "ok", "", parts,
-                               t2 - t1 + shared / len(task.options), time.perf_counter() - t2))
+        outs.append(
+            TaskOutput(
+                ident["task_id"],
+                "ok",
+                "",
+                parts,
+                t2 - t1 + shared / len(task.options),
+                time.perf_counter() - t2,
+            )
+        )
     return outs
 
 
@@ -277,19 +318,32 @@ def rehearse(
         Every table (per-run and summary), by name, plus ``branch_week``.
     """
     if not 0 <= at_month < scenario.horizon_months:
-        raise ScalesimInputError("--at", "", f"expected a month in [0, "
-                                 f"{scenario.horizon_months:g}) (the horizon), got {at_month:g}")
+        raise ScalesimInputError(
+            "--at",
+            "",
+            f"expected a month in [0, {scenario.horizon_months:g}) (the horizon), got {at_month:g}",
+        )
     t0 = time.perf_counter()
     branch_week = month_to_week(at_month)
     names = list(options)
-    opts = tuple((n, dict(o.overrides),
-                  None if o.strategies is None else tuple(o.strategies))
-                 for n, o in options.items())
+    opts = tuple(
+        (n, dict(o.overrides), None if o.strategies is None else tuple(o.strategies))
+        for n, o in options.items()
+    )
     data = scenario.to_dict()
-    tasks = [RehearsalTask(r, int(s), len(seeds), data, branch_week, opts,
-                           (*RUN_TABLES[1:], "extra"),
-                           source=scenario_source or scenario.name)
-             for r, s in enumerate(seeds)]
+    tasks = [
+        RehearsalTask(
+            r,
+            int(s),
+            len(seeds),
+            data,
+            branch_week,
+            opts,
+            (*RUN_TABLES[1:], "extra"),
+            source=scenario_source or scenario.name,
+        )
+        for r, s in enumerate(seeds)
+    ]
     outputs: list[Any] = []
     failed = 0
     total = len(tasks) * len(names)
@@ -299,26 +353,48 @@ def rehearse(
         if on_progress:
             on_progress(len(outputs), failed, total)
     tables: dict[str, Any] = concat_parts(outputs)
-    tables.update(summary_tables(tables["runs"], tables.get("timeseries"),
-                                 tables.get("schools"), names))
+    tables.update(
+        summary_tables(tables["runs"], tables.get("timeseries"), tables.get("schools"), names)
+    )
     if out is not None:
         import yaml
 
         full = scenario.to_dict()
         manifest = {
-            "command": command, "versions": versions(), "baseline": names[0],
-            "scenario": {"source": scenario_source, "scenario_hash": scenario.scenario_hash(),
-                         "name": scenario.name},
-            "options_file": options_source, "at_month": float(at_month),
+            "command": command,
+            "versions": versions(),
+            "baseline": names[0],
+            "scenario": {
+                "source": scenario_source,
+                "scenario_hash": scenario.scenario_hash(),
+                "name": scenario.name,
+            },
+            "options_file": options_source,
+            "at_month": float(at_month),
             "branch_week": branch_week,
-            "options": [{"name": n, "description": o.description, "overrides": o.overrides,
-                         "strategies": o.strategies} for n, o in options.items()],
-            "reps": len(seeds), "seeds": [int(s) for s in seeds], "seed_root": seed_root,
-            "metrics": list(METRICS), "confidence": 0.95,
-            "counts": {"ok": int((tables["runs"]["status"] == "ok").sum()),
-                       "error": int((tables["runs"]["status"] != "ok").sum())},
-            "timing": {"wall_seconds": round(time.perf_counter() - t0, 3),
-                       "backend": executor.name, "workers": executor.workers},
+            "options": [
+                {
+                    "name": n,
+                    "description": o.description,
+                    "overrides": o.overrides,
+                    "strategies": o.strategies,
+                }
+                for n, o in options.items()
+            ],
+            "reps": len(seeds),
+            "seeds": [int(s) for s in seeds],
+            "seed_root": seed_root,
+            "metrics": list(METRICS),
+            "confidence": 0.95,
+            "counts": {
+                "ok": int((tables["runs"]["status"] == "ok").sum()),
+                "error": int((tables["runs"]["status"] != "ok").sum()),
+            },
+            "timing": {
+                "wall_seconds": round(time.perf_counter() - t0, 3),
+                "backend": executor.name,
+                "workers": executor.workers,
+            },
         }
         scen = {}
         for n, o in options.items():
@@ -326,13 +402,19 @@ def rehearse(
             if o.strategies is not None:
                 ov["strategies"] = o.strategies
             scen[n] = apply_overrides(full, ov)
-        write_results(Path(out), "rehearse", tables, manifest, scen,
-                      title=f"Rehearse from month {at_month:g}: {', '.join(names)} on "
-                      f"{len(seeds)} common seeds", branch_month=at_month,
-                      extra_files={"history_scenario.yaml": yaml.safe_dump(full, sort_keys=True)})
+        write_results(
+            Path(out),
+            "rehearse",
+            tables,
+            manifest,
+            scen,
+            title=f"Rehearse from month {at_month:g}: {', '.join(names)} on "
+            f"{len(seeds)} common seeds",
+            branch_month=at_month,
+            extra_files={"history_scenario.yaml": yaml.safe_dump(full, sort_keys=True)},
+        )
     tables["branch_week"] = branch_week
     return tables
 
 
-__all__ = ["BranchOption", "apply_option", "execute_rehearsal", "load_options",
-           "rehearse"]
+__all__ = ["BranchOption", "apply_option", "execute_rehearsal", "load_options", "rehearse"]

@@ -46,8 +46,9 @@ def load_for_method(path: str | Path, method: str) -> LoadedExperiment:
     design method in the file is replaced (a sensitivity analysis needs its own sample).
     """
     if method not in METHODS:
-        raise ScalesimInputError("--method", "", f"expected one of {', '.join(METHODS)}, "
-                                 f"got {method!r}")
+        raise ScalesimInputError(
+            "--method", "", f"expected one of {', '.join(METHODS)}, got {method!r}"
+        )
     path = Path(path)
     data = parse_yaml(path)
     if not isinstance(data, dict):
@@ -60,13 +61,15 @@ def load_for_method(path: str | Path, method: str) -> LoadedExperiment:
     data = {**data, "design": design}
     exp = experiment_from_dict(data, source=str(path), base_dir=path.parent)
     if not exp.spec.uncertainties:
-        raise ScalesimInputError(str(path), "uncertainties", "a sensitivity analysis needs "
-                                 "at least one uncertainty")
+        raise ScalesimInputError(
+            str(path), "uncertainties", "a sensitivity analysis needs at least one uncertainty"
+        )
     return exp
 
 
-def point_means(exp: LoadedExperiment, runs: pd.DataFrame, option: str, outcome: str
-                ) -> tuple[np.ndarray, float]:
+def point_means(
+    exp: LoadedExperiment, runs: pd.DataFrame, option: str, outcome: str
+) -> tuple[np.ndarray, float]:
     """Per design point, the mean outcome over replicates; and the replicate-noise share.
 
     The share is the variance of the replicate noise left in a point mean (the point ×
@@ -78,7 +81,9 @@ def point_means(exp: LoadedExperiment, runs: pd.DataFrame, option: str, outcome:
     bad = cur[cur["status"] != "ok"]
     if len(bad):
         raise ScalesimInputError(
-            "sensitivity", outcome, f"{len(bad)} run(s) of option {option!r} failed (first: "
+            "sensitivity",
+            outcome,
+            f"{len(bad)} run(s) of option {option!r} failed (first: "
             f"task {int(bad['task_id'].iloc[0])}: {bad['error'].iloc[0]}); the analysis needs "
             "every design point — fix the ranges or re-run with --resume --retry-failed",
         )
@@ -86,8 +91,9 @@ def point_means(exp: LoadedExperiment, runs: pd.DataFrame, option: str, outcome:
     y = cur.pivot_table(index="point", columns="replicate", values=outcome, aggfunc="first")
     y = y.reindex(range(len(exp.points))).to_numpy(dtype=float)
     if np.isnan(y).any():
-        raise ScalesimInputError("sensitivity", outcome,
-                                 "some design points have no value (outcome NaN)")
+        raise ScalesimInputError(
+            "sensitivity", outcome, "some design points have no value (outcome NaN)"
+        )
     means = y.mean(axis=1)
     between = float(np.var(means, ddof=1)) if len(means) > 1 else 0.0
     if reps < 2:
@@ -118,52 +124,102 @@ def analyze(exp: LoadedExperiment, runs: pd.DataFrame, seed: int | None = None) 
             assert o.name is not None
             y, noise = point_means(exp, runs, option, o.name)
             flat = bool(np.ptp(y) == 0)
-            base = {"option": option, "outcome": o.name, "method": method,
-                    "noise_share": noise, "outcome_varies": not flat}
+            base = {
+                "option": option,
+                "outcome": o.name,
+                "method": method,
+                "noise_share": noise,
+                "outcome_varies": not flat,
+            }
             if method == "sobol":
                 if flat:
-                    si = {k: np.zeros(problem["num_vars"]) for k in
-                          ("S1", "S1_conf", "ST", "ST_conf")}
+                    si = {
+                        k: np.zeros(problem["num_vars"]) for k in ("S1", "S1_conf", "ST", "ST_conf")
+                    }
                 else:
-                    si = sobol.analyze(problem, y, calc_second_order=exp.spec.design.second_order,
-                                       num_resamples=RESAMPLES, conf_level=0.95, seed=seed)
+                    si = sobol.analyze(
+                        problem,
+                        y,
+                        calc_second_order=exp.spec.design.second_order,
+                        num_resamples=RESAMPLES,
+                        conf_level=0.95,
+                        seed=seed,
+                    )
                 for i, name in enumerate(problem["names"]):
-                    rows.append({**base, "parameter": name,
-                                 **{k: float(si[k][i]) for k in ("S1", "S1_conf", "ST",
-                                                                 "ST_conf")}})
+                    rows.append(
+                        {
+                            **base,
+                            "parameter": name,
+                            **{k: float(si[k][i]) for k in ("S1", "S1_conf", "ST", "ST_conf")},
+                        }
+                    )
             else:
                 assert exp.unit_samples is not None
                 if flat:
-                    si = {k: np.zeros(problem["num_vars"]) for k in
-                          ("mu_star", "mu_star_conf", "mu", "sigma")}
+                    si = {
+                        k: np.zeros(problem["num_vars"])
+                        for k in ("mu_star", "mu_star_conf", "mu", "sigma")
+                    }
                 else:
-                    si = morris.analyze(problem, exp.unit_samples, y, num_resamples=RESAMPLES,
-                                        conf_level=0.95, num_levels=exp.spec.design.levels or 4,
-                                        seed=seed)
+                    si = morris.analyze(
+                        problem,
+                        exp.unit_samples,
+                        y,
+                        num_resamples=RESAMPLES,
+                        conf_level=0.95,
+                        num_levels=exp.spec.design.levels or 4,
+                        seed=seed,
+                    )
                 for i, name in enumerate(problem["names"]):
-                    rows.append({**base, "parameter": name,
-                                 **{k: float(si[k][i]) for k in ("mu_star", "mu_star_conf",
-                                                                 "mu", "sigma")}})
+                    rows.append(
+                        {
+                            **base,
+                            "parameter": name,
+                            **{
+                                k: float(si[k][i])
+                                for k in ("mu_star", "mu_star_conf", "mu", "sigma")
+                            },
+                        }
+                    )
     return pd.DataFrame(rows)
 
 
 def markdown(indices: pd.DataFrame, method: str) -> str:
     """The indices as a Markdown table."""
-    cols = (["S1", "S1_conf", "ST", "ST_conf"] if method == "sobol"
-            else ["mu_star", "mu_star_conf", "mu", "sigma"])
+    cols = (
+        ["S1", "S1_conf", "ST", "ST_conf"]
+        if method == "sobol"
+        else ["mu_star", "mu_star_conf", "mu", "sigma"]
+    )
     head = ["option", "outcome", "parameter", *cols, "noise_share"]
-    lines = [f"# Sensitivity ({method})", "", "| " + " | ".join(head) + " |",
-             "|" + "|".join(["---"] * 3 + ["---:"] * (len(head) - 3)) + "|"]
+    lines = [
+        f"# Sensitivity ({method})",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "|".join(["---"] * 3 + ["---:"] * (len(head) - 3)) + "|",
+    ]
     for _, r in indices.iterrows():
-        lines.append("| " + " | ".join([str(r["option"]), str(r["outcome"]), str(r["parameter"])]
-                                       + [f"{r[c]:.4g}" for c in cols]
-                                       + [f"{r['noise_share']:.3g}"]) + " |")
-    conf = ("S1/ST: first-order and total Sobol indices; *_conf: 95% bootstrap half-widths "
-            "(SALib)." if method == "sobol" else
-            "mu_star: mean absolute elementary effect; mu_star_conf: 95% bootstrap "
-            "half-width; sigma: spread of effects (interactions, non-linearity) (SALib).")
-    lines += ["", conf + " Replicates are averaged per design point; noise_share is the "
-              "replicate noise left in those means relative to their spread.", ""]
+        lines.append(
+            "| "
+            + " | ".join(
+                [str(r["option"]), str(r["outcome"]), str(r["parameter"])]
+                + [f"{r[c]:.4g}" for c in cols]
+                + [f"{r['noise_share']:.3g}"]
+            )
+            + " |"
+        )
+    conf = (
+        "S1/ST: first-order and total Sobol indices; *_conf: 95% bootstrap half-widths (SALib)."
+        if method == "sobol"
+        else "mu_star: mean absolute elementary effect; mu_star_conf: 95% bootstrap "
+        "half-width; sigma: spread of effects (interactions, non-linearity) (SALib)."
+    )
+    lines += [
+        "",
+        conf + " Replicates are averaged per design point; noise_share is the "
+        "replicate noise left in those means relative to their spread.",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -176,15 +232,36 @@ def plot(indices: pd.DataFrame, method: str, path: Path, option: str, outcome: s
     fig, ax = plt.subplots(figsize=(max(5.0, 1.2 * len(names) + 2), 3.6))
     if method == "sobol":
         w = 0.38
-        ax.bar(x - w / 2, cur["S1"], w, yerr=cur["S1_conf"], capsize=3, label="first order S1",
-               color=PALETTE[0])
-        ax.bar(x + w / 2, cur["ST"], w, yerr=cur["ST_conf"], capsize=3, label="total ST",
-               color=PALETTE[1])
+        ax.bar(
+            x - w / 2,
+            cur["S1"],
+            w,
+            yerr=cur["S1_conf"],
+            capsize=3,
+            label="first order S1",
+            color=PALETTE[0],
+        )
+        ax.bar(
+            x + w / 2,
+            cur["ST"],
+            w,
+            yerr=cur["ST_conf"],
+            capsize=3,
+            label="total ST",
+            color=PALETTE[1],
+        )
         ax.set_ylabel("Sobol index")
     else:
         w = 0.38
-        ax.bar(x - w / 2, cur["mu_star"], w, yerr=cur["mu_star_conf"], capsize=3,
-               label="μ* (mean |effect|)", color=PALETTE[0])
+        ax.bar(
+            x - w / 2,
+            cur["mu_star"],
+            w,
+            yerr=cur["mu_star_conf"],
+            capsize=3,
+            label="μ* (mean |effect|)",
+            color=PALETTE[0],
+        )
         ax.bar(x + w / 2, cur["sigma"], w, label="σ (interactions)", color=PALETTE[1])
         ax.set_ylabel(f"elementary effect on {outcome}")
     ax.set_xticks(x, names, rotation=20, ha="right", fontsize=8)
@@ -198,14 +275,18 @@ def plot(indices: pd.DataFrame, method: str, path: Path, option: str, outcome: s
     return path
 
 
-def write_analysis(exp: LoadedExperiment, indices: pd.DataFrame, out: Path,
-                   command: str | None = None) -> Path:
+def write_analysis(
+    exp: LoadedExperiment, indices: pd.DataFrame, out: Path, command: str | None = None
+) -> Path:
     """Write ``out/sensitivity/`` (indices, Markdown, figures, manifest) atomically."""
     from scalesim.output import atomic_dir
 
     method = exp.spec.design.method
-    meta = {"format": KNOWN_FORMATS["sensitivity"], "kind": "sensitivity",
-            "experiment_hash": exp.hash}
+    meta = {
+        "format": KNOWN_FORMATS["sensitivity"],
+        "kind": "sensitivity",
+        "experiment_hash": exp.hash,
+    }
     figures = []
     with atomic_dir(Path(out) / "sensitivity") as tmp:
         write_table_files(indices, tmp / "indices", meta)
@@ -217,16 +298,28 @@ def write_analysis(exp: LoadedExperiment, indices: pd.DataFrame, out: Path,
                 fname = f"{o.name}-{option}.png" if multi else f"{o.name}.png"
                 plot(indices, method, tmp / "figures" / fname, option, str(o.name))
                 figures.append(f"figures/{fname}")
-        write_json(tmp / "manifest.json", {
-            "format": KNOWN_FORMATS["sensitivity"], "kind": "sensitivity", "method": method,
-            "experiment": {"name": exp.spec.name, "source": exp.source, "hash": exp.hash},
-            "sweep": "..", "parameters": exp.paths,
-            "outcomes": [o.model_dump() for o in exp.spec.outcomes],
-            "options": list(exp.options), "design": exp.describe()["design"],
-            "replicates": len(exp.seeds), "replicate_handling": "mean",
-            "confidence": 0.95, "resamples": RESAMPLES, "versions": versions(),
-            "command": command, "tables": ["indices"], "figures": figures,
-        })
+        write_json(
+            tmp / "manifest.json",
+            {
+                "format": KNOWN_FORMATS["sensitivity"],
+                "kind": "sensitivity",
+                "method": method,
+                "experiment": {"name": exp.spec.name, "source": exp.source, "hash": exp.hash},
+                "sweep": "..",
+                "parameters": exp.paths,
+                "outcomes": [o.model_dump() for o in exp.spec.outcomes],
+                "options": list(exp.options),
+                "design": exp.describe()["design"],
+                "replicates": len(exp.seeds),
+                "replicate_handling": "mean",
+                "confidence": 0.95,
+                "resamples": RESAMPLES,
+                "versions": versions(),
+                "command": command,
+                "tables": ["indices"],
+                "figures": figures,
+            },
+        )
     return Path(out) / "sensitivity"
 
 
@@ -248,10 +341,12 @@ def run_sensitivity(
     from scalesim.sweep import run_sweep
 
     t0 = time.perf_counter()
-    rep = run_sweep(exp, out, executor, resume=resume, command=command,
-                    on_progress=on_progress)
+    rep = run_sweep(exp, out, executor, resume=resume, command=command, on_progress=on_progress)
     runs = load_results(out, "runs")
     indices = analyze(exp, runs)
     write_analysis(exp, indices, Path(out), command)
-    return indices, {"runs": rep.n_tasks, "failed": rep.error,
-                     "wall_seconds": time.perf_counter() - t0}
+    return indices, {
+        "runs": rep.n_tasks,
+        "failed": rep.error,
+        "wall_seconds": time.perf_counter() - t0,
+    }

@@ -51,13 +51,17 @@ KNOWN_FORMATS = {
 }
 RUN_TABLES = ("runs", "timeseries", "schools", "channels", "log")
 TT_FIELDS = (
-    ("tt_reached", "reached", bool), ("tt_reached_month", "reached_month", float),
+    ("tt_reached", "reached", bool),
+    ("tt_reached_month", "reached_month", float),
     ("tt_achieved_at_deadline", "achieved_at_deadline", float),
     ("tt_equity_achieved_at_deadline", "equity_achieved_at_deadline", float),
     ("tt_equity_clause_holds", "equity_clause_holds", bool),
-    ("tt_shortfall", "shortfall", float), ("tt_equity_shortfall", "equity_shortfall", float),
-    ("tt_target", "target", float), ("tt_equity_target", "equity_target", float),
-    ("tt_min_depth", "min_depth", float), ("tt_by_month", "by_month", float),
+    ("tt_shortfall", "shortfall", float),
+    ("tt_equity_shortfall", "equity_shortfall", float),
+    ("tt_target", "target", float),
+    ("tt_equity_target", "equity_target", float),
+    ("tt_min_depth", "min_depth", float),
+    ("tt_by_month", "by_month", float),
     ("tt_deadline_in_run", "deadline_in_run", bool),
 )
 INT_FIELDS = ("superintendent_changes", "educators", "schools", "weeks")
@@ -70,8 +74,12 @@ def _float(x: Any) -> float:
     return float("nan") if x is None else float(x)
 
 
-def runs_row(identity: dict[str, Any], result: RunResult | None, error: str = "",
-             outcomes: Iterable[tuple[str, str, float | str]] = ()) -> dict[str, Any]:
+def runs_row(
+    identity: dict[str, Any],
+    result: RunResult | None,
+    error: str = "",
+    outcomes: Iterable[tuple[str, str, float | str]] = (),
+) -> dict[str, Any]:
     """One row of the ``runs`` table (a failed run when ``result`` is None)."""
     row = dict(identity)
     s = result.summary if result is not None else None
@@ -86,7 +94,8 @@ def runs_row(identity: dict[str, Any], result: RunResult | None, error: str = ""
         row[col] = bool(tt.get(key, False)) if typ is bool else _float(tt.get(key))
     row["retention_after_support_end"] = _float(s.get("retention_after_support_end") if s else None)
     row["retention_after_leadership_change"] = _float(
-        s.get("retention_after_leadership_change") if s else None)
+        s.get("retention_after_leadership_change") if s else None
+    )
     row["capacity_total"] = _float(s["cost"]["capacity_total"] if s else None)
     for col in INT_FIELDS:
         row[col] = int(s.get(col, 0)) if s else 0
@@ -179,20 +188,32 @@ def row_arrow(row: dict[str, Any]) -> pa.Table:
 
 def log_table(events: list[dict[str, Any]]) -> pd.DataFrame:
     """The travel log as a table: week, month, kind, and the rest as JSON."""
-    return pd.DataFrame({
-        "week": np.array([int(e.get("week", 0)) for e in events], dtype=np.int64),
-        "month": np.array([float(e.get("month", 0.0)) for e in events], dtype=np.float64),
-        "kind": pd.array([str(e.get("kind", "")) for e in events], dtype="str"),
-        "detail": pd.array([json.dumps({k: v for k, v in e.items()
-                                        if k not in ("week", "month", "kind")},
-                                       sort_keys=True, default=str) for e in events],
-                           dtype="str"),
-    })
+    return pd.DataFrame(
+        {
+            "week": np.array([int(e.get("week", 0)) for e in events], dtype=np.int64),
+            "month": np.array([float(e.get("month", 0.0)) for e in events], dtype=np.float64),
+            "kind": pd.array([str(e.get("kind", "")) for e in events], dtype="str"),
+            "detail": pd.array(
+                [
+                    json.dumps(
+                        {k: v for k, v in e.items() if k not in ("week", "month", "kind")},
+                        sort_keys=True,
+                        default=str,
+                    )
+                    for e in events
+                ],
+                dtype="str",
+            ),
+        }
+    )
 
 
-def run_tables(result: RunResult, identity: dict[str, Any],
-               outcomes: Iterable[tuple[str, str, float | str]] = (),
-               tables: Iterable[str] = RUN_TABLES) -> dict[str, pa.Table]:
+def run_tables(
+    result: RunResult,
+    identity: dict[str, Any],
+    outcomes: Iterable[tuple[str, str, float | str]] = (),
+    tables: Iterable[str] = RUN_TABLES,
+) -> dict[str, pa.Table]:
     """The per-run tables of one finished run (Arrow), each with the identity columns first."""
     tables = set(tables)
     out = {"runs": row_arrow(runs_row(identity, result, outcomes=outcomes))}
@@ -210,8 +231,9 @@ def run_tables(result: RunResult, identity: dict[str, Any],
     return out
 
 
-def error_tables(identity: dict[str, Any], error: str,
-                 outcomes: Iterable[tuple[str, str, float | str]] = ()) -> dict[str, pa.Table]:
+def error_tables(
+    identity: dict[str, Any], error: str, outcomes: Iterable[tuple[str, str, float | str]] = ()
+) -> dict[str, pa.Table]:
     """The ``runs`` row of a run that raised."""
     return {"runs": row_arrow(runs_row(identity, None, error, outcomes))}
 
@@ -221,8 +243,10 @@ def parquet_bytes(table: pd.DataFrame | pa.Table, meta: dict[str, Any] | None = 
     if isinstance(table, pd.DataFrame):
         table = pa.Table.from_pandas(table, preserve_index=False)
     if meta:
-        merged = {**(table.schema.metadata or {}),
-                  b"scalesim": json.dumps(meta, sort_keys=True).encode()}
+        merged = {
+            **(table.schema.metadata or {}),
+            b"scalesim": json.dumps(meta, sort_keys=True).encode(),
+        }
         table = table.replace_schema_metadata(merged)
     buf = io.BytesIO()
     pq.write_table(table, buf)
@@ -257,8 +281,9 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def write_json(path: Path, data: Any) -> None:
     """Atomically write pretty, key-sorted JSON."""
-    atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True, default=_json_default)
-                      + "\n")
+    atomic_write_text(
+        path, json.dumps(data, indent=2, sort_keys=True, default=_json_default) + "\n"
+    )
 
 
 def _json_default(x: Any) -> Any:
@@ -271,13 +296,16 @@ def _json_default(x: Any) -> Any:
     return str(x)
 
 
-def write_table_files(df: pd.DataFrame, base: Path, meta: dict[str, Any] | None = None,
-                      csv: bool = True) -> None:
+def write_table_files(
+    df: pd.DataFrame, base: Path, meta: dict[str, Any] | None = None, csv: bool = True
+) -> None:
     """Write ``base.parquet`` (and ``base.csv``) atomically."""
     atomic_write_bytes(base.with_suffix(".parquet"), parquet_bytes(df, meta))
     if csv:
-        atomic_write_text(base.with_suffix(".csv"),
-                          df.to_csv(index=False, float_format="%.10g", lineterminator="\n"))
+        atomic_write_text(
+            base.with_suffix(".csv"),
+            df.to_csv(index=False, float_format="%.10g", lineterminator="\n"),
+        )
 
 
 # --------------------------------------------------------------------------- the sweep store
@@ -322,20 +350,24 @@ class SweepStore:
         root = Path(root)
         if root.exists() and (not root.is_dir() or any(root.iterdir())):
             raise ScalesimInputError(
-                "--out", "", f"{root} exists and is not empty; use --resume to continue a "
-                "sweep there, or choose another --out"
+                "--out",
+                "",
+                f"{root} exists and is not empty; use --resume to continue a "
+                "sweep there, or choose another --out",
             )
         root.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{root.name}-", dir=root.parent))
         try:
             for t in RUN_TABLES:
                 (tmp / "parts" / t).mkdir(parents=True)
-            meta = {"format": SWEEP_FORMAT, "kind": "sweep",
-                    "experiment_hash": manifest["experiment"]["hash"]}
+            meta = {
+                "format": SWEEP_FORMAT,
+                "kind": "sweep",
+                "experiment_hash": manifest["experiment"]["hash"],
+            }
             for name, obj in files.items():
                 if name.endswith(".yaml"):
-                    (tmp / name).write_text(yaml.safe_dump(obj, sort_keys=False),
-                                            encoding="utf-8")
+                    (tmp / name).write_text(yaml.safe_dump(obj, sort_keys=False), encoding="utf-8")
                 else:
                     write_table_files(obj, tmp / name, meta)
             write_json(tmp / "manifest.json", manifest)
@@ -359,15 +391,17 @@ class SweepStore:
         except (OSError, json.JSONDecodeError) as exc:
             raise ScalesimInputError(str(mpath), "", f"unreadable manifest ({exc})") from None
         if manifest.get("format") != SWEEP_FORMAT:
-            raise ScalesimInputError(str(mpath), "format",
-                                     f"expected {SWEEP_FORMAT!r}, got {manifest.get('format')!r}")
+            raise ScalesimInputError(
+                str(mpath), "format", f"expected {SWEEP_FORMAT!r}, got {manifest.get('format')!r}"
+            )
         got = manifest.get("experiment", {}).get("hash")
         if got != experiment_hash:
             raise ScalesimInputError(
-                str(mpath), "experiment.hash",
+                str(mpath),
+                "experiment.hash",
                 f"these results are from a different experiment (hash {got}, the file now "
                 f"gives {experiment_hash}); resume only an unchanged experiment, or use "
-                "another --out"
+                "another --out",
             )
         store = cls(root, manifest)
         store.clean_temporaries()
@@ -398,8 +432,9 @@ class SweepStore:
 
     # ---- writing
 
-    def write_chunk(self, first_task: int, tables: dict[str, pa.Table],
-                    meta: dict[str, Any]) -> None:
+    def write_chunk(
+        self, first_task: int, tables: dict[str, pa.Table], meta: dict[str, Any]
+    ) -> None:
         """Store one chunk's tables; the ``runs`` file goes last (it marks the chunk done)."""
         for name, table in tables.items():
             if name == "runs":
@@ -407,8 +442,9 @@ class SweepStore:
             folder = self.parts / name
             folder.mkdir(exist_ok=True)
             atomic_write_bytes(_chunk_file(folder, first_task), parquet_bytes(table, meta))
-        atomic_write_bytes(_chunk_file(self.parts / "runs", first_task),
-                           parquet_bytes(tables["runs"], meta))
+        atomic_write_bytes(
+            _chunk_file(self.parts / "runs", first_task), parquet_bytes(tables["runs"], meta)
+        )
 
     def write_manifest(self) -> None:
         """Atomically rewrite ``manifest.json``."""
@@ -433,8 +469,9 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
         raise ScalesimInputError(str(mpath), "kind", f"unknown kind {kind!r}")
     fmt = str(manifest.get("format", ""))
     if fmt.split("/")[0] != KNOWN_FORMATS[kind].split("/")[0] or fmt != KNOWN_FORMATS[kind]:
-        raise ScalesimInputError(str(mpath), "format",
-                                 f"expected {KNOWN_FORMATS[kind]!r}, got {fmt!r}")
+        raise ScalesimInputError(
+            str(mpath), "format", f"expected {KNOWN_FORMATS[kind]!r}, got {fmt!r}"
+        )
     return manifest
 
 

@@ -72,11 +72,11 @@ def execute_task(task: Task) -> TaskOutput:
         msg = f"{type(exc).__name__}: {exc}"
         t1, c1 = time.perf_counter(), time.process_time()
         parts = {k: to_ipc(v) for k, v in error_tables(ident, msg, task.outcomes).items()}
-        return TaskOutput(task.task_id, "error", msg, parts, t1 - t0,
-                          time.perf_counter() - t1, c1 - c0)
+        return TaskOutput(
+            task.task_id, "error", msg, parts, t1 - t0, time.perf_counter() - t1, c1 - c0
+        )
     t1, c1 = time.perf_counter(), time.process_time()
-    parts = {k: to_ipc(v) for k, v in run_tables(result, ident, task.outcomes,
-                                                 task.tables).items()}
+    parts = {k: to_ipc(v) for k, v in run_tables(result, ident, task.outcomes, task.tables).items()}
     return TaskOutput(task.task_id, "ok", "", parts, t1 - t0, time.perf_counter() - t1, c1 - c0)
 
 
@@ -107,10 +107,19 @@ def plan_files(exp: LoadedExperiment, tasks: list[Task]) -> dict[str, Any]:
     design = pd.DataFrame([{"point": i, **pt} for i, pt in enumerate(exp.points)])
     if not paths:
         design = pd.DataFrame({"point": pd.Series([0], dtype="int64")})
-    task_df = pd.DataFrame([
-        {"task_id": t.task_id, "point": t.point, "option": t.option, "replicate": t.replicate,
-         "seed": t.seed, **dict(t.values)} for t in tasks
-    ])
+    task_df = pd.DataFrame(
+        [
+            {
+                "task_id": t.task_id,
+                "point": t.point,
+                "option": t.option,
+                "replicate": t.replicate,
+                "seed": t.seed,
+                **dict(t.values),
+            }
+            for t in tasks
+        ]
+    )
     return {
         "experiment.yaml": exp.spec.model_dump(mode="json", exclude_none=True),
         "base_scenario.yaml": exp.base.to_dict(),
@@ -124,8 +133,12 @@ def new_manifest(exp: LoadedExperiment, tasks: list[Task], command: str | None) 
     return {
         "format": SWEEP_FORMAT,
         "kind": "sweep",
-        "experiment": {"name": exp.spec.name, "source": exp.source, "hash": exp.hash,
-                       "description": exp.spec.description},
+        "experiment": {
+            "name": exp.spec.name,
+            "source": exp.source,
+            "hash": exp.hash,
+            "description": exp.spec.description,
+        },
         "base_scenario": {"source": exp.base_source, "scenario_hash": exp.base.scenario_hash()},
         "versions": versions(),
         "command": command,
@@ -133,9 +146,18 @@ def new_manifest(exp: LoadedExperiment, tasks: list[Task], command: str | None) 
         "n_tasks": len(tasks),
         "status": "running",
         "counts": {"ok": 0, "error": 0, "pending": len(tasks)},
-        "runs": [{"task_id": t.task_id, "point": t.point, "option": t.option,
-                  "replicate": t.replicate, "seed": t.seed, "status": "pending", "error": ""}
-                 for t in tasks],
+        "runs": [
+            {
+                "task_id": t.task_id,
+                "point": t.point,
+                "option": t.option,
+                "replicate": t.replicate,
+                "seed": t.seed,
+                "status": "pending",
+                "error": "",
+            }
+            for t in tasks
+        ],
         "timing": {"sessions": []},
     }
 
@@ -193,16 +215,24 @@ def run_sweep(
     chunk_ids: dict[int, list[int]] = {}
     for t in tasks:
         chunk_ids.setdefault(t.task_id // size * size, []).append(t.task_id)
-    redo = {c for c, ids in chunk_ids.items()
-            if any(i not in finished for i in ids)
-            or (retry_failed and any(finished[i][0] == "error" for i in ids))}
+    redo = {
+        c
+        for c, ids in chunk_ids.items()
+        if any(i not in finished for i in ids)
+        or (retry_failed and any(finished[i][0] == "error" for i in ids))
+    }
     todo = [t for t in tasks if t.task_id // size * size in redo]
     for t in todo:
         m["runs"][t.task_id].update(status="pending", error="")
     m["status"] = "running"
     _refresh_counts(m)
-    session = {"started_utc": _utc_now(), "backend": executor.name, "workers": executor.workers,
-               "tasks": len(todo), "command": command}
+    session = {
+        "started_utc": _utc_now(),
+        "backend": executor.name,
+        "workers": executor.workers,
+        "tasks": len(todo),
+        "command": command,
+    }
     m["timing"].setdefault("sessions", []).append(session)
     store.write_manifest()
 
@@ -246,35 +276,57 @@ def run_sweep(
     except BaseException:
         _refresh_counts(m)
         m["status"] = "interrupted"
-        session.update(runs_done=ran, wall_seconds=round(time.perf_counter() - t_start, 3),
-                       model_seconds=round(model_s, 3), table_seconds=round(table_s, 3),
-                       ended="interrupted", unstored_runs=sum(len(b) for b in buffers.values()))
+        session.update(
+            runs_done=ran,
+            wall_seconds=round(time.perf_counter() - t_start, 3),
+            model_seconds=round(model_s, 3),
+            table_seconds=round(table_s, 3),
+            ended="interrupted",
+            unstored_runs=sum(len(b) for b in buffers.values()),
+        )
         store.write_manifest()
         raise
     _refresh_counts(m)
     finalize(store, exp)
     wall = time.perf_counter() - t_start
     m["status"] = "complete" if m["counts"].get("pending", 0) == 0 else "interrupted"
-    session.update(runs_done=ran, wall_seconds=round(wall, 3), model_seconds=round(model_s, 3),
-                   table_seconds=round(table_s, 3), model_cpu_seconds=round(model_cpu, 3),
-                   ended="complete")
+    session.update(
+        runs_done=ran,
+        wall_seconds=round(wall, 3),
+        model_seconds=round(model_s, 3),
+        table_seconds=round(table_s, 3),
+        model_cpu_seconds=round(model_cpu, 3),
+        ended="complete",
+    )
     m["timing"]["wall_seconds"] = round(
-        sum(s.get("wall_seconds", 0.0) for s in m["timing"]["sessions"]), 3)
+        sum(s.get("wall_seconds", 0.0) for s in m["timing"]["sessions"]), 3
+    )
     store.write_manifest()
     counts = m["counts"]
-    return SweepReport(out, total, ran, total - len(todo), counts.get("ok", 0),
-                       counts.get("error", 0), wall, model_s, table_s, errors, model_cpu)
+    return SweepReport(
+        out,
+        total,
+        ran,
+        total - len(todo),
+        counts.get("ok", 0),
+        counts.get("error", 0),
+        wall,
+        model_s,
+        table_s,
+        errors,
+        model_cpu,
+    )
 
 
-def _write_chunk(store: SweepStore, first: int, outputs: dict[int, TaskOutput],
-                 meta: dict[str, Any]) -> None:
+def _write_chunk(
+    store: SweepStore, first: int, outputs: dict[int, TaskOutput], meta: dict[str, Any]
+) -> None:
     """Concatenate a complete chunk's runs in task order and store it."""
     ordered = [outputs[i] for i in sorted(outputs)]
     names: list[str] = []
     for o in ordered:
         names += [k for k in o.parts if k not in names]
-    tables = {n: concat([from_ipc(o.parts[n]) for o in ordered if n in o.parts])
-              for n in names}
+    tables = {n: concat([from_ipc(o.parts[n]) for o in ordered if n in o.parts]) for n in names}
     store.write_chunk(first, tables, meta)
     runs = store.manifest["runs"]
     for o in ordered:
@@ -292,15 +344,21 @@ def finalize(store: SweepStore, exp: LoadedExperiment) -> None:
         from scalesim.compare import comparison_table, markdown_table, trip_ticket_table
 
         first = next(iter(exp.options))
-        comp = comparison_table(runs, baseline=first, pair_on=("point", "replicate"),
-                                options=list(exp.options))
+        comp = comparison_table(
+            runs, baseline=first, pair_on=("point", "replicate"), options=list(exp.options)
+        )
         write_table_files(comp, store.root / "comparison", meta)
         tt = trip_ticket_table(runs, options=list(exp.options))
         write_table_files(tt, store.root / "trip_ticket", meta)
         (store.root / "comparison.md").write_text(
-            markdown_table(comp, tt, title=f"Sweep {exp.spec.name}: options compared over "
-                           f"{len(exp.points)} design point(s) × {len(exp.seeds)} replicates"),
-            encoding="utf-8")
+            markdown_table(
+                comp,
+                tt,
+                title=f"Sweep {exp.spec.name}: options compared over "
+                f"{len(exp.points)} design point(s) × {len(exp.seeds)} replicates",
+            ),
+            encoding="utf-8",
+        )
 
 
 def write_plain_manifest(path: Path, manifest: dict[str, Any]) -> None:

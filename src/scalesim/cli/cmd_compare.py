@@ -22,11 +22,13 @@ def parse_seeds(reps: int, seed: int, seeds: str | None, option: str = "--seeds"
         try:
             out = [int(s) for s in seeds.split(",") if s.strip()]
         except ValueError:
-            raise ScalesimInputError(option, "", f"expected comma-separated integers, got "
-                                     f"{seeds!r}") from None
+            raise ScalesimInputError(
+                option, "", f"expected comma-separated integers, got {seeds!r}"
+            ) from None
         if not out or len(set(out)) != len(out) or min(out) < 0 or max(out) >= SEED_LIMIT:
-            raise ScalesimInputError(option, "", f"expected distinct integers in [0, "
-                                     f"{SEED_LIMIT}), got {seeds!r}")
+            raise ScalesimInputError(
+                option, "", f"expected distinct integers in [0, {SEED_LIMIT}), got {seeds!r}"
+            )
         return out
     if reps < 1:
         raise ScalesimInputError("--reps", "", f"expected at least 1 (got {reps})")
@@ -40,8 +42,9 @@ def option_names(paths: list[Path], names: list[str] | None) -> list[str]:
 
     if names:
         if len(names) != len(paths):
-            raise ScalesimInputError("--name", "", f"give one --name per scenario ({len(paths)}),"
-                                     f" got {len(names)}")
+            raise ScalesimInputError(
+                "--name", "", f"give one --name per scenario ({len(paths)}), got {len(names)}"
+            )
         if len(set(names)) != len(names):
             raise ScalesimInputError("--name", "", "names must be distinct")
         out = names
@@ -58,14 +61,19 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def compare(
-        scenarios: Annotated[list[Path], typer.Argument(help="Scenario files, one per strategy "
-                                                        "set; the first is the baseline.")],
+        scenarios: Annotated[
+            list[Path],
+            typer.Argument(help="Scenario files, one per strategy set; the first is the baseline."),
+        ],
         reps: Annotated[int, typer.Option(help="Replicates (seeds) per option.")] = 20,
         seed: Annotated[int, typer.Option(help="Root seed the replicate seeds derive from.")] = 1,
-        seeds: Annotated[str | None, typer.Option(help="Explicit comma-separated seeds "
-                                                  "(overrides --reps/--seed).")] = None,
-        name: Annotated[list[str] | None, typer.Option(help="Option name (repeat, one per "
-                                                       "scenario).")] = None,
+        seeds: Annotated[
+            str | None,
+            typer.Option(help="Explicit comma-separated seeds (overrides --reps/--seed)."),
+        ] = None,
+        name: Annotated[
+            list[str] | None, typer.Option(help="Option name (repeat, one per scenario).")
+        ] = None,
         workers: Workers = None,
         dask: Dask = None,
         out: Annotated[Path | None, typer.Option(help="Results folder.")] = None,
@@ -82,14 +90,24 @@ def register(app: typer.Typer) -> None:
             raise ScalesimInputError("SCENARIOS", "", "give at least two scenario files")
         names = option_names(scenarios, name)
         seed_list = parse_seeds(reps, seed, seeds)
-        options = [Option(n, load_scenario(p), str(p)) for n, p in zip(names, scenarios,
-                                                                        strict=True)]
+        options = [
+            Option(n, load_scenario(p), str(p)) for n, p in zip(names, scenarios, strict=True)
+        ]
         out = out or Path("out") / ("compare-" + "-vs-".join(names))
         with make_executor(workers, dask) as ex, progress_bar("compare", quiet) as update:
-            tables = run_compare(options, seed_list, ex, out, command=command_line(),
-                                 seed_root=None if seeds else seed, on_progress=update)
+            tables = run_compare(
+                options,
+                seed_list,
+                ex,
+                out,
+                command=command_line(),
+                seed_root=None if seeds else seed,
+                on_progress=update,
+            )
         if not quiet:
             typer.echo((out / "comparison.md").read_text(encoding="utf-8"))
         nerr = int((tables["runs"]["status"] != "ok").sum())
-        typer.echo(f"wrote {out}/ (comparison.md, tables .parquet/.csv, figures/)"
-                   + (f"; {nerr} runs failed (see runs.csv)" if nerr else ""))
+        typer.echo(
+            f"wrote {out}/ (comparison.md, tables .parquet/.csv, figures/)"
+            + (f"; {nerr} runs failed (see runs.csv)" if nerr else "")
+        )

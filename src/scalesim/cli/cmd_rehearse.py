@@ -17,8 +17,13 @@ def register(app: typer.Typer) -> None:
     def rehearse(
         scenario: Annotated[Path, typer.Argument(help="Scenario whose history is shared.")],
         at: Annotated[float, typer.Option("--at", help="Branch month (a pit stop).")],
-        options: Annotated[Path, typer.Option("--options", help="Options YAML file: named "
-                                              "alternatives; the first is the baseline.")],
+        options: Annotated[
+            Path,
+            typer.Option(
+                "--options",
+                help="Options YAML file: named alternatives; the first is the baseline.",
+            ),
+        ],
         reps: Annotated[int, typer.Option(help="Replicates (seeds).")] = 20,
         seed: Annotated[int, typer.Option(help="Root seed the replicate seeds derive from.")] = 1,
         seeds: Annotated[str | None, typer.Option(help="Explicit comma-separated seeds.")] = None,
@@ -40,16 +45,30 @@ def register(app: typer.Typer) -> None:
         if not 0 <= at < sc.horizon_months:
             from scalesim.errors import ScalesimInputError
 
-            raise ScalesimInputError("--at", "", f"expected a month in [0, "
-                                     f"{sc.horizon_months:g}) (the horizon), got {at:g}")
+            raise ScalesimInputError(
+                "--at",
+                "",
+                f"expected a month in [0, {sc.horizon_months:g}) (the horizon), got {at:g}",
+            )
         out = out or Path("out") / f"rehearse-{sc.name}-m{at:g}"
         with make_executor(workers, dask) as ex, progress_bar("rehearse", quiet) as update:
-            tables = run_rehearse(sc, at, opts, seed_list, ex, out,
-                                  scenario_source=str(scenario), options_source=str(options),
-                                  command=command_line(), seed_root=None if seeds else seed,
-                                  on_progress=update)
+            tables = run_rehearse(
+                sc,
+                at,
+                opts,
+                seed_list,
+                ex,
+                out,
+                scenario_source=str(scenario),
+                options_source=str(options),
+                command=command_line(),
+                seed_root=None if seeds else seed,
+                on_progress=update,
+            )
         if not quiet:
             typer.echo((out / "comparison.md").read_text(encoding="utf-8"))
         nerr = int((tables["runs"]["status"] != "ok").sum())
-        typer.echo(f"wrote {out}/ (comparison.md, tables .parquet/.csv, figures/)"
-                   + (f"; {nerr} branch runs failed (see runs.csv)" if nerr else ""))
+        typer.echo(
+            f"wrote {out}/ (comparison.md, tables .parquet/.csv, figures/)"
+            + (f"; {nerr} branch runs failed (see runs.csv)" if nerr else "")
+        )

@@ -18,12 +18,16 @@ def register(app: typer.Typer) -> None:
         experiment: Annotated[Path, typer.Argument(help="Experiment YAML file.")],
         workers: Workers = None,
         dask: Dask = None,
-        out: Annotated[Path | None, typer.Option(help="Results folder "
-                                                 "(default out/<experiment name>).")] = None,
-        resume: Annotated[bool, typer.Option(help="Continue an interrupted sweep in --out: "
-                                             "run only what is missing.")] = False,
-        retry_failed: Annotated[bool, typer.Option(help="With --resume, also re-run runs "
-                                                   "stored with an error.")] = False,
+        out: Annotated[
+            Path | None, typer.Option(help="Results folder (default out/<experiment name>).")
+        ] = None,
+        resume: Annotated[
+            bool,
+            typer.Option(help="Continue an interrupted sweep in --out: run only what is missing."),
+        ] = False,
+        retry_failed: Annotated[
+            bool, typer.Option(help="With --resume, also re-run runs stored with an error.")
+        ] = False,
         quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
     ) -> None:
         """Run every task of EXPERIMENT into a resumable Parquet store."""
@@ -40,18 +44,32 @@ def register(app: typer.Typer) -> None:
         if resume:
             SweepStore.open(out, exp.hash)  # fail before starting any worker
         elif out.exists() and (not out.is_dir() or any(out.iterdir())):
-            raise ScalesimInputError("--out", "", f"{out} exists and is not empty; use "
-                                     "--resume to continue a sweep there, or another --out")
+            raise ScalesimInputError(
+                "--out",
+                "",
+                f"{out} exists and is not empty; use "
+                "--resume to continue a sweep there, or another --out",
+            )
         n = len(exp.tasks())
-        with make_executor(workers, dask) as ex, progress_bar(f"sweep {exp.spec.name}",
-                                                              quiet) as update:
+        with (
+            make_executor(workers, dask) as ex,
+            progress_bar(f"sweep {exp.spec.name}", quiet) as update,
+        ):
             try:
-                rep = run_sweep(exp, out, ex, resume=resume, retry_failed=retry_failed,
-                                command=command_line(), on_progress=update)
+                rep = run_sweep(
+                    exp,
+                    out,
+                    ex,
+                    resume=resume,
+                    retry_failed=retry_failed,
+                    command=command_line(),
+                    on_progress=update,
+                )
             except WorkerLostError as exc:
-                typer.echo(f"error: {exc}; run the same command with --resume to finish",
-                           err=True)
+                typer.echo(f"error: {exc}; run the same command with --resume to finish", err=True)
                 raise SystemExit(1) from None
-        typer.echo(f"{rep.ok + rep.error} of {n} runs stored in {out}/ ({rep.ran} run now, "
-                   f"{rep.skipped} already there); {rep.error} failed"
-                   + (" (see the status and error columns of runs.parquet)" if rep.error else ""))
+        typer.echo(
+            f"{rep.ok + rep.error} of {n} runs stored in {out}/ ({rep.ran} run now, "
+            f"{rep.skipped} already there); {rep.error} failed"
+            + (" (see the status and error columns of runs.parquet)" if rep.error else "")
+        )

@@ -16,8 +16,10 @@ Workers = Annotated[
 ]
 Dask = Annotated[
     str | None,
-    typer.Option("--dask", help="'local' starts a Dask LocalCluster; tcp://host:8786 uses an "
-                                "existing scheduler."),
+    typer.Option(
+        "--dask",
+        help="'local' starts a Dask LocalCluster; tcp://host:8786 uses an existing scheduler.",
+    ),
 ]
 
 
