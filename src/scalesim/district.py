@@ -84,7 +84,7 @@ def build_schools(sc: Scenario, rng: np.random.Generator) -> Schools:
             np.rint(rng.normal(g.educators_per_school.mean, g.educators_per_school.sd, n)),
             g.educators_per_school.min,
         ).astype(np.int64)
-        n_high = int(round(g.high_need_share * n))
+        n_high = round(g.high_need_share * n)
         is_high = np.zeros(n, dtype=bool)
         is_high[rng.permutation(n)[:n_high]] = True
         need = np.where(
