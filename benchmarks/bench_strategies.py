@@ -42,12 +42,12 @@ FULL = {
 CHILD = r"""
 import json, os, sys, time
 os.sched_setaffinity(0, {0})
-import scalesim
+from scalesim.runner import run  # imports Mesa and the model before the clock starts
 from scalesim.scenario import load_scenario
 path, overrides, seed = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3])
 t = time.perf_counter()
 sc = load_scenario(path, overrides=overrides)
-res = scalesim.run(sc, seed=seed)
+res = run(sc, seed=seed)
 dt = time.perf_counter() - t
 print(json.dumps({"seconds": dt, "educators": res.summary["educators"],
                   "pit_stops": len(res.extra["pit_stops"]),
