@@ -92,8 +92,16 @@ def child(educators: int, seed: int, core: int, weeks: int | None) -> dict[str, 
 
 def measure(educators: int, seed: int, core: int, weeks: int | None) -> dict[str, float]:
     """Run :func:`child` in a fresh interpreter and return its report."""
-    cmd = [sys.executable, __file__, "--child", str(educators), "--seed", str(seed),
-           "--core", str(core)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        str(educators),
+        "--seed",
+        str(seed),
+        "--core",
+        str(core),
+    ]
     if weeks is not None:
         cmd += ["--weeks", str(weeks)]
     out = subprocess.run(cmd, capture_output=True, text=True)
@@ -120,22 +128,33 @@ def fit_exponent(sizes: list[int], times: list[float]) -> float:
     return float(b)
 
 
-def report(big: list[dict[str, float]], scaling: dict[int, list[dict[str, float]]],
-           command: str, load: tuple[float, float], note: str = "") -> str:
+def report(
+    big: list[dict[str, float]],
+    scaling: dict[int, list[dict[str, float]]],
+    command: str,
+    load: tuple[float, float],
+    note: str = "",
+) -> str:
     """The Markdown section for RESULTS.md."""
     sizes = [statistics.median(r["educators"] for r in rows) for rows in scaling.values()]
-    exponent = fit_exponent(sizes, [statistics.median(r["run_s"] for r in rows)
-                                    for rows in scaling.values()])
-    exponent_cpu = fit_exponent(sizes, [statistics.median(r["run_cpu_s"] for r in rows)
-                                        for rows in scaling.values()])
+    exponent = fit_exponent(
+        sizes, [statistics.median(r["run_s"] for r in rows) for rows in scaling.values()]
+    )
+    exponent_cpu = fit_exponent(
+        sizes, [statistics.median(r["run_cpu_s"] for r in rows) for rows in scaling.values()]
+    )
     lo, hi = min(scaling), max(scaling)
     # Small districts are dominated by fixed per-week costs, which flatten the overall fit;
     # the fit over the upper sizes shows how the per-educator work grows.
     upper = [n for n in scaling if n >= 40_000]
     exponent_upper = (
-        fit_exponent([statistics.median(r["educators"] for r in scaling[n]) for n in upper],
-                     [statistics.median(r["run_cpu_s"] for r in scaling[n]) for n in upper])
-        if len(upper) >= 2 else float("nan"))
+        fit_exponent(
+            [statistics.median(r["educators"] for r in scaling[n]) for n in upper],
+            [statistics.median(r["run_cpu_s"] for r in scaling[n]) for n in upper],
+        )
+        if len(upper) >= 2
+        else float("nan")
+    )
     med = statistics.median
     run_med = med(r["run_s"] for r in big)
     peak = max(r["peak_mib"] for r in big)
@@ -163,8 +182,7 @@ def report(big: list[dict[str, float]], scaling: dict[int, list[dict[str, float]
         f"(min {min(r['run_s'] for r in big):.2f}, max {max(r['run_s'] for r in big):.2f}) "
         f"| ≤ {TARGET_S:g} s | {'yes' if run_med <= TARGET_S else 'no'} |",
         f"| median CPU time, same runs | {med(r['run_cpu_s'] for r in big):.2f} s | | |",
-        f"| of which building the district (wall) | {med(r['build_s'] for r in big):.2f} s "
-        "| | |",
+        f"| of which building the district (wall) | {med(r['build_s'] for r in big):.2f} s | | |",
         f"| `collect()` (result tables, not in the target) | "
         f"{med(r['collect_s'] for r in big):.2f} s | | |",
         f"| peak memory (ru_maxrss) | {peak:.0f} MiB (after imports, before the run: "
@@ -185,8 +203,10 @@ def report(big: list[dict[str, float]], scaling: dict[int, list[dict[str, float]
         t = med(r["run_s"] for r in rows)
         e = rows[0]["educators"]
         c = med(r["run_cpu_s"] for r in rows)
-        lines.append(f"| {e:,} | {rows[0]['schools']:,} | {len(rows)} | {t:.3f} | {c:.3f} "
-                     f"| {1000 * t / e:.4f} | {max(r['peak_mib'] for r in rows):.0f} |")
+        lines.append(
+            f"| {e:,} | {rows[0]['schools']:,} | {len(rows)} | {t:.3f} | {c:.3f} "
+            f"| {1000 * t / e:.4f} | {max(r['peak_mib'] for r in rows):.0f} |"
+        )
     lines += ["", END]
     return "\n".join(lines) + "\n"
 
@@ -211,8 +231,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     ap.add_argument("--core", type=int, default=0, help="CPU core to pin children to")
     ap.add_argument("--weeks", type=int, default=None, help="fewer weeks (smoke tests)")
-    ap.add_argument("--quick", action="store_true",
-                    help="smoke test: 2 runs, sizes 5k-20k, 13 weeks")
+    ap.add_argument(
+        "--quick", action="store_true", help="smoke test: 2 runs, sizes 5k-20k, 13 weeks"
+    )
     ap.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md")
     ap.add_argument("--note", default="", help="a remark written next to the figures")
     ap.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
@@ -229,21 +250,25 @@ def main(argv: list[str] | None = None) -> int:
     given = list(argv if argv is not None else sys.argv[1:])
     if "--note" in given:
         i = given.index("--note")
-        del given[i:i + 2]
+        del given[i : i + 2]
     given = [a for a in given if not a.startswith("--note=")]
     command = ".venv/bin/python benchmarks/bench_model.py " + shlex.join(given)
     load_start = os.getloadavg()[0]
     big = []
     for seed in range(args.runs):
         big.append(measure(75_000, seed, args.core, args.weeks))
-        print(f"75k run {seed + 1}/{args.runs}: {big[-1]['run_s']:.2f} s, "
-              f"{big[-1]['peak_mib']:.0f} MiB", file=sys.stderr)
+        print(
+            f"75k run {seed + 1}/{args.runs}: {big[-1]['run_s']:.2f} s, "
+            f"{big[-1]['peak_mib']:.0f} MiB",
+            file=sys.stderr,
+        )
     scaling: dict[int, list[dict[str, float]]] = {}
     for n in args.sizes:
-        scaling[n] = [measure(n, seed, args.core, args.weeks)
-                      for seed in range(args.scaling_runs)]
-        print(f"{n:,} educators: {statistics.median(r['run_s'] for r in scaling[n]):.3f} s",
-              file=sys.stderr)
+        scaling[n] = [measure(n, seed, args.core, args.weeks) for seed in range(args.scaling_runs)]
+        print(
+            f"{n:,} educators: {statistics.median(r['run_s'] for r in scaling[n]):.3f} s",
+            file=sys.stderr,
+        )
     load = (load_start, os.getloadavg()[0])
     section = report(big, scaling, command.strip(), load, args.note)
     print(section)

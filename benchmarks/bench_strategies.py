@@ -24,8 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-BIG = {"district.generated.n_schools": 1800,
-       "district.generated.educators_per_school.mean": 41.7}
+BIG = {"district.generated.n_schools": 1800, "district.generated.educators_per_school.mean": 41.7}
 FULL = {
     **BIG,
     # The default set is sized for 120 schools; the district is 15 times larger.
@@ -59,7 +58,10 @@ def measure(path: str, overrides: dict, seed: int) -> dict:
     """One run in a fresh interpreter pinned to core 0."""
     out = subprocess.run(
         [sys.executable, "-c", CHILD, path, json.dumps(overrides), str(seed)],
-        check=True, capture_output=True, text=True, cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -69,8 +71,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=5)
     args = ap.parse_args()
-    arms = {"baseline (no strategies)": ("scenarios/baseline.yaml", BIG),
-            "full set + shocks + monthly pit stops": ("scenarios/dlplusd_full.yaml", FULL)}
+    arms = {
+        "baseline (no strategies)": ("scenarios/baseline.yaml", BIG),
+        "full set + shocks + monthly pit stops": ("scenarios/dlplusd_full.yaml", FULL),
+    }
     times: dict[str, list[float]] = {k: [] for k in arms}
     info: dict[str, dict] = {}
     for rep in range(args.reps):
@@ -85,8 +89,10 @@ def main() -> None:
     for name, ts in times.items():
         med = statistics.median(ts)
         i = info[name]
-        print(f"| {name} | {i['educators']:,} | {i['strategies']} | {i['pit_stops']} | "
-              f"{med:.2f} | {min(ts):.2f} | {max(ts):.2f} | {med / base:.2f} |")
+        print(
+            f"| {name} | {i['educators']:,} | {i['strategies']} | {i['pit_stops']} | "
+            f"{med:.2f} | {min(ts):.2f} | {max(ts):.2f} | {med / base:.2f} |"
+        )
 
 
 if __name__ == "__main__":

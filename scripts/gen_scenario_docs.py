@@ -228,11 +228,15 @@ def _range(meta: list[Any]) -> str:
             hi, hi_open = m.lt, True
         elif isinstance(m, at.Interval | FieldInfo):
             sub = getattr(m, "metadata", None) or [
-                x for x in (at.Ge(m.ge) if getattr(m, "ge", None) is not None else None,
-                            at.Gt(m.gt) if getattr(m, "gt", None) is not None else None,
-                            at.Le(m.le) if getattr(m, "le", None) is not None else None,
-                            at.Lt(m.lt) if getattr(m, "lt", None) is not None else None)
-                if x is not None]
+                x
+                for x in (
+                    at.Ge(m.ge) if getattr(m, "ge", None) is not None else None,
+                    at.Gt(m.gt) if getattr(m, "gt", None) is not None else None,
+                    at.Le(m.le) if getattr(m, "le", None) is not None else None,
+                    at.Lt(m.lt) if getattr(m, "lt", None) is not None else None,
+                )
+                if x is not None
+            ]
             r = _range(list(sub))
             if r:
                 return r
@@ -245,8 +249,7 @@ def _range(meta: list[Any]) -> str:
     return ""
 
 
-def type_text(ann: Any, meta: list[Any] | None = None, links: dict[type, str] | None = None
-              ) -> str:
+def type_text(ann: Any, meta: list[Any] | None = None, links: dict[type, str] | None = None) -> str:
     """A reader's description of a field's type and allowed range."""
     links = links or {}
     meta = list(meta or [])
@@ -300,8 +303,7 @@ def default_text(info: FieldInfo) -> str:
 
 # Sections that hold the user's choices (strategies, shocks, measurement, adaptation), not
 # model parameters: their defaults are neutral settings, not assumptions about districts.
-CHOICE_SECTIONS = {"StrategySpec", "Select", "ShockSpec", "Measurement", "AdaptationRule",
-                   "Action"}
+CHOICE_SECTIONS = {"StrategySpec", "Select", "ShockSpec", "Measurement", "AdaptationRule", "Action"}
 
 
 def source_text(info: FieldInfo, owner: type[BaseModel]) -> str:
@@ -314,7 +316,8 @@ def source_text(info: FieldInfo, owner: type[BaseModel]) -> str:
         return "—"
     default = info.default_factory() if info.default_factory else info.default  # type: ignore[call-arg]
     if isinstance(default, Dist) or (
-            isinstance(default, int | float) and not isinstance(default, bool)):
+        isinstance(default, int | float) and not isinstance(default, bool)
+    ):
         return "modelling assumption"
     return "—"
 
@@ -367,9 +370,11 @@ def render() -> str:
     parts.append(DIST_SECTION.rstrip("\n"))
     for name, info in Dist.model_fields.items():
         extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-        parts.append(f"| `{name}` | {type_text(info.annotation, info.metadata)} "
-                     f"| {default_text(info)} | {cell(str(extra.get('unit') or ''))} "
-                     f"| {cell(info.description or '')} |")
+        parts.append(
+            f"| `{name}` | {type_text(info.annotation, info.metadata)} "
+            f"| {default_text(info)} | {cell(str(extra.get('unit') or ''))} "
+            f"| {cell(info.description or '')} |"
+        )
     return "\n".join(parts) + "\n"
 
 

@@ -41,8 +41,9 @@ def make_scenario() -> Callable[..., Scenario]:
     Session-scoped so hypothesis tests can use it.
     """
 
-    def make(overrides: dict[str, Any] | None = None, base: dict[str, Any] | None = None
-             ) -> Scenario:
+    def make(
+        overrides: dict[str, Any] | None = None, base: dict[str, Any] | None = None
+    ) -> Scenario:
         data = apply_overrides(SMALL if base is None else base, overrides or {})
         return scenario_from_dict(data, source="<test scenario>")
 

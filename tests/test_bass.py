@@ -37,13 +37,20 @@ def degenerate(p: float, q: float, months: float) -> Scenario:
     data: dict[str, Any] = {
         "name": "bass-degenerate",
         "horizon_months": months,
-        "district": {"generated": {
-            "n_schools": N_SCHOOLS,
-            "educators_per_school": {"mean": PER_SCHOOL, "sd": 0, "min": 1},
-        }},
+        "district": {
+            "generated": {
+                "n_schools": N_SCHOOLS,
+                "educators_per_school": {"mean": PER_SCHOOL, "sd": 0, "min": 1},
+            }
+        },
         "network": {"kind": "complete"},
-        "adoption": {"rule": "bass", "p_external": p, "q_peer": q, "modulate": False,
-                     "credibility_weighted": False},
+        "adoption": {
+            "rule": "bass",
+            "p_external": p,
+            "q_peer": q,
+            "modulate": False,
+            "credibility_weighted": False,
+        },
         "turnover": {"enabled": False},
         "abandonment": {"enabled": False},
         "calendar": {"summer_weeks": 0},
@@ -85,8 +92,9 @@ def test_degenerate_setting_is_textbook() -> None:
     idx = np.arange(m.ed.n)
     share = np.full(m.ed.n, 0.25)
     rate, _ = adoption_rates(m, share, idx)
-    np.testing.assert_allclose(rate, 0.03 + 0.38 * 0.25, rtol=1e-12,
-                               err_msg="hazard must be exactly p + q * share")
+    np.testing.assert_allclose(
+        rate, 0.03 + 0.38 * 0.25, rtol=1e-12, err_msg="hazard must be exactly p + q * share"
+    )
 
 
 def test_bass_mean_of_100_runs_matches_closed_form() -> None:

@@ -29,12 +29,12 @@ STARVED = {
     **SMALL,
     "team": {"capacity_per_month": 40},
     "strategies": [
-        {"type": "coaching", "params": {"coaches": 2}},             # priority 10, 30/month
-        {"type": "proof_point", "name": "top", "priority": 1},       # 12/month, funded first
-        {"type": "local_champions", "start_month": 1},               # priority 15
-        {"type": "network_of_users", "end_month": 6},                # priority 25
-        {"type": "policy_network"},                                  # priority 45
-        {"type": "educate_policymakers", "priority": 45},            # same priority: file order
+        {"type": "coaching", "params": {"coaches": 2}},  # priority 10, 30/month
+        {"type": "proof_point", "name": "top", "priority": 1},  # 12/month, funded first
+        {"type": "local_champions", "start_month": 1},  # priority 15
+        {"type": "network_of_users", "end_month": 6},  # priority 25
+        {"type": "policy_network"},  # priority 45
+        {"type": "educate_policymakers", "priority": 45},  # same priority: file order
     ],
 }
 SHOCKED = {
@@ -45,8 +45,10 @@ SHOCKED = {
         {"type": "pandemic", "at_month": 4, "duration_months": 2},
     ],
     "adaptation": [
-        {"when": "capacity_left < 0.05", "then": {"rescale": {"strategy": "coaching",
-                                                              "factor": 0.5}}},
+        {
+            "when": "capacity_left < 0.05",
+            "then": {"rescale": {"strategy": "coaching", "factor": 0.5}},
+        },
         {"when": "month >= 6", "then": {"add": {"type": "pilot", "priority": 2}}},
     ],
 }
@@ -65,10 +67,15 @@ class Trace:
 
 def full_set(repo_scenarios: str) -> dict[str, Any]:
     """The realistic full strategy set, on a smaller district and horizon."""
-    sc = load_scenario(repo_scenarios, overrides={
-        "district.generated.n_schools": 24, "horizon_months": 13,
-        "trip_ticket.pit_stops": [3, 6, 9, 12], "team.capacity_per_month": 90,
-    })
+    sc = load_scenario(
+        repo_scenarios,
+        overrides={
+            "district.generated.n_schools": 24,
+            "horizon_months": 13,
+            "trip_ticket.pit_stops": [3, 6, 9, 12],
+            "team.capacity_per_month": 90,
+        },
+    )
     return sc.to_dict()
 
 
@@ -78,8 +85,11 @@ def trace(which: str, seed: int) -> Trace:
     from pathlib import Path
 
     repo = Path(__file__).resolve().parents[1]
-    data = {"starved": STARVED, "shocked": SHOCKED,
-            "full": full_set(str(repo / "scenarios" / "dlplusd_full.yaml"))}[which]
+    data = {
+        "starved": STARVED,
+        "shocked": SHOCKED,
+        "full": full_set(str(repo / "scenarios" / "dlplusd_full.yaml")),
+    }[which]
     m = ScalingModel(scenario_from_dict(apply_overrides(data, {}), source="<test>"), seed=seed)
     t = Trace(m)
     while m.week < m.n_weeks:
@@ -95,8 +105,9 @@ def trace(which: str, seed: int) -> Trace:
         every = m.strategy_set.all_strategies()
         t.granted.append({s.label: s.spent - spent.get(s.label, 0.0) for s in every})
         t.short.append({s.label: s.shortfall - short.get(s.label, 0.0) for s in every})
-        active = sorted((s for s in m.strategy_set.items if s.active),
-                        key=lambda s: (s.priority, s.order))
+        active = sorted(
+            (s for s in m.strategy_set.items if s.active), key=lambda s: (s.priority, s.order)
+        )
         t.order.append([s.label for s in active])
         t.month_of_week.append(team.month)
     return t
@@ -132,8 +143,9 @@ def test_every_shortfall_is_logged(which: str, seed: int) -> None:
         logged[e["strategy"]] = logged.get(e["strategy"], 0.0) + e["shortfall"]
     for label, row in table.iterrows():
         assert logged.get(label, 0.0) == pytest.approx(row["shortfall"], abs=1e-4 * 40)
-        assert shortfalls.loc[shortfalls["strategy"] == label, "shortfall"].sum() == \
-            pytest.approx(row["shortfall"], rel=1e-12, abs=1e-12)
+        assert shortfalls.loc[shortfalls["strategy"] == label, "shortfall"].sum() == pytest.approx(
+            row["shortfall"], rel=1e-12, abs=1e-12
+        )
     # One event per (month, strategy) short that month, carrying the table's figure.
     keys = {(e["month_index"], e["strategy"]): e["shortfall"] for e in events}
     assert len(keys) == len(events) == len(shortfalls)
@@ -156,7 +168,7 @@ def test_funding_follows_priority(which: str, seed: int) -> None:
         for i, label in enumerate(order):
             if short.get(label, 0.0) > 1e-12:
                 shorts += 1
-                later = {k: granted.get(k, 0.0) for k in order[i + 1:]}
+                later = {k: granted.get(k, 0.0) for k in order[i + 1 :]}
                 assert all(v == 0.0 for v in later.values()), (
                     f"week {week + 1}: {label} short while later strategies were funded {later}"
                 )

@@ -25,35 +25,59 @@ GOOD_CSV = "name,region,enrollment,need_share,n_educators\nA,north,300,0.8,20\nB
 # id: (files to write, scenario file to run, substrings the message must contain)
 BAD: dict[str, tuple[dict[str, str], str, list[str]]] = {
     "yaml-syntax": (
-        {"s.yaml": "name: x\nhorizon_months: [12\n"}, "s.yaml",
-        ["s.yaml", "YAML syntax error", "line 3"]),
+        {"s.yaml": "name: x\nhorizon_months: [12\n"},
+        "s.yaml",
+        ["s.yaml", "YAML syntax error", "line 3"],
+    ),
     "unknown-top-level-key": (
-        {"s.yaml": "horizonn_months: 12\n"}, "s.yaml",
-        ["s.yaml", "horizonn_months", "unknown key", "expected one of", "horizon_months"]),
+        {"s.yaml": "horizonn_months: 12\n"},
+        "s.yaml",
+        ["s.yaml", "horizonn_months", "unknown key", "expected one of", "horizon_months"],
+    ),
     "unknown-nested-key": (
-        {"s.yaml": "adoption:\n  p_extrenal: 0.1\n"}, "s.yaml",
-        ["s.yaml", "adoption.p_extrenal", "unknown key", "p_external"]),
+        {"s.yaml": "adoption:\n  p_extrenal: 0.1\n"},
+        "s.yaml",
+        ["s.yaml", "adoption.p_extrenal", "unknown key", "p_external"],
+    ),
     "wrong-type": (
-        {"s.yaml": "horizon_months: twelve\n"}, "s.yaml",
-        ["s.yaml", "horizon_months", "valid number", "twelve"]),
+        {"s.yaml": "horizon_months: twelve\n"},
+        "s.yaml",
+        ["s.yaml", "horizon_months", "valid number", "twelve"],
+    ),
     "out-of-range": (
-        {"s.yaml": "adoption:\n  q_peer: -1\n"}, "s.yaml",
-        ["s.yaml", "adoption.q_peer", "greater than or equal to 0", "-1"]),
+        {"s.yaml": "adoption:\n  q_peer: -1\n"},
+        "s.yaml",
+        ["s.yaml", "adoption.q_peer", "greater than or equal to 0", "-1"],
+    ),
     "missing-csv-column": (
-        {"s.yaml": "district: {source: csv, csv: {path: d.csv}}\n",
-         "d.csv": "name,region,enrollment,n_educators\nA,north,300,20\n"}, "s.yaml",
-        ["d.csv", "column 'need_share'", "missing", ", ".join(CSV_COLUMNS)]),
+        {
+            "s.yaml": "district: {source: csv, csv: {path: d.csv}}\n",
+            "d.csv": "name,region,enrollment,n_educators\nA,north,300,20\n",
+        },
+        "s.yaml",
+        ["d.csv", "column 'need_share'", "missing", ", ".join(CSV_COLUMNS)],
+    ),
     "empty-csv-district": (
-        {"s.yaml": "district: {source: csv, csv: {path: d.csv}}\n",
-         "d.csv": "name,region,enrollment,need_share,n_educators\n"}, "s.yaml",
-        ["d.csv", "empty district", "no schools"]),
+        {
+            "s.yaml": "district: {source: csv, csv: {path: d.csv}}\n",
+            "d.csv": "name,region,enrollment,need_share,n_educators\n",
+        },
+        "s.yaml",
+        ["d.csv", "empty district", "no schools"],
+    ),
     "csv-bad-value": (
-        {"s.yaml": "district: {source: csv, csv: {path: d.csv}}\n",
-         "d.csv": GOOD_CSV + "C,east,350,0.5,abc\n"}, "s.yaml",
-        ["d.csv", "line 4", "column 'n_educators'", "expected an integer", "abc"]),
+        {
+            "s.yaml": "district: {source: csv, csv: {path: d.csv}}\n",
+            "d.csv": GOOD_CSV + "C,east,350,0.5,abc\n",
+        },
+        "s.yaml",
+        ["d.csv", "line 4", "column 'n_educators'", "expected an integer", "abc"],
+    ),
     "csv-file-missing": (
-        {"s.yaml": "district: {source: csv, csv: {path: nowhere.csv}}\n"}, "s.yaml",
-        ["s.yaml", "district.csv.path", "no such CSV file", "nowhere.csv"]),
+        {"s.yaml": "district: {source: csv, csv: {path: nowhere.csv}}\n"},
+        "s.yaml",
+        ["s.yaml", "district.csv.path", "no such CSV file", "nowhere.csv"],
+    ),
     "nonexistent-file": ({}, "missing.yaml", ["missing.yaml", "file not found"]),
 }
 
@@ -63,31 +87,47 @@ MORE_BAD: dict[str, tuple[dict[str, str], str, list[str]]] = {
     "unknown-deeply-nested-key": (
         {"s.yaml": "district:\n  generated:\n    educators_per_school: {mean: 30, sdev: 3}\n"},
         "s.yaml",
-        ["s.yaml", "district.generated.educators_per_school.sdev", "unknown key", "sd"]),
+        ["s.yaml", "district.generated.educators_per_school.sdev", "unknown key", "sd"],
+    ),
     "section-wrong-type": (
-        {"s.yaml": "network: complete\n"}, "s.yaml",
-        ["s.yaml", "network", "dictionary", "complete"]),
+        {"s.yaml": "network: complete\n"},
+        "s.yaml",
+        ["s.yaml", "network", "dictionary", "complete"],
+    ),
     "bad-choice": (
-        {"s.yaml": "adoption: {rule: logistic}\n"}, "s.yaml",
-        ["s.yaml", "adoption.rule", "'bass' or 'threshold'", "logistic"]),
+        {"s.yaml": "adoption: {rule: logistic}\n"},
+        "s.yaml",
+        ["s.yaml", "adoption.rule", "'bass' or 'threshold'", "logistic"],
+    ),
     "share-above-one": (
-        {"s.yaml": "start: {enacting_share: 1.5}\n"}, "s.yaml",
-        ["s.yaml", "start.enacting_share", "less than or equal to 1", "1.5"]),
+        {"s.yaml": "start: {enacting_share: 1.5}\n"},
+        "s.yaml",
+        ["s.yaml", "start.enacting_share", "less than or equal to 1", "1.5"],
+    ),
     "empty-generated-district": (
-        {"s.yaml": "district: {generated: {n_schools: 0}}\n"}, "s.yaml",
-        ["s.yaml", "district.generated.n_schools", "greater than or equal to 1"]),
+        {"s.yaml": "district: {generated: {n_schools: 0}}\n"},
+        "s.yaml",
+        ["s.yaml", "district.generated.n_schools", "greater than or equal to 1"],
+    ),
     "csv-out-of-range": (
-        {"s.yaml": "district: {source: csv, csv: {path: d.csv}}\n",
-         "d.csv": GOOD_CSV.replace("0.8", "1.8")}, "s.yaml",
-        ["d.csv", "line 2", "column 'need_share'", "[0, 1]", "1.8"]),
+        {
+            "s.yaml": "district: {source: csv, csv: {path: d.csv}}\n",
+            "d.csv": GOOD_CSV.replace("0.8", "1.8"),
+        },
+        "s.yaml",
+        ["d.csv", "line 2", "column 'need_share'", "[0, 1]", "1.8"],
+    ),
     "csv-section-missing": (
-        {"s.yaml": "district: {source: csv}\n"}, "s.yaml",
-        ["s.yaml", "district", "no 'csv: {path: ...}' section"]),
+        {"s.yaml": "district: {source: csv}\n"},
+        "s.yaml",
+        ["s.yaml", "district", "no 'csv: {path: ...}' section"],
+    ),
     "from-csv-without-csv": (
-        {"s.yaml": "start: {from_csv: true}\n"}, "s.yaml",
-        ["s.yaml", "start.from_csv", "district.source: csv"]),
-    "not-a-mapping": (
-        {"s.yaml": "- a\n- b\n"}, "s.yaml", ["s.yaml", "expected a mapping"]),
+        {"s.yaml": "start: {from_csv: true}\n"},
+        "s.yaml",
+        ["s.yaml", "start.from_csv", "district.source: csv"],
+    ),
+    "not-a-mapping": ({"s.yaml": "- a\n- b\n"}, "s.yaml", ["s.yaml", "expected a mapping"]),
 }
 
 
@@ -96,9 +136,9 @@ def run_cli(cmd: list[str], *args: str, cwd: Path) -> subprocess.CompletedProces
 
 
 @pytest.mark.parametrize(("files", "target", "expected"), list(BAD.values()), ids=list(BAD))
-def test_bad_scenario_one_clear_message(files: dict[str, str], target: str,
-                                        expected: list[str], tmp_path: Path,
-                                        scalesim_cmd: list[str]) -> None:
+def test_bad_scenario_one_clear_message(
+    files: dict[str, str], target: str, expected: list[str], tmp_path: Path, scalesim_cmd: list[str]
+) -> None:
     """One line naming file, field and expectation; exit code 2; nothing written."""
     for name, text in files.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
@@ -115,12 +155,17 @@ def test_bad_scenario_one_clear_message(files: dict[str, str], target: str,
     assert sorted(p.name for p in tmp_path.iterdir()) == before, "no file may appear"
 
 
-@pytest.mark.parametrize(("files", "target", "expected"), list(MORE_BAD.values()),
-                         ids=list(MORE_BAD))
-def test_more_bad_scenarios_in_process(files: dict[str, str], target: str,
-                                       expected: list[str], tmp_path: Path,
-                                       monkeypatch: pytest.MonkeyPatch,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("files", "target", "expected"), list(MORE_BAD.values()), ids=list(MORE_BAD)
+)
+def test_more_bad_scenarios_in_process(
+    files: dict[str, str],
+    target: str,
+    expected: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     """Same contract through ``scalesim.cli.main``: one message, exit 2, nothing written."""
     for name, text in files.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
@@ -138,8 +183,14 @@ def test_more_bad_scenarios_in_process(files: dict[str, str], target: str,
 def test_out_is_a_file(tmp_path: Path, scalesim_cmd: list[str], repo: Path) -> None:
     """An --out path that is a file is refused before running; the file is untouched."""
     (tmp_path / "taken").write_text("keep me", encoding="utf-8")
-    proc = run_cli(scalesim_cmd, "run", str(repo / "scenarios" / "default.yaml"),
-                   "--out", "taken", cwd=tmp_path)
+    proc = run_cli(
+        scalesim_cmd,
+        "run",
+        str(repo / "scenarios" / "default.yaml"),
+        "--out",
+        "taken",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip() == "error: --out: taken exists and is not a folder"
@@ -148,8 +199,16 @@ def test_out_is_a_file(tmp_path: Path, scalesim_cmd: list[str], repo: Path) -> N
 
 def test_bad_seed_is_a_usage_error(tmp_path: Path, scalesim_cmd: list[str], repo: Path) -> None:
     """A non-integer seed is rejected by the command line (exit code 2), nothing written."""
-    proc = run_cli(scalesim_cmd, "run", str(repo / "scenarios" / "default.yaml"),
-                   "--seed", "abc", "--out", "out", cwd=tmp_path)
+    proc = run_cli(
+        scalesim_cmd,
+        "run",
+        str(repo / "scenarios" / "default.yaml"),
+        "--seed",
+        "abc",
+        "--out",
+        "out",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "--seed" in proc.stderr
@@ -157,17 +216,27 @@ def test_bad_seed_is_a_usage_error(tmp_path: Path, scalesim_cmd: list[str], repo
 
 
 @pytest.fixture(scope="module")
-def csv_run(tmp_path_factory: pytest.TempPathFactory, repo: Path,
-            scalesim_cmd: list[str]) -> tuple[Path, subprocess.CompletedProcess[str]]:
+def csv_run(
+    tmp_path_factory: pytest.TempPathFactory, repo: Path, scalesim_cmd: list[str]
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
     """The shipped CSV district scenario, run by the CLI."""
     cwd = tmp_path_factory.mktemp("csv")
-    proc = run_cli(scalesim_cmd, "run", str(repo / "scenarios" / "csv_district.yaml"),
-                   "--seed", "2", "--out", "out", cwd=cwd)
+    proc = run_cli(
+        scalesim_cmd,
+        "run",
+        str(repo / "scenarios" / "csv_district.yaml"),
+        "--seed",
+        "2",
+        "--out",
+        "out",
+        cwd=cwd,
+    )
     return cwd / "out", proc
 
 
-def test_csv_district_runs(csv_run: tuple[Path, subprocess.CompletedProcess[str]],
-                           repo: Path) -> None:
+def test_csv_district_runs(
+    csv_run: tuple[Path, subprocess.CompletedProcess[str]], repo: Path
+) -> None:
     """The example CSV district runs; its schools are the CSV's schools."""
     out, proc = csv_run
     assert proc.returncode == 0, proc.stderr
@@ -185,10 +254,13 @@ def test_csv_start_shares_per_school(tmp_path: Path) -> None:
     (tmp_path / "d.csv").write_text(
         "name,region,enrollment,need_share,n_educators,enacting_share\n"
         "All,r,300,0.9,40,1.0\nNone,r,300,0.2,40,0.0\nDefault,r,300,0.5,400,\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (tmp_path / "s.yaml").write_text(
         "district: {source: csv, csv: {path: d.csv}}\n"
-        "start: {from_csv: true, enacting_share: 0.5}\nhorizon_months: 1\n", encoding="utf-8")
+        "start: {from_csv: true, enacting_share: 0.5}\nhorizon_months: 1\n",
+        encoding="utf-8",
+    )
     sc = scalesim.load_scenario(tmp_path / "s.yaml")
     m = scalesim.ScalingModel(sc, seed=0)
     per_school = pd.Series(m.ed.enacting).groupby(m.ed.school).mean()
@@ -196,8 +268,7 @@ def test_csv_start_shares_per_school(tmp_path: Path) -> None:
     assert abs(per_school[2] - 0.5) < 0.1
 
 
-def test_outputs_carry_provenance(csv_run: tuple[Path, subprocess.CompletedProcess[str]]
-                                  ) -> None:
+def test_outputs_carry_provenance(csv_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     """summary.json, the Parquet metadata and the travel log carry hash, seed, versions."""
     out, proc = csv_run
     assert proc.returncode == 0, proc.stderr
@@ -210,8 +281,10 @@ def test_outputs_carry_provenance(csv_run: tuple[Path, subprocess.CompletedProce
     assert summary["command"].startswith("scalesim run ")
     meta = json.loads(pq.read_schema(out / "timeseries.parquet").metadata[b"scalesim"])
     assert meta["scenario_hash"] == summary["scenario_hash"] and meta["seed"] == 2
-    events = [json.loads(line) for line in
-              (out / "travel_log.jsonl").read_text(encoding="utf-8").splitlines()]
+    events = [
+        json.loads(line)
+        for line in (out / "travel_log.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     assert events and events[0]["kind"] == "start"
     assert all({"week", "month", "kind"} <= set(e) for e in events)
     # The resolved scenario is written, and reloading it gives the same hash.
@@ -239,21 +312,48 @@ def test_python_api_returns_the_tables(repo: Path) -> None:
     assert list(ts.columns[:3]) == ["week", "month", "in_session"]
     assert set(METRICS) <= set(ts.columns), "every registered metric has a column"
     assert ts["week"].tolist() == list(range(len(ts)))
-    assert len(ts) == scalesim.load_scenario(repo / "scenarios" / "csv_district.yaml"
-                                             ).n_weeks + 1
-    for col in ("school", "name", "region", "high_need", "need_share", "enrollment",
-                "educators", "enacting", "share_enacting", "mean_depth", "mean_ownership",
-                "ever_reached"):
+    assert len(ts) == scalesim.load_scenario(repo / "scenarios" / "csv_district.yaml").n_weeks + 1
+    for col in (
+        "school",
+        "name",
+        "region",
+        "high_need",
+        "need_share",
+        "enrollment",
+        "educators",
+        "enacting",
+        "share_enacting",
+        "mean_depth",
+        "mean_ownership",
+        "ever_reached",
+    ):
         assert col in res.schools.columns, col
     assert len(res.schools) == 12
     assert list(res.channels.columns) == ["week", "channel", "new_enacting"]
     assert all({"week", "month", "kind"} <= set(e) for e in res.log)
-    for key in ("scenario", "scenario_hash", "seed", "versions", "end", "trip_ticket",
-                "adoptions_by_channel", "cost"):
+    for key in (
+        "scenario",
+        "scenario_hash",
+        "seed",
+        "versions",
+        "end",
+        "trip_ticket",
+        "adoptions_by_channel",
+        "cost",
+    ):
         assert key in res.summary, key
     assert set(res.summary["end"]) >= set(METRICS)
-    for key in ("target", "equity_target", "min_depth", "by_month", "reached",
-                "reached_month", "shortfall", "equity_shortfall", "equity_clause_holds"):
+    for key in (
+        "target",
+        "equity_target",
+        "min_depth",
+        "by_month",
+        "reached",
+        "reached_month",
+        "shortfall",
+        "equity_shortfall",
+        "equity_clause_holds",
+    ):
         assert key in res.summary["trip_ticket"], key
 
 

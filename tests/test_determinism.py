@@ -25,20 +25,28 @@ def cli_run(cmd: list[str], scenario: Path, cwd: Path, seed: int, hashseed: str)
     env = {**os.environ, "PYTHONHASHSEED": hashseed}
     proc = subprocess.run(
         [*cmd, "run", str(scenario), "--seed", str(seed), "--out", "out", "--quiet"],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=300,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
     return cwd / "out"
 
 
 def files_of(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
-def two_cli_runs(tmp_path_factory: pytest.TempPathFactory, repo: Path,
-                 scalesim_cmd: list[str]) -> tuple[Path, Path]:
+def two_cli_runs(
+    tmp_path_factory: pytest.TempPathFactory, repo: Path, scalesim_cmd: list[str]
+) -> tuple[Path, Path]:
     """The default scenario, seed 3, run by two processes in two different folders.
 
     The processes get different ``PYTHONHASHSEED`` values, so nothing may depend on the
@@ -54,9 +62,17 @@ def test_same_seed_same_bytes_across_processes(two_cli_runs: tuple[Path, Path]) 
     """Every output file of two processes (same scenario, seed, command) is byte-identical."""
     a, b = (files_of(p) for p in two_cli_runs)
     assert sorted(a) == sorted(b), "the two runs wrote different sets of files"
-    for name in ("timeseries.parquet", "timeseries.csv", "schools.parquet", "schools.csv",
-                 "channels.parquet", "channels.csv", "travel_log.jsonl", "summary.json",
-                 "scenario.yaml"):
+    for name in (
+        "timeseries.parquet",
+        "timeseries.csv",
+        "schools.parquet",
+        "schools.csv",
+        "channels.parquet",
+        "channels.csv",
+        "travel_log.jsonl",
+        "summary.json",
+        "scenario.yaml",
+    ):
         assert name in a, f"{name} missing from the run's outputs"
     different = [name for name in a if a[name] != b[name]]
     assert not different, f"files differ between processes: {different}"
@@ -66,10 +82,12 @@ def test_in_process_run_matches_cli_output(two_cli_runs: tuple[Path, Path], repo
     """The Python API gives exactly the tables the CLI wrote (Parquet round trip)."""
     res = scalesim.run(repo / "scenarios" / "default.yaml", seed=3)
     out = two_cli_runs[0]
-    pd.testing.assert_frame_equal(res.timeseries, pd.read_parquet(out / "timeseries.parquet"),
-                                  check_exact=True)
-    pd.testing.assert_frame_equal(res.schools, pd.read_parquet(out / "schools.parquet"),
-                                  check_exact=True)
+    pd.testing.assert_frame_equal(
+        res.timeseries, pd.read_parquet(out / "timeseries.parquet"), check_exact=True
+    )
+    pd.testing.assert_frame_equal(
+        res.schools, pd.read_parquet(out / "schools.parquet"), check_exact=True
+    )
 
 
 def test_same_seed_identical_in_process(make_scenario: Callable[..., Scenario]) -> None:
@@ -96,8 +114,9 @@ def test_different_seeds_differ(make_scenario: Callable[..., Scenario]) -> None:
     assert a.summary["scenario_hash"] == b.summary["scenario_hash"]
 
 
-def test_different_seeds_differ_through_cli(two_cli_runs: tuple[Path, Path], repo: Path,
-                                            scalesim_cmd: list[str], tmp_path: Path) -> None:
+def test_different_seeds_differ_through_cli(
+    two_cli_runs: tuple[Path, Path], repo: Path, scalesim_cmd: list[str], tmp_path: Path
+) -> None:
     """Another seed through the CLI changes the time series file."""
     other = cli_run(scalesim_cmd, repo / "scenarios" / "default.yaml", tmp_path, 4, "1")
     first = two_cli_runs[0]
@@ -111,8 +130,7 @@ def test_unrelated_change_keeps_other_draws(make_scenario: Callable[..., Scenari
     different abandonment rate (a rule acting later) cannot change them.
     """
     a = ScalingModel(make_scenario(), seed=5)
-    b = ScalingModel(make_scenario({"abandonment.base_rate": 3.0,
-                                    "adoption.q_peer": 5.0}), seed=5)
+    b = ScalingModel(make_scenario({"abandonment.base_rate": 3.0, "adoption.q_peer": 5.0}), seed=5)
     np.testing.assert_array_equal(a.schools.size, b.schools.size)
     np.testing.assert_array_equal(a.schools.need_share, b.schools.need_share)
     np.testing.assert_array_equal(a.ed.enacting, b.ed.enacting)

@@ -20,8 +20,9 @@ from scalesim.model import PHASES
 @pytest.fixture(scope="module")
 def gen(repo: Path) -> ModuleType:
     """scripts/gen_scenario_docs.py, imported as a module."""
-    spec = importlib.util.spec_from_file_location("gen_scenario_docs",
-                                                  repo / "scripts" / "gen_scenario_docs.py")
+    spec = importlib.util.spec_from_file_location(
+        "gen_scenario_docs", repo / "scripts" / "gen_scenario_docs.py"
+    )
     assert spec is not None and spec.loader is not None
     mod = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = mod  # dataclasses look their module up while it executes
@@ -54,7 +55,8 @@ def test_every_scenario_field_is_in_the_doc(gen: ModuleType, repo: Path) -> None
             title = row.path.rsplit(".", 1)[0] if "." in row.path else "Top level"
         # A section reached again through another path is documented at its first path.
         section = by_title.get(title) or next(
-            (s for t, s in by_title.items() if t.endswith(title.split(".")[-1])), "")
+            (s for t, s in by_title.items() if t.endswith(title.split(".")[-1])), ""
+        )
         assert f"| `{row.name}` |" in section, f"{row.path} missing from docs/scenario.md"
         extra = row.info.json_schema_extra or {}
         if isinstance(extra, dict) and extra.get("unit"):
@@ -70,8 +72,9 @@ def test_check_mode_detects_stale_doc(gen: ModuleType, tmp_path: Path) -> None:
     assert gen.main(["--check", "--out", str(out)]) == 0
 
 
-METRIC_ROW = re.compile(r"^\| `(\w+)` \| (\w+) \| (\w+) \| ([^|]+) \| ([^|]+(?:\\\|[^|]*)*)\|",
-                        re.M)
+METRIC_ROW = re.compile(
+    r"^\| `(\w+)` \| (\w+) \| (\w+) \| ([^|]+) \| ([^|]+(?:\\\|[^|]*)*)\|", re.M
+)
 
 
 def test_every_metric_is_documented(repo: Path) -> None:
@@ -107,12 +110,14 @@ def _constants(module: ModuleType) -> dict[str, float]:
                 names |= {e.id for e in elts if isinstance(e, ast.Name)}
     values = {k: getattr(module, k) for k in names if re.fullmatch(r"[A-Z][A-Z0-9_]+", k)}
     # DT is 1/52 by definition (a week in years), documented in prose.
-    return {k: v for k, v in values.items()
-            if isinstance(v, int | float) and not isinstance(v, bool) and k != "DT"}
+    return {
+        k: v
+        for k, v in values.items()
+        if isinstance(v, int | float) and not isinstance(v, bool) and k != "DT"
+    }
 
 
-@pytest.mark.parametrize("module", [rules, turnover, model, runner],
-                         ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [rules, turnover, model, runner], ids=lambda m: m.__name__)
 def test_model_doc_has_every_coefficient(module: ModuleType, repo: Path) -> None:
     """Every named numeric constant of the model's modules is in docs/model.md with its value."""
     doc = (repo / "docs" / "model.md").read_text(encoding="utf-8")

@@ -34,8 +34,11 @@ def dist(draw: st.DrawFn) -> dict[str, float]:
 @st.composite
 def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     """A small random district with random factors, network, rule, turnover and start."""
-    kind = draw(st.sampled_from(
-        ["district", "complete", "erdos_renyi", "watts_strogatz", "barabasi_albert"]))
+    kind = draw(
+        st.sampled_from(
+            ["district", "complete", "erdos_renyi", "watts_strogatz", "barabasi_albert"]
+        )
+    )
     start = {"enacting_share": draw(unit), "aware_share": draw(unit)}
     if draw(st.booleans()):
         start["enacting_share_high_need"] = draw(unit)
@@ -59,8 +62,14 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         },
         "educators": {
             name: draw(dist())
-            for name in ("attitude", "emotion", "openness", "persistence", "cynicism",
-                         "credibility")
+            for name in (
+                "attitude",
+                "emotion",
+                "openness",
+                "persistence",
+                "cynicism",
+                "credibility",
+            )
         },
         "network": {
             "kind": kind,
@@ -125,16 +134,34 @@ def check_week(m: ScalingModel, n_slots: int, sizes: np.ndarray) -> None:
 
 
 SHARE_METRICS = [
-    "share_enacting", "share_aware", "schools_reached", "students_reached", "mean_depth",
-    "share_deep", "students_reached_deep", "mean_ownership", "district_ownership",
-    "institutionalization", "reach_furthest", "high_need_coverage", "other_coverage",
-    "high_need_deep", "destination_share", "destination_equity_share", "leadership_support",
+    "share_enacting",
+    "share_aware",
+    "schools_reached",
+    "students_reached",
+    "mean_depth",
+    "share_deep",
+    "students_reached_deep",
+    "mean_ownership",
+    "district_ownership",
+    "institutionalization",
+    "reach_furthest",
+    "high_need_coverage",
+    "other_coverage",
+    "high_need_deep",
+    "destination_share",
+    "destination_equity_share",
+    "leadership_support",
     "policy_alignment",
 ]
 
 
-@settings(max_examples=150, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(data=scenarios(), seed=st.integers(0, 2**31 - 1))
 def test_invariants_hold_every_week(data: dict[str, Any], seed: int) -> None:
     """Shares, depth and ownership in [0,1]; enacting <= educators; slots conserved; no NaN."""
@@ -149,11 +176,14 @@ def test_invariants_hold_every_week(data: dict[str, Any], seed: int) -> None:
     # with weights recomputed from scratch for the people now in the slots.
     share_incremental = m.network.neighbour_share(m.ed.enacting)
     assert ((share_incremental >= 0) & (share_incremental <= 1 + 1e-5)).all()
-    weights = (m.ed.factors.credibility if sc.adoption.credibility_weighted
-               else np.ones(m.ed.n))
+    weights = m.ed.factors.credibility if sc.adoption.credibility_weighted else np.ones(m.ed.n)
     m.network.set_weights(weights)
-    np.testing.assert_allclose(share_incremental, m.network.neighbour_share(m.ed.enacting),
-                               atol=1e-5, err_msg="incremental neighbour weights drifted")
+    np.testing.assert_allclose(
+        share_incremental,
+        m.network.neighbour_share(m.ed.enacting),
+        atol=1e-5,
+        err_msg="incremental neighbour weights drifted",
+    )
     res = collect(m)
     ts, schools = res.timeseries, res.schools
     assert len(ts) == sc.n_weeks + 1, "one row per week, week 0 included"

@@ -32,8 +32,10 @@ BASE: dict[str, Any] = {
         "generated": {"n_schools": 30, "educators_per_school": {"mean": 20, "sd": 5, "min": 6}}
     },
     "team": {"capacity_per_month": 60},
-    "trip_ticket": {"pit_stops": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
-                    "destination": {"by_month": 12}},
+    "trip_ticket": {
+        "pit_stops": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+        "destination": {"by_month": 12},
+    },
     "strategies": [
         {"type": "local_champions", "start_month": 1},
         {"type": "coaching", "select": {"rule": "volunteer", "n_schools": 8}},
@@ -114,18 +116,20 @@ def near_threshold_rule(seed: int, **measurement: Any) -> tuple[ScalingModel, Sc
     """
     probe = run(seed, **{"trip_ticket.pit_stops": [6], "shocks": []})
     true = stops(probe)["true_share_enacting"].iloc[0]
-    rule = [{"when": f"share_enacting > {true + 0.004:.6f}",
-             "then": {"recalibrate": {"target": 0.5}}}]
+    rule = [
+        {"when": f"share_enacting > {true + 0.004:.6f}", "then": {"recalibrate": {"target": 0.5}}}
+    ]
     common = {"trip_ticket.pit_stops": [6], "shocks": [], "adaptation": rule}
     exact = run(seed, **common)
     noisy = run(seed, **common, **{f"measurement.{k}": v for k, v in measurement.items()})
     return exact, noisy
 
 
-@pytest.mark.parametrize("measurement", [{"noise_sd": 0.02},
-                                         {"sample_size": 80},
-                                         {"noise_sd": 0.01, "lag_weeks": 2}],
-                         ids=["noise", "sample", "noise+lag"])
+@pytest.mark.parametrize(
+    "measurement",
+    [{"noise_sd": 0.02}, {"sample_size": 80}, {"noise_sd": 0.01, "lag_weeks": 2}],
+    ids=["noise", "sample", "noise+lag"],
+)
 def test_imperfect_measurement_changes_decisions(measurement: dict[str, Any]) -> None:
     """Near its threshold, a rule fires on some seeds only because of measurement error.
 
@@ -161,13 +165,20 @@ def test_checklist_answers_follow_observed_values() -> None:
         obs, qs = ev["observed"], ev["checklist"]
         assert set(METRICS) <= set(obs)
         assert [q["question"][:12] for q in qs] == [
-            "Are we still", "Is anything ", "Is our fuel ", "Who's drivin"]
+            "Are we still",
+            "Is anything ",
+            "Is our fuel ",
+            "Who's drivin",
+        ]
         assert qs[0]["answer"] == ("yes" if obs["on_track"] else "no")
         assert obs["on_track"] == float(obs["destination_share"] >= obs["expected_share"])
         fuel_low = obs["capacity_left"] < 0.1 or obs["shortfall_since_last"] > 0
         assert qs[2]["answer"] == ("yes" if fuel_low else "no")
-        assert qs[3]["answer"] == ("high-need schools behind" if obs["equity_ratio"] < 1.0
-                                   else "high-need schools not behind")
+        assert qs[3]["answer"] == (
+            "high-need schools behind"
+            if obs["equity_ratio"] < 1.0
+            else "high-need schools not behind"
+        )
         assert qs[3]["evidence"]["equity_ratio"] == round(obs["equity_ratio"], 4)
     # Capacity is short in this scenario, so the fuel question says so at some stop.
     assert any(ev["checklist"][2]["answer"] == "yes" for ev in events)
@@ -181,18 +192,33 @@ def strategy_events(m: ScalingModel, kind: str, label: str) -> list[dict[str, An
 def test_actions_add_drop_retarget_rescale_recalibrate() -> None:
     """Each action changes the strategy set (or destination) from the pit stop on."""
     rules = [
-        {"when": "month >= 2", "then": {"add": {"type": "pilot", "name": "late_pilot",
-                                                 "select": {"rule": "random",
-                                                            "n_educators": 10}}}},
+        {
+            "when": "month >= 2",
+            "then": {
+                "add": {
+                    "type": "pilot",
+                    "name": "late_pilot",
+                    "select": {"rule": "random", "n_educators": 10},
+                }
+            },
+        },
         {"when": "month >= 3", "then": {"drop": "proof_point"}},
-        {"when": "month >= 4", "then": {"retarget": {"strategy": "coaching",
-                                                     "select": {"rule": "highest_need",
-                                                                "n_schools": 5}}}},
-        {"when": "month >= 5", "then": {"rescale": {"strategy": "local_champions",
-                                                    "factor": 0.5}}},
+        {
+            "when": "month >= 4",
+            "then": {
+                "retarget": {
+                    "strategy": "coaching",
+                    "select": {"rule": "highest_need", "n_schools": 5},
+                }
+            },
+        },
+        {"when": "month >= 5", "then": {"rescale": {"strategy": "local_champions", "factor": 0.5}}},
         {"when": "month >= 6", "then": {"recalibrate": {"target": 0.4, "by_month": 12}}},
-        {"when": "month >= 1", "then": {"rescale": {"strategy": "coaching", "factor": 1.0}},
-         "max_times": 3},
+        {
+            "when": "month >= 1",
+            "then": {"rescale": {"strategy": "coaching", "factor": 1.0}},
+            "max_times": 3,
+        },
     ]
     m = run(0, **{"adaptation": rules, "shocks": [], "team.capacity_per_month": 500})
     decisions = m.log.of_kind("decision")
@@ -220,8 +246,11 @@ def test_actions_add_drop_retarget_rescale_recalibrate() -> None:
     top = np.sort(np.argsort(-m.schools.need_share)[:5])
     assert np.array_equal(coaching.schools, top)
     # rescale: intensity halves.
-    (resc,) = [c for c in strategy_events(m, "strategy_change", "local_champions")
-               if c["change"] == "rescale"]
+    (resc,) = [
+        c
+        for c in strategy_events(m, "strategy_change", "local_champions")
+        if c["change"] == "rescale"
+    ]
     assert resc["intensity"] == 0.5 and m.strategy_set.get("local_champions").intensity == 0.5
     # recalibrate: the destination used by later stops changes.
     assert m.pit_stops.destination.target == 0.4
@@ -232,8 +261,15 @@ def test_actions_add_drop_retarget_rescale_recalibrate() -> None:
 def test_rescale_changes_spending() -> None:
     """Halving a strategy's intensity halves what it spends per week (capacity permitting)."""
     rule = [{"when": "month >= 6", "then": {"rescale": {"strategy": "coaching", "factor": 0.5}}}]
-    data = apply_overrides(BASE, {"adaptation": rule, "shocks": [], "strategies":
-                                  [{"type": "coaching"}], "team.capacity_per_month": 500})
+    data = apply_overrides(
+        BASE,
+        {
+            "adaptation": rule,
+            "shocks": [],
+            "strategies": [{"type": "coaching"}],
+            "team.capacity_per_month": 500,
+        },
+    )
     m = ScalingModel(scenario_from_dict(data, source="<test>"), seed=0)
     weekly = []
     for _ in range(m.n_weeks):
@@ -247,10 +283,15 @@ def test_rescale_changes_spending() -> None:
 def test_retarget_keeps_what_a_strategy_has_built() -> None:
     """Retargeting restarts the targeting, not the work: design gains are not paid twice."""
     strategies = [{"type": "co_design"}, {"type": "scalable_characteristics"}]
-    rules = [{"when": "month >= 3", "then": {"retarget": {"strategy": s["type"],
-                                                          "select": {"rule": "random",
-                                                                     "n_schools": 3}}}}
-             for s in strategies]
+    rules = [
+        {
+            "when": "month >= 3",
+            "then": {
+                "retarget": {"strategy": s["type"], "select": {"rule": "random", "n_schools": 3}}
+            },
+        }
+        for s in strategies
+    ]
     common = {"strategies": strategies, "shocks": [], "team.capacity_per_month": 500}
     plain = run(0, **common)
     moved = run(0, **common, adaptation=rules)

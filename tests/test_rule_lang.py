@@ -43,9 +43,9 @@ def sentinel_code(path: Path) -> list[str]:
         f"share_enacting > 0 or open('{p}', 'w')",
         f"[open('{p}', 'w') for x in y]",
         f"(lambda: open('{p}', 'w'))()",
-        f"f'{{open(\"{p}\", \"w\")}}'",
-        f'exec("open(\'{p}\', \'w\')")',
-        f'eval("open(\'{p}\', \'w\')")',
+        f'f\'{{open("{p}", "w")}}\'',
+        f"exec(\"open('{p}', 'w')\")",
+        f"eval(\"open('{p}', 'w')\")",
     ]
 
 
@@ -60,7 +60,7 @@ MALICIOUS = [
     "lambda: 1",
     "lambda x: x",
     "f'{1}'",
-    "f\"{share_enacting}\"",
+    'f"{share_enacting}"',
     "[x for x in y]",
     "{1: 2}",
     "{'a'}",
@@ -134,8 +134,15 @@ def test_malicious_and_invalid_rejected(text: str, no_eval: None) -> None:
     assert msg and len(msg) < 2000, "the message must be short and non-empty"
     assert any(
         key in msg
-        for key in ("column", "not allowed", "longer than", "deeper than", "unknown name",
-                    "empty", "ends too early")
+        for key in (
+            "column",
+            "not allowed",
+            "longer than",
+            "deeper than",
+            "unknown name",
+            "empty",
+            "ends too early",
+        )
     ), f"message {msg!r} does not say where or why"
 
 
@@ -161,7 +168,7 @@ def test_sentinel_never_created(tmp_path: Path, no_eval: None) -> None:
         ("nope > 1", "unknown name 'nope'"),
         ("share_enacting >", "expression ends too early"),
         ("1 < 2 < 3", "unexpected '<' at column 7"),
-        ("open('x')", "unexpected character \"'\" at column 6"),
+        ("open('x')", 'unexpected character "\'" at column 6'),
         ("", "empty expression"),
     ],
 )
@@ -199,9 +206,42 @@ def test_random_text_rejected_or_safe(text: str) -> None:
 
 
 TOKENS = [
-    "share_enacting", "equity_ratio", "month", "and", "or", "not", "true", "false",
-    "(", ")", "<", "<=", ">", ">=", "==", "!=", "+", "-", "*", "/", "0.5", "1", "2e3",
-    ".", "_", "__", "'", "\"", "[", "]", ",", ":", "lambda", "import", "__class__", "é",
+    "share_enacting",
+    "equity_ratio",
+    "month",
+    "and",
+    "or",
+    "not",
+    "true",
+    "false",
+    "(",
+    ")",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "==",
+    "!=",
+    "+",
+    "-",
+    "*",
+    "/",
+    "0.5",
+    "1",
+    "2e3",
+    ".",
+    "_",
+    "__",
+    "'",
+    '"',
+    "[",
+    "]",
+    ",",
+    ":",
+    "lambda",
+    "import",
+    "__class__",
+    "é",
 ]
 
 
@@ -214,8 +254,7 @@ def test_random_token_soup_rejected_or_safe(tokens: list[str]) -> None:
         rule = parse_rule(text, INDICATOR_NAMES)
     except RuleSyntaxError:
         return
-    forbidden = {".", "_", "__", "'", "\"", "[", "]", ",", ":", "lambda", "import",
-                 "__class__", "é"}
+    forbidden = {".", "_", "__", "'", '"', "[", "]", ",", ":", "lambda", "import", "__class__", "é"}
     assert not forbidden & set(tokens), f"{text!r} should have been rejected"
     assert isinstance(rule.evaluate(dict.fromkeys(INDICATOR_NAMES, 1.0)), bool)
 
@@ -224,8 +263,19 @@ def test_random_token_soup_rejected_or_safe(tokens: list[str]) -> None:
 
 ENV_NAMES = ("share_enacting", "equity_ratio", "capacity_left", "month")
 # Precedence levels of the grammar: or < and < not < compare < sum < product < unary < atom.
-PREC = {"or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6, "/": 6, "neg": 7,
-        "num": 8, "name": 8}
+PREC = {
+    "or": 1,
+    "and": 2,
+    "not": 3,
+    "cmp": 4,
+    "+": 5,
+    "-": 5,
+    "*": 6,
+    "/": 6,
+    "neg": 7,
+    "num": 8,
+    "name": 8,
+}
 
 
 def ref_eval(node: tuple[Any, ...], env: dict[str, float]) -> float:
@@ -244,8 +294,9 @@ def ref_eval(node: tuple[Any, ...], env: dict[str, float]) -> float:
         return float(bool(a) and bool(b)) if tag == "and" else float(bool(a) or bool(b))
     op, a, b = node[1], ref_eval(node[2], env), ref_eval(node[3], env)
     if tag == "cmp":
-        return float({"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "==": a == b,
-                      "!=": a != b}[op])
+        return float(
+            {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "==": a == b, "!=": a != b}[op]
+        )
     if op == "+":
         return a + b
     if op == "-":
@@ -288,8 +339,9 @@ def render(node: tuple[Any, ...]) -> str:
 
 
 numbers = st.floats(min_value=0, max_value=1e6, allow_nan=False, allow_infinity=False)
-leaves = st.one_of(numbers.map(lambda v: ("num", v)),
-                   st.sampled_from(ENV_NAMES).map(lambda n: ("name", n)))
+leaves = st.one_of(
+    numbers.map(lambda v: ("num", v)), st.sampled_from(ENV_NAMES).map(lambda n: ("name", n))
+)
 
 
 def extend(children: st.SearchStrategy[tuple[Any, ...]]) -> st.SearchStrategy[tuple[Any, ...]]:
@@ -298,8 +350,9 @@ def extend(children: st.SearchStrategy[tuple[Any, ...]]) -> st.SearchStrategy[tu
         children.map(lambda c: ("neg", c)),
         children.map(lambda c: ("not", c)),
         st.tuples(st.just("arith"), st.sampled_from("+-*/"), children, children),
-        st.tuples(st.just("cmp"), st.sampled_from(["<", "<=", ">", ">=", "==", "!="]),
-                  children, children),
+        st.tuples(
+            st.just("cmp"), st.sampled_from(["<", "<=", ">", ">=", "==", "!="]), children, children
+        ),
         st.tuples(st.sampled_from(["and", "or"]), children, children),
     )
 
@@ -322,8 +375,9 @@ def test_valid_expressions_match_reference(tree: tuple[Any, ...], env: dict[str,
 
 arith = st.recursive(
     leaves,
-    lambda c: st.one_of(c.map(lambda x: ("neg", x)),
-                        st.tuples(st.just("arith"), st.sampled_from("+-*/"), c, c)),
+    lambda c: st.one_of(
+        c.map(lambda x: ("neg", x)), st.tuples(st.just("arith"), st.sampled_from("+-*/"), c, c)
+    ),
     max_leaves=10,
 )
 
@@ -368,6 +422,5 @@ def test_hand_examples(text: str, value: bool) -> None:
 
 def test_names_recorded() -> None:
     """The parsed rule lists the indicators it reads (the decision log shows their values)."""
-    rule = parse_rule("equity_ratio < 0.9 and (capacity_left > 0.1 or month > 3)",
-                      INDICATOR_NAMES)
+    rule = parse_rule("equity_ratio < 0.9 and (capacity_left > 0.1 or month > 3)", INDICATOR_NAMES)
     assert rule.names == {"equity_ratio", "capacity_left", "month"}

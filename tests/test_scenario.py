@@ -76,8 +76,7 @@ def test_overrides_set_nested_values(tmp_path: Path) -> None:
     data = {"adoption": {"q_peer": 0.5}}
     out = apply_overrides(data, {"adoption.p_external": 0.2, "turnover.enabled": False})
     assert data == {"adoption": {"q_peer": 0.5}}
-    assert out == {"adoption": {"q_peer": 0.5, "p_external": 0.2},
-                   "turnover": {"enabled": False}}
+    assert out == {"adoption": {"q_peer": 0.5, "p_external": 0.2}, "turnover": {"enabled": False}}
     (tmp_path / "s.yaml").write_text("adoption: {q_peer: 0.5}\n", encoding="utf-8")
     sc = load_scenario(tmp_path / "s.yaml", overrides={"adoption.q_peer": 1.25})
     assert sc.adoption.q_peer == 1.25
@@ -104,20 +103,29 @@ def test_error_carries_file_field_and_problem() -> None:
     assert "\n" not in str(err)
 
 
-@pytest.mark.parametrize(("data", "field", "words"), [
-    ({"horizon_months": 0}, "horizon_months", "greater than 0"),
-    ({"adoption": {"rule": "sir"}}, "adoption.rule", "'bass' or 'threshold'"),
-    ({"network": {"kind": "watts_strogatz", "ws_k": 5}}, "network.ws_k", "even"),
-    ({"district": {"generated": {"need_share_high": [0.9, 0.8]}}},
-     "district.generated.need_share_high", "above high end"),
-    ({"educators": {"cynicism": {"mean": 0.4, "sd": -0.1}}}, "educators.cynicism.sd",
-     "greater than or equal to 0"),
-    ({"educators": {"cynicism": 0.4}}, "educators.cynicism", "valid dictionary"),
-    ({"trip_ticket": {"pit_stops": [6, 48]}}, "trip_ticket.pit_stops[1]", "after the horizon"),
-    ({"start": {"from_csv": True}}, "start.from_csv", "district.source: csv"),
-    ({"calendar": {"summer_weeks": 30}}, "calendar.summer_weeks", "less than or equal to 20"),
-    ({"turnover": {"enabled": "sometimes"}}, "turnover.enabled", "valid boolean"),
-])
+@pytest.mark.parametrize(
+    ("data", "field", "words"),
+    [
+        ({"horizon_months": 0}, "horizon_months", "greater than 0"),
+        ({"adoption": {"rule": "sir"}}, "adoption.rule", "'bass' or 'threshold'"),
+        ({"network": {"kind": "watts_strogatz", "ws_k": 5}}, "network.ws_k", "even"),
+        (
+            {"district": {"generated": {"need_share_high": [0.9, 0.8]}}},
+            "district.generated.need_share_high",
+            "above high end",
+        ),
+        (
+            {"educators": {"cynicism": {"mean": 0.4, "sd": -0.1}}},
+            "educators.cynicism.sd",
+            "greater than or equal to 0",
+        ),
+        ({"educators": {"cynicism": 0.4}}, "educators.cynicism", "valid dictionary"),
+        ({"trip_ticket": {"pit_stops": [6, 48]}}, "trip_ticket.pit_stops[1]", "after the horizon"),
+        ({"start": {"from_csv": True}}, "start.from_csv", "district.source: csv"),
+        ({"calendar": {"summer_weeks": 30}}, "calendar.summer_weeks", "less than or equal to 20"),
+        ({"turnover": {"enabled": "sometimes"}}, "turnover.enabled", "valid boolean"),
+    ],
+)
 def test_invalid_values_are_named(data: dict, field: str, words: str) -> None:
     """Each invalid value names its field path and what was expected."""
     with pytest.raises(ScenarioError) as exc:
@@ -133,14 +141,17 @@ def test_default_pit_stops_fit_a_short_horizon() -> None:
     assert scenario_from_dict({}).trip_ticket.pit_stops == [6.0, 12.0, 18.0, 24.0, 30.0]
 
 
-def test_csv_path_is_relative_to_the_scenario_file(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_csv_path_is_relative_to_the_scenario_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A relative CSV path resolves from the scenario's folder, whatever the working folder."""
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "d.csv").write_text(
-        "name,region,enrollment,need_share,n_educators\nA,r,100,0.9,5\n", encoding="utf-8")
-    (tmp_path / "s.yaml").write_text("district: {source: csv, csv: {path: data/d.csv}}\n",
-                                     encoding="utf-8")
+        "name,region,enrollment,need_share,n_educators\nA,r,100,0.9,5\n", encoding="utf-8"
+    )
+    (tmp_path / "s.yaml").write_text(
+        "district: {source: csv, csv: {path: data/d.csv}}\n", encoding="utf-8"
+    )
     monkeypatch.chdir(tmp_path / "data")
     sc = load_scenario(tmp_path / "s.yaml")
     assert sc.district.csv is not None
@@ -150,11 +161,20 @@ def test_csv_path_is_relative_to_the_scenario_file(tmp_path: Path,
 def test_school_csv_types_and_optional_column(tmp_path: Path) -> None:
     """CSV rows are typed; enacting_share is optional, and an empty cell is left out."""
     p = tmp_path / "d.csv"
-    p.write_text("name,region,enrollment,need_share,n_educators,enacting_share\n"
-                 " A ,north,300,0.8,20,0.25\nB,south,400.5,0.1,7,\n", encoding="utf-8")
+    p.write_text(
+        "name,region,enrollment,need_share,n_educators,enacting_share\n"
+        " A ,north,300,0.8,20,0.25\nB,south,400.5,0.1,7,\n",
+        encoding="utf-8",
+    )
     rows = load_school_csv(p)
-    assert rows[0] == {"name": "A", "region": "north", "enrollment": 300.0, "need_share": 0.8,
-                       "n_educators": 20, "enacting_share": 0.25}
+    assert rows[0] == {
+        "name": "A",
+        "region": "north",
+        "enrollment": 300.0,
+        "need_share": 0.8,
+        "n_educators": 20,
+        "enacting_share": 0.25,
+    }
     assert "enacting_share" not in rows[1]
     assert isinstance(rows[1]["n_educators"], int)
 
@@ -163,9 +183,12 @@ def test_csv_district_builds_the_csv_schools(tmp_path: Path) -> None:
     """A CSV district has the CSV's schools, sizes and need shares, in file order."""
     (tmp_path / "d.csv").write_text(
         "name,region,enrollment,need_share,n_educators\n"
-        "A,north,300,0.8,20\nB,south,400,0.1,7\nC,north,200,0.76,3\n", encoding="utf-8")
-    (tmp_path / "s.yaml").write_text("district: {source: csv, csv: {path: d.csv}}\n",
-                                     encoding="utf-8")
+        "A,north,300,0.8,20\nB,south,400,0.1,7\nC,north,200,0.76,3\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "s.yaml").write_text(
+        "district: {source: csv, csv: {path: d.csv}}\n", encoding="utf-8"
+    )
     m = ScalingModel(load_scenario(tmp_path / "s.yaml"), seed=0)
     assert list(m.schools.name) == ["A", "B", "C"]
     assert m.schools.size.tolist() == [20, 7, 3]
@@ -174,8 +197,9 @@ def test_csv_district_builds_the_csv_schools(tmp_path: Path) -> None:
     np.testing.assert_array_equal(m.ed.school, np.repeat([0, 1, 2], [20, 7, 3]))
 
 
-@pytest.mark.parametrize("path", SHIPPED,
-                         ids=[p.relative_to(SCENARIOS_DIR).as_posix() for p in SHIPPED])
+@pytest.mark.parametrize(
+    "path", SHIPPED, ids=[p.relative_to(SCENARIOS_DIR).as_posix() for p in SHIPPED]
+)
 def test_shipped_scenarios_load_and_run(path: Path) -> None:
     """Every scenario file shipped in scenarios/ validates and runs a few weeks."""
     sc = load_scenario(path)

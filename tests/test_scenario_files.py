@@ -20,8 +20,11 @@ from scalesim.strategies import STRATEGIES
 REPO = Path(__file__).resolve().parents[1]
 # Teaching lessons keep their definition (title, arms, claims) in lesson.yaml next to the
 # scenario files of their arms; that file is not a scenario.
-FILES = sorted(p for p in (REPO / "scenarios").rglob("*")
-               if p.suffix in (".yaml", ".yml") and p.name != "lesson.yaml")
+FILES = sorted(
+    p
+    for p in (REPO / "scenarios").rglob("*")
+    if p.suffix in (".yaml", ".yml") and p.name != "lesson.yaml"
+)
 WEEKS = 10
 
 

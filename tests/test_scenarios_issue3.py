@@ -25,85 +25,146 @@ trip_ticket: {pit_stops: [1, 2], destination: {by_month: 3}}
 
 # (id, scenario body, field named in the message, words the problem must contain)
 CASES: list[tuple[str, str, str, list[str]]] = [
-    ("unknown-strategy-type",
-     "strategies: [{type: mentoring}]",
-     "strategies[0].type", ["unknown strategy 'mentoring'", "coaching", "proof_point"]),
-    ("unknown-param",
-     "strategies: [{type: pilot}, {type: coaching, params: {coach: 3}}]",
-     "strategies[1].params.coach", ["unknown parameter", "coaches", "caseload"]),
-    ("bad-param-value",
-     "strategies: [{type: pilot}, {type: coaching, params: {coaches: -2}}]",
-     "strategies[1].params.coaches", ["greater than 0", "-2"]),
-    ("unknown-selection-rule",
-     "strategies: [{type: proof_point, select: {rule: lottery, n_schools: 2}}]",
-     "strategies[0].select.rule", ["volunteer", "representative", "lottery"]),
-    ("explicit-without-schools",
-     "strategies: [{type: proof_point, select: {rule: explicit}}]",
-     "strategies[0].select", ["explicit", "schools"]),
-    ("shock-at-and-hazard",
-     "shocks: [{type: budget_cut, at_month: 1, hazard_per_year: 0.2}]",
-     "shocks[0]", ["exactly one of at_month or hazard_per_year"]),
-    ("unknown-shock",
-     "shocks: [{type: meteor, at_month: 1}]",
-     "shocks[0].type", ["unknown shock 'meteor'", "pandemic"]),
-    ("rule-unknown-indicator",
-     "strategies: [{type: coaching}]\n"
-     "adaptation: [{when: 'equity_ration < 0.9', then: {drop: coaching}}]",
-     "adaptation[0].when", ["unknown name 'equity_ration'", "equity_ratio"]),
-    ("rule-python-syntax",
-     "strategies: [{type: coaching}]\n"
-     "adaptation: [{when: \"__import__('os').system('touch pwned')\", then: {drop: coaching}}]",
-     "adaptation[0].when", ["unexpected character '_' at column 1"]),
-    ("action-unknown-strategy",
-     "strategies: [{type: coaching}]\n"
-     "adaptation: [{when: 'month > 1', then: {drop: champions}}]",
-     "adaptation[0].then.drop", ["no strategy labelled 'champions'", "coaching"]),
-    ("duplicate-labels",
-     "strategies: [{type: coaching}, {type: pilot}, {type: coaching}]",
-     "strategies[2].name", ["duplicate strategy label 'coaching'"]),
+    (
+        "unknown-strategy-type",
+        "strategies: [{type: mentoring}]",
+        "strategies[0].type",
+        ["unknown strategy 'mentoring'", "coaching", "proof_point"],
+    ),
+    (
+        "unknown-param",
+        "strategies: [{type: pilot}, {type: coaching, params: {coach: 3}}]",
+        "strategies[1].params.coach",
+        ["unknown parameter", "coaches", "caseload"],
+    ),
+    (
+        "bad-param-value",
+        "strategies: [{type: pilot}, {type: coaching, params: {coaches: -2}}]",
+        "strategies[1].params.coaches",
+        ["greater than 0", "-2"],
+    ),
+    (
+        "unknown-selection-rule",
+        "strategies: [{type: proof_point, select: {rule: lottery, n_schools: 2}}]",
+        "strategies[0].select.rule",
+        ["volunteer", "representative", "lottery"],
+    ),
+    (
+        "explicit-without-schools",
+        "strategies: [{type: proof_point, select: {rule: explicit}}]",
+        "strategies[0].select",
+        ["explicit", "schools"],
+    ),
+    (
+        "shock-at-and-hazard",
+        "shocks: [{type: budget_cut, at_month: 1, hazard_per_year: 0.2}]",
+        "shocks[0]",
+        ["exactly one of at_month or hazard_per_year"],
+    ),
+    (
+        "unknown-shock",
+        "shocks: [{type: meteor, at_month: 1}]",
+        "shocks[0].type",
+        ["unknown shock 'meteor'", "pandemic"],
+    ),
+    (
+        "rule-unknown-indicator",
+        "strategies: [{type: coaching}]\n"
+        "adaptation: [{when: 'equity_ration < 0.9', then: {drop: coaching}}]",
+        "adaptation[0].when",
+        ["unknown name 'equity_ration'", "equity_ratio"],
+    ),
+    (
+        "rule-python-syntax",
+        "strategies: [{type: coaching}]\n"
+        "adaptation: [{when: \"__import__('os').system('touch pwned')\", then: {drop: coaching}}]",
+        "adaptation[0].when",
+        ["unexpected character '_' at column 1"],
+    ),
+    (
+        "action-unknown-strategy",
+        "strategies: [{type: coaching}]\n"
+        "adaptation: [{when: 'month > 1', then: {drop: champions}}]",
+        "adaptation[0].then.drop",
+        ["no strategy labelled 'champions'", "coaching"],
+    ),
+    (
+        "duplicate-labels",
+        "strategies: [{type: coaching}, {type: pilot}, {type: coaching}]",
+        "strategies[2].name",
+        ["duplicate strategy label 'coaching'"],
+    ),
 ]
 
 MORE_CASES: list[tuple[str, str, str, list[str]]] = [
-    ("bad-param-type",
-     "strategies: [{type: shape_local_policy, params: {mode: loose}}]",
-     "strategies[0].params.mode", ["'align' or 'tight'", "loose"]),
-    ("explicit-unknown-school",
-     "strategies: [{type: proof_point, select: {rule: explicit, schools: [school-0002, "
-     "Lincoln]}}]",
-     "strategies[0].select.schools[1]", ["no school named 'Lincoln'", "school-0001"]),
-    ("shock-neither-date-nor-hazard",
-     "shocks: [{type: pandemic}]",
-     "shocks[0]", ["exactly one of at_month or hazard_per_year"]),
-    ("unknown-shock-param",
-     "shocks: [{type: pandemic, at_month: 1, params: {severity: 2}}]",
-     "shocks[0].params.severity", ["unknown parameter", "enactment_drop"]),
-    ("rule-attribute-access",
-     "strategies: [{type: coaching}]\n"
-     "adaptation: [{when: 'share_enacting.real > 0', then: {drop: coaching}}]",
-     "adaptation[0].when", ["unexpected character '.'"]),
-    ("retarget-unknown-rule",
-     "strategies: [{type: coaching}]\n"
-     "adaptation: [{when: 'month > 1', then: {retarget: {strategy: coaching, "
-     "select: {rule: nearest}}}}]",
-     "adaptation[0].then.retarget.select.rule", ["nearest", "highest_need"]),
-    ("two-actions",
-     "strategies: [{type: coaching}]\n"
-     "adaptation: [{when: 'month > 1', then: {drop: coaching, recalibrate: {target: 0.5}}}]",
-     "adaptation[0].then", ["exactly one of add, drop, retarget, rescale, recalibrate"]),
+    (
+        "bad-param-type",
+        "strategies: [{type: shape_local_policy, params: {mode: loose}}]",
+        "strategies[0].params.mode",
+        ["'align' or 'tight'", "loose"],
+    ),
+    (
+        "explicit-unknown-school",
+        "strategies: [{type: proof_point, select: {rule: explicit, schools: [school-0002, "
+        "Lincoln]}}]",
+        "strategies[0].select.schools[1]",
+        ["no school named 'Lincoln'", "school-0001"],
+    ),
+    (
+        "shock-neither-date-nor-hazard",
+        "shocks: [{type: pandemic}]",
+        "shocks[0]",
+        ["exactly one of at_month or hazard_per_year"],
+    ),
+    (
+        "unknown-shock-param",
+        "shocks: [{type: pandemic, at_month: 1, params: {severity: 2}}]",
+        "shocks[0].params.severity",
+        ["unknown parameter", "enactment_drop"],
+    ),
+    (
+        "rule-attribute-access",
+        "strategies: [{type: coaching}]\n"
+        "adaptation: [{when: 'share_enacting.real > 0', then: {drop: coaching}}]",
+        "adaptation[0].when",
+        ["unexpected character '.'"],
+    ),
+    (
+        "retarget-unknown-rule",
+        "strategies: [{type: coaching}]\n"
+        "adaptation: [{when: 'month > 1', then: {retarget: {strategy: coaching, "
+        "select: {rule: nearest}}}}]",
+        "adaptation[0].then.retarget.select.rule",
+        ["nearest", "highest_need"],
+    ),
+    (
+        "two-actions",
+        "strategies: [{type: coaching}]\n"
+        "adaptation: [{when: 'month > 1', then: {drop: coaching, recalibrate: {target: 0.5}}}]",
+        "adaptation[0].then",
+        ["exactly one of add, drop, retarget, rescale, recalibrate"],
+    ),
 ]
 
 
-@pytest.mark.parametrize(("body", "field", "words"), [c[1:] for c in CASES],
-                         ids=[c[0] for c in CASES])
-def test_bad_definition_rejected(tmp_path: Path, scalesim_cmd: list[str], body: str,
-                                 field: str, words: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("body", "field", "words"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_bad_definition_rejected(
+    tmp_path: Path, scalesim_cmd: list[str], body: str, field: str, words: list[str]
+) -> None:
     """One line naming the file and the field, exit code 2, nothing written."""
     (tmp_path / "base.yaml").write_text(BASE_YAML, encoding="utf-8")
     bad = tmp_path / "bad.yaml"
     bad.write_text("base: base.yaml\n" + body + "\n", encoding="utf-8")
     out = tmp_path / "out"
-    proc = subprocess.run([*scalesim_cmd, "run", str(bad), "--out", str(out), "--quiet"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [*scalesim_cmd, "run", str(bad), "--out", str(out), "--quiet"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, f"expected one line, got:\n{proc.stderr}"
@@ -129,15 +190,21 @@ def test_good_definition_runs(tmp_path: Path, scalesim_cmd: list[str]) -> None:
         encoding="utf-8",
     )
     out = tmp_path / "out"
-    proc = subprocess.run([*scalesim_cmd, "run", str(good), "--out", str(out), "--quiet"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [*scalesim_cmd, "run", str(good), "--out", str(out), "--quiet"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     log = (out / "travel_log.jsonl").read_text(encoding="utf-8")
     assert '"kind": "decision"' in log and '"kind": "shock"' in log
 
 
-@pytest.mark.parametrize(("body", "field", "words"), [c[1:] for c in MORE_CASES],
-                         ids=[c[0] for c in MORE_CASES])
+@pytest.mark.parametrize(
+    ("body", "field", "words"), [c[1:] for c in MORE_CASES], ids=[c[0] for c in MORE_CASES]
+)
 def test_more_bad_definitions(tmp_path: Path, body: str, field: str, words: list[str]) -> None:
     """The loader the command uses names the file and the field for further bad input."""
     (tmp_path / "base.yaml").write_text(BASE_YAML, encoding="utf-8")

@@ -25,8 +25,11 @@ BASE: dict[str, Any] = {
     "name": "selection",
     "horizon_months": 1,
     "district": {
-        "generated": {"n_schools": 40, "educators_per_school": {"mean": 20, "sd": 5, "min": 6},
-                      "high_need_share": 0.25}
+        "generated": {
+            "n_schools": 40,
+            "educators_per_school": {"mean": 20, "sd": 5, "min": 6},
+            "high_need_share": 0.25,
+        }
     },
     "trip_ticket": {"pit_stops": [], "destination": {"by_month": 1}},
     # Picks are compared with the educators' factors after the first week: no one may have
@@ -51,10 +54,13 @@ def picked(rule: str, seed: int, per_school: int | None = None) -> ScalingModel:
             people_sel["per_school"] = per_school
         else:
             people_sel["n_educators"] = N_PEOPLE
-    data = {**BASE, "strategies": [
-        {"type": "proof_point", "select": school_sel},
-        {"type": "pilot", "select": people_sel},
-    ]}
+    data = {
+        **BASE,
+        "strategies": [
+            {"type": "proof_point", "select": school_sel},
+            {"type": "pilot", "select": people_sel},
+        ],
+    }
     m = ScalingModel(scenario_from_dict(data, source="<test>"), seed=seed)
     m.step()
     return m
@@ -110,11 +116,13 @@ def check_random() -> None:
     assert len({tuple(people(m)) for m in ms}) == len(ms)
     for m in ms:
         assert schools(m).size == N_SCHOOLS and people(m).size == N_PEOPLE
-    gap = np.mean([m.schools.need_share[schools(m)].mean() - m.schools.need_share.mean()
-                   for m in ms])
+    gap = np.mean(
+        [m.schools.need_share[schools(m)].mean() - m.schools.need_share.mean() for m in ms]
+    )
     assert abs(gap) < 0.1, f"random picks' need share off the district mean by {gap:.3f}"
-    op_gap = np.mean([m.ed.factors.openness[people(m)].mean() - m.ed.factors.openness.mean()
-                      for m in ms])
+    op_gap = np.mean(
+        [m.ed.factors.openness[people(m)].mean() - m.ed.factors.openness.mean() for m in ms]
+    )
     assert abs(op_gap) < 0.05, f"random educators' openness off the mean by {op_gap:.3f}"
 
 
@@ -142,10 +150,11 @@ def check_highest_need() -> None:
         assert need.min() >= np.sort(m.schools.need_share)[-N_SCHOOLS], (
             "educators picked by highest_need should sit in the neediest schools"
         )
-    mostly_below([-rnd(s).schools.need_share[schools(picked("highest_need", s))].mean()
-                  for s in SEEDS],
-                 [-rnd(s).schools.need_share[schools(rnd(s))].mean() for s in SEEDS],
-                 "highest_need schools' need (negated)")
+    mostly_below(
+        [-rnd(s).schools.need_share[schools(picked("highest_need", s))].mean() for s in SEEDS],
+        [-rnd(s).schools.need_share[schools(rnd(s))].mean() for s in SEEDS],
+        "highest_need schools' need (negated)",
+    )
 
 
 def check_most_central() -> None:
@@ -181,8 +190,9 @@ def check_balanced() -> None:
         # The other half: the most open of everyone else.
         rest = np.setdiff1d(np.arange(m.ed.n), vets)
         early = np.setdiff1d(chosen, vets)
-        assert np.allclose(np.sort(f.openness[early]),
-                           np.sort(f.openness[rest])[-(N_PEOPLE - half):], atol=1e-5)
+        assert np.allclose(
+            np.sort(f.openness[early]), np.sort(f.openness[rest])[-(N_PEOPLE - half) :], atol=1e-5
+        )
         assert veteran[chosen].sum() >= half
         assert f.openness[chosen].mean() > r.ed.factors.openness[people(r)].mean()
     # Per school: each chosen school contributes one veteran (if it has one) and one other.

@@ -40,12 +40,19 @@ def _run(strategies: str, shocks: str, overrides: str, seed: int) -> ScalingMode
     return ScalingModel(scenario_from_dict(data, source="<test>"), seed=seed).run()
 
 
-def run(seed: int, shocks: list[dict[str, Any]] | None = None,
-        strategies: list[dict[str, Any]] | None = None, **overrides: Any) -> ScalingModel:
+def run(
+    seed: int,
+    shocks: list[dict[str, Any]] | None = None,
+    strategies: list[dict[str, Any]] | None = None,
+    **overrides: Any,
+) -> ScalingModel:
     """A finished model (cached, so arms without the shock are shared)."""
-    return _run(json.dumps(strategies or [], sort_keys=True),
-                json.dumps(shocks or [], sort_keys=True),
-                json.dumps(overrides, sort_keys=True), seed)
+    return _run(
+        json.dumps(strategies or [], sort_keys=True),
+        json.dumps(shocks or [], sort_keys=True),
+        json.dumps(overrides, sort_keys=True),
+        seed,
+    )
 
 
 def series(m: ScalingModel, metric: str) -> np.ndarray:
@@ -97,8 +104,11 @@ def check_superintendent_turnover() -> None:
 def check_principal_turnover() -> None:
     """Principal support changes in exactly the picked schools (one school, or a wave)."""
     quiet = {"turnover.principal": 0.0}
-    for params, k in (({"n_schools": 1}, 1), ({"share_schools": 0.25}, 6),
-                      ({"schools": ["school-0002", "school-0005"]}, 2)):
+    for params, k in (
+        ({"n_schools": 1}, 1),
+        ({"share_schools": 0.25}, 6),
+        ({"schools": ["school-0002", "school-0005"]}, 2),
+    ):
         for s in SEEDS[:4]:
             shock = [{"type": "principal_turnover", "at_month": 3, "params": params}]
             a, b = run(s, shock, **quiet), run(s, None, **quiet)
@@ -106,8 +116,9 @@ def check_principal_turnover() -> None:
             assert changed.size == k, f"{params}: {changed.size} schools changed, expected {k}"
             if "schools" in params:
                 assert set(a.schools.name[changed]) == set(params["schools"])
-            ev = [e for e in a.log.of_kind("principal_change") if e["cause"] ==
-                  "principal_turnover"]
+            ev = [
+                e for e in a.log.of_kind("principal_change") if e["cause"] == "principal_turnover"
+            ]
             assert len(ev) == 1 and ev[0]["n_schools"] == k
 
 
@@ -120,8 +131,11 @@ def check_pandemic() -> None:
     for s in SEEDS:
         a, b = run(s, shock, strat), run(s, None, strat)
         window = slice(start, stop)
-        diffs.append(float((series(a, "share_enacting")[window]
-                            - series(b, "share_enacting")[window]).mean()))
+        diffs.append(
+            float(
+                (series(a, "share_enacting")[window] - series(b, "share_enacting")[window]).mean()
+            )
+        )
         caps.append(a.team.capacity_total - b.team.capacity_total)
     assert_down(diffs, "pandemic: share enacting during the window")
     assert all(c < 0 for c in caps), f"pandemic: capacity should fall, {caps}"
@@ -136,15 +150,19 @@ def check_pandemic() -> None:
         m.step()
     assert m.dist.enactment_factor == pytest.approx(1.0, abs=1e-12)
     assert m.dist.capacity_factor == pytest.approx(1.0, abs=1e-12)
-    assert m.dist.attention_competition == pytest.approx(sc.conditions.attention_competition,
-                                                         abs=1e-12)
+    assert m.dist.attention_competition == pytest.approx(
+        sc.conditions.attention_competition, abs=1e-12
+    )
     (end,) = m.log.of_kind("shock_end")
     assert end["week"] == stop and end["type"] == "pandemic"
 
 
 POLICY_SEEDS = range(40)
-TINY = {"district.generated.n_schools": 4, "horizon_months": 6,
-        "trip_ticket.destination.by_month": 6}
+TINY = {
+    "district.generated.n_schools": 4,
+    "horizon_months": 6,
+    "trip_ticket.destination.by_month": 6,
+}
 
 
 def check_policy_shift() -> None:
@@ -184,20 +202,31 @@ FAST = {"adoption.p_external": 0.3}  # enough adoption in 10 months to see it fa
 def check_competing_initiative() -> None:
     """Fewer new enactments while another initiative competes for attention."""
     shock = [{"type": "competing_initiative", "at_month": 1, "duration_months": 8}]
-    assert_down([sum(run(s, shock, **FAST).channel_counts.values())
-                 - sum(run(s, None, **FAST).channel_counts.values()) for s in SEEDS],
-                "competing_initiative: new enactments")
+    assert_down(
+        [
+            sum(run(s, shock, **FAST).channel_counts.values())
+            - sum(run(s, None, **FAST).channel_counts.values())
+            for s in SEEDS
+        ],
+        "competing_initiative: new enactments",
+    )
 
 
 def check_teacher_turnover_wave() -> None:
     """Enactment falls: leavers are replaced by newcomers who are not enacting."""
     shock = [{"type": "teacher_turnover_wave", "at_month": 3, "params": {"share": 0.3}}]
     wk = month_to_week(3)
-    assert_down([series(run(s, shock), "share_enacting")[wk]
-                 - series(run(s), "share_enacting")[wk] for s in SEEDS],
-                "teacher_turnover_wave: share enacting that week")
-    assert_down([run(s, shock).current["share_enacting"] - run(s).current["share_enacting"]
-                 for s in SEEDS], "teacher_turnover_wave: share enacting at the end")
+    assert_down(
+        [
+            series(run(s, shock), "share_enacting")[wk] - series(run(s), "share_enacting")[wk]
+            for s in SEEDS
+        ],
+        "teacher_turnover_wave: share enacting that week",
+    )
+    assert_down(
+        [run(s, shock).current["share_enacting"] - run(s).current["share_enacting"] for s in SEEDS],
+        "teacher_turnover_wave: share enacting at the end",
+    )
 
 
 CHECKS: dict[str, Callable[[], None]] = {
@@ -244,8 +273,7 @@ def test_hazard_shocks_fire_and_stop() -> None:
     """A shock drawn from a hazard fires about as often as its rate; each calls a pit stop."""
     counts = []
     for s in SEEDS:
-        m = run(s, [{"type": "superintendent_turnover", "hazard_per_year": 6.0,
-                     "pit_stop": True}])
+        m = run(s, [{"type": "superintendent_turnover", "hazard_per_year": 6.0, "pit_stop": True}])
         weeks = [e["week"] for e in m.log.of_kind("shock")]
         counts.append(len(weeks))
         stops = {e["week"] for e in m.log.of_kind("pit_stop")}
@@ -266,10 +294,18 @@ def test_shock_draws_do_not_disturb_the_rest() -> None:
 def test_overlapping_windows_restore_the_district_exactly() -> None:
     """Overlapping windows (hazard draws), even ones that zero a factor, undo exactly."""
     shocks = [
-        {"type": "pandemic", "hazard_per_year": 5.0, "duration_months": 1,
-         "params": {"enactment_drop": 1.0, "capacity_drop": 1.0, "attention_rise": 0.4}},
-        {"type": "competing_initiative", "hazard_per_year": 5.0, "duration_months": 2,
-         "params": {"attention_rise": 0.5}},
+        {
+            "type": "pandemic",
+            "hazard_per_year": 5.0,
+            "duration_months": 1,
+            "params": {"enactment_drop": 1.0, "capacity_drop": 1.0, "attention_rise": 0.4},
+        },
+        {
+            "type": "competing_initiative",
+            "hazard_per_year": 5.0,
+            "duration_months": 2,
+            "params": {"attention_rise": 0.5},
+        },
         {"type": "budget_cut", "at_month": 1, "duration_months": 2, "params": {"cut": 1.0}},
     ]
     sc = run(0, shocks).sc
@@ -284,7 +320,8 @@ def test_overlapping_windows_restore_the_district_exactly() -> None:
             for e in m.log.events:
                 if e["week"] == m.week and e["kind"] in ("shock", "shock_end"):
                     open_by[e["type"]] = open_by.get(e["type"], 0) + (
-                        1 if e["kind"] == "shock" else -1)
+                        1 if e["kind"] == "shock" else -1
+                    )
             d = m.dist
             if sum(open_by.values()) == 0:
                 closed_weeks += 1

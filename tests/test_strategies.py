@@ -45,12 +45,12 @@ def _run(strategies: str, overrides: str, seed: int) -> ScalingModel:
 
 def run(strategies: list[dict[str, Any]], seed: int, **overrides: Any) -> ScalingModel:
     """A finished model of the small district (cached: baselines are shared by the checks)."""
-    return _run(json.dumps(strategies, sort_keys=True), json.dumps(overrides, sort_keys=True),
-                seed)
+    return _run(json.dumps(strategies, sort_keys=True), json.dumps(overrides, sort_keys=True), seed)
 
 
-def pairs(strategies: list[dict[str, Any]], **overrides: Any
-          ) -> list[tuple[ScalingModel, ScalingModel]]:
+def pairs(
+    strategies: list[dict[str, Any]], **overrides: Any
+) -> list[tuple[ScalingModel, ScalingModel]]:
     """(with, without) on each seed."""
     return [(run(strategies, s, **overrides), run([], s, **overrides)) for s in SEEDS]
 
@@ -89,16 +89,20 @@ def mean_depth_in(m: ScalingModel, schools: np.ndarray) -> float:
 def check_co_design() -> None:
     """Ownership up (and the innovation becomes more compatible)."""
     ps = pairs([{"type": "co_design"}])
-    assert_up([end(a, "mean_ownership") - end(b, "mean_ownership") for a, b in ps],
-              "co_design: mean ownership")
+    assert_up(
+        [end(a, "mean_ownership") - end(b, "mean_ownership") for a, b in ps],
+        "co_design: mean ownership",
+    )
     assert all(a.dist.compatibility > b.dist.compatibility for a, b in ps)
 
 
 def check_scalable_characteristics() -> None:
     """Spread up; complexity down, trialability and observability up."""
     ps = pairs([{"type": "scalable_characteristics"}])
-    assert_up([end(a, "share_enacting") - end(b, "share_enacting") for a, b in ps],
-              "scalable_characteristics: share enacting")
+    assert_up(
+        [end(a, "share_enacting") - end(b, "share_enacting") for a, b in ps],
+        "scalable_characteristics: share enacting",
+    )
     a, b = ps[0]
     assert a.dist.complexity < b.dist.complexity
     assert a.dist.trialability > b.dist.trialability
@@ -108,47 +112,64 @@ def check_scalable_characteristics() -> None:
 def check_proof_point() -> None:
     """Spread up; the proof-point schools enact more than without, and more than the rest."""
     ps = pairs([{"type": "proof_point", "select": {"rule": "random", "n_schools": 4}}])
-    assert_up([end(a, "share_enacting") - end(b, "share_enacting") for a, b in ps],
-              "proof_point: share enacting")
+    assert_up(
+        [end(a, "share_enacting") - end(b, "share_enacting") for a, b in ps],
+        "proof_point: share enacting",
+    )
     sites = [a.strategy_set.get("proof_point").schools for a, _ in ps]
     assert all(s.size == 4 for s in sites)
-    assert_up([share_in(a, s) - share_in(b, s) for (a, b), s in zip(ps, sites, strict=True)],
-              "proof_point: share enacting in the proof-point schools")
+    assert_up(
+        [share_in(a, s) - share_in(b, s) for (a, b), s in zip(ps, sites, strict=True)],
+        "proof_point: share enacting in the proof-point schools",
+    )
     others = [np.setdiff1d(np.arange(a.schools.n), s) for (a, _), s in zip(ps, sites, strict=True)]
-    assert_up([share_in(a, s) - share_in(a, o)
-               for (a, _), s, o in zip(ps, sites, others, strict=True)],
-              "proof_point: proof-point schools vs the other schools")
+    assert_up(
+        [share_in(a, s) - share_in(a, o) for (a, _), s, o in zip(ps, sites, others, strict=True)],
+        "proof_point: proof-point schools vs the other schools",
+    )
 
 
 def check_network_of_users() -> None:
     """Depth up; abandonment down (more of the first enactors keep enacting)."""
     ps = pairs([{"type": "network_of_users"}], **{"turnover.enabled": False})
-    assert_up([end(a, "mean_depth") - end(b, "mean_depth") for a, b in ps],
-              "network_of_users: mean depth")
+    assert_up(
+        [end(a, "mean_depth") - end(b, "mean_depth") for a, b in ps], "network_of_users: mean depth"
+    )
     # Without turnover, enacting_since == 0 marks those enacting since week 0 without a stop.
-    assert_up([int((a.ed.enacting_since == 0).sum()) - int((b.ed.enacting_since == 0).sum())
-               for a, b in ps], "network_of_users: first enactors still enacting")
+    assert_up(
+        [
+            int((a.ed.enacting_since == 0).sum()) - int((b.ed.enacting_since == 0).sum())
+            for a, b in ps
+        ],
+        "network_of_users: first enactors still enacting",
+    )
     assert all(a.log.of_kind("convening") for a, _ in ps)
 
 
 def check_local_champions() -> None:
     """Spread up, beyond the champions themselves: their influence converts colleagues."""
     ps = pairs([{"type": "local_champions"}])
-    assert_up([end(a, "share_enacting") - end(b, "share_enacting") for a, b in ps],
-              "local_champions: share enacting")
+    assert_up(
+        [end(a, "share_enacting") - end(b, "share_enacting") for a, b in ps],
+        "local_champions: share enacting",
+    )
     diffs = []
     for a, b in ps:
         champion_slots = np.zeros(a.ed.n, dtype=bool)
         champion_slots[a.strategy_set.get("local_champions").members] = True
         diffs.append(a.ed.enacting[~champion_slots].mean() - b.ed.enacting[~champion_slots].mean())
         # Credited enactments beyond the champions who started enacting when appointed.
-        converted = sum(r["new_enacting"] for r in a.channel_rows
-                        if r["channel"] == "local_champions" and r["week"] == 1)
+        converted = sum(
+            r["new_enacting"]
+            for r in a.channel_rows
+            if r["channel"] == "local_champions" and r["week"] == 1
+        )
         assert a.channel_counts["local_champions"] > converted
     assert_up(diffs, "local_champions: share enacting among the other educators")
     for a, _ in ps:
-        (start,) = [e for e in a.log.of_kind("strategy_start")
-                    if e["strategy"] == "local_champions"]
+        (start,) = [
+            e for e in a.log.of_kind("strategy_start") if e["strategy"] == "local_champions"
+        ]
         assert start["educators"] == a.schools.n, "default: one champion per school"
         champs = a.strategy_set.get("local_champions").members
         assert champs.size > 0.8 * a.schools.n, "most champions are still in place"
@@ -159,8 +180,10 @@ def check_local_champions() -> None:
 def check_policy_network() -> None:
     """Policy alignment up (and the network's strength builds)."""
     ps = pairs([{"type": "policy_network"}])
-    assert_up([end(a, "policy_alignment") - end(b, "policy_alignment") for a, b in ps],
-              "policy_network: policy alignment")
+    assert_up(
+        [end(a, "policy_alignment") - end(b, "policy_alignment") for a, b in ps],
+        "policy_network: policy alignment",
+    )
     assert all(a.dist.policy_network > 0 and b.dist.policy_network == 0 for a, b in ps)
 
 
@@ -170,38 +193,54 @@ def check_shape_local_policy() -> None:
     The district adopts faster than the default (p = 0.3 per year) so that a year is long
     enough for the removed accountability drag to show in enactment.
     """
-    ps = pairs([{"type": "shape_local_policy", "params": {"mode": "align"}}],
-               **{"adoption.p_external": 0.3})
-    assert_up([end(a, "policy_alignment") - end(b, "policy_alignment") for a, b in ps],
-              "shape_local_policy align: policy alignment")
-    assert_up([end(a, "high_need_coverage") - end(b, "high_need_coverage") for a, b in ps],
-              "shape_local_policy align: high-need coverage")
+    ps = pairs(
+        [{"type": "shape_local_policy", "params": {"mode": "align"}}],
+        **{"adoption.p_external": 0.3},
+    )
+    assert_up(
+        [end(a, "policy_alignment") - end(b, "policy_alignment") for a, b in ps],
+        "shape_local_policy align: policy alignment",
+    )
+    assert_up(
+        [end(a, "high_need_coverage") - end(b, "high_need_coverage") for a, b in ps],
+        "shape_local_policy align: high-need coverage",
+    )
 
 
 def check_educate_policymakers() -> None:
     """Leadership support up (and district ownership)."""
     ps = pairs([{"type": "educate_policymakers"}])
-    assert_up([end(a, "leadership_support") - end(b, "leadership_support") for a, b in ps],
-              "educate_policymakers: leadership support")
-    assert_up([end(a, "district_ownership") - end(b, "district_ownership") for a, b in ps],
-              "educate_policymakers: district ownership")
+    assert_up(
+        [end(a, "leadership_support") - end(b, "leadership_support") for a, b in ps],
+        "educate_policymakers: leadership support",
+    )
+    assert_up(
+        [end(a, "district_ownership") - end(b, "district_ownership") for a, b in ps],
+        "educate_policymakers: district ownership",
+    )
 
 
 def check_coaching() -> None:
     """Depth up among the enacting educators of the coached schools."""
     ps = pairs([{"type": "coaching", "select": {"rule": "random", "n_schools": 8}}])
     coached = [a.strategy_set.get("coaching").schools for a, _ in ps]
-    assert_up([mean_depth_in(a, s) - mean_depth_in(b, s)
-               for (a, b), s in zip(ps, coached, strict=True)],
-              "coaching: mean depth in coached schools")
+    assert_up(
+        [mean_depth_in(a, s) - mean_depth_in(b, s) for (a, b), s in zip(ps, coached, strict=True)],
+        "coaching: mean depth in coached schools",
+    )
 
 
 def check_pilot() -> None:
     """Pilot members enact; compatibility and observability rise after it ends."""
     ps = pairs([{"type": "pilot", "end_month": 6}])
     members = [a.strategy_set.all_strategies()[0].members for a, _ in ps]
-    assert_up([a.ed.enacting[m].mean() - b.ed.enacting[m].mean()
-               for (a, b), m in zip(ps, members, strict=True)], "pilot: members enacting")
+    assert_up(
+        [
+            a.ed.enacting[m].mean() - b.ed.enacting[m].mean()
+            for (a, b), m in zip(ps, members, strict=True)
+        ],
+        "pilot: members enacting",
+    )
     for a, b in ps:
         (ev,) = a.log.of_kind("pilot_evidence")
         assert ev["week"] == round(6 * 52 / 12) and ev["gain"] > 0
@@ -211,9 +250,15 @@ def check_pilot() -> None:
 
 def check_pdsa_cycles() -> None:
     """The team learns (learning > 0) and enacting participants gain ownership."""
-    ps = pairs([{"type": "pdsa_cycles", "select": {"rule": "random", "share_schools": 0.5,
-                                                   "per_school": 6}}],
-               **{"turnover.enabled": False})
+    ps = pairs(
+        [
+            {
+                "type": "pdsa_cycles",
+                "select": {"rule": "random", "share_schools": 0.5, "per_school": 6},
+            }
+        ],
+        **{"turnover.enabled": False},
+    )
     for a, b in ps:
         assert a.dist.learning > 0 and b.dist.learning == 0
     diffs = []
@@ -270,8 +315,10 @@ def test_docs_name_every_parameter(repo: Path) -> None:
     import re
 
     text = (repo / "docs" / "strategies.md").read_text(encoding="utf-8")
-    missing = [f"{kind}.{field}"
-               for kind, cls in (*STRATEGIES.items(), *SHOCKS.items())
-               for field in cls.Params.model_fields
-               if not re.search(rf"\b{field}\b", text)]
+    missing = [
+        f"{kind}.{field}"
+        for kind, cls in (*STRATEGIES.items(), *SHOCKS.items())
+        for field in cls.Params.model_fields
+        if not re.search(rf"\b{field}\b", text)
+    ]
     assert not missing, f"parameters not documented in docs/strategies.md: {missing}"

@@ -41,15 +41,19 @@ def _run(strategies: str, overrides: str, seed: int) -> ScalingModel:
 
 def run(strategies: list[dict[str, Any]], seed: int, **overrides: Any) -> ScalingModel:
     """A finished model of the small district (cached)."""
-    return _run(json.dumps(strategies, sort_keys=True), json.dumps(overrides, sort_keys=True),
-                seed)
+    return _run(json.dumps(strategies, sort_keys=True), json.dumps(overrides, sort_keys=True), seed)
 
 
-def compare(a: list[dict[str, Any]], b: list[dict[str, Any]], metric: str,
-            **overrides: Any) -> np.ndarray:
+def compare(
+    a: list[dict[str, Any]], b: list[dict[str, Any]], metric: str, **overrides: Any
+) -> np.ndarray:
     """Paired end-of-run differences of ``metric`` (set ``a`` minus set ``b``)."""
-    return np.array([run(a, s, **overrides).current[metric]
-                     - run(b, s, **overrides).current[metric] for s in SEEDS])
+    return np.array(
+        [
+            run(a, s, **overrides).current[metric] - run(b, s, **overrides).current[metric]
+            for s in SEEDS
+        ]
+    )
 
 
 def assert_sign(d: np.ndarray, sign: int, what: str) -> None:
@@ -94,8 +98,11 @@ def test_volunteer_proof_points_land_in_lower_need_schools() -> None:
         assert hn[sites_b].sum() == round(6 * hn.mean())
     assert_sign(np.array(need), -1, "need share of volunteer proof-point schools")
     assert_sign(compare(vol, rep, "equity_ratio"), -1, "equity ratio with volunteer proof points")
-    assert_sign(compare(vol, rep, "high_need_coverage"), -1,
-                "high-need coverage with volunteer proof points")
+    assert_sign(
+        compare(vol, rep, "high_need_coverage"),
+        -1,
+        "high-need coverage with volunteer proof points",
+    )
 
 
 def coached_depth(m: ScalingModel) -> float:
@@ -106,8 +113,9 @@ def coached_depth(m: ScalingModel) -> float:
 
 def test_same_coaches_over_more_schools_get_thinner() -> None:
     """Two coaches over all 30 schools give the coached less depth than over 4 schools."""
-    few = [{"type": "coaching", "select": {"rule": "random", "n_schools": 4},
-            "params": {"coaches": 2}}]
+    few = [
+        {"type": "coaching", "select": {"rule": "random", "n_schools": 4}, "params": {"coaches": 2}}
+    ]
     all_ = [{"type": "coaching", "params": {"coaches": 2}}]
     d = np.array([coached_depth(run(all_, s)) - coached_depth(run(few, s)) for s in SEEDS])
     assert_sign(d, -1, "mean depth among the coached when coaching covers every school")

@@ -38,15 +38,22 @@ EVENTFUL: dict[str, Any] = {
     **SMALL,
     "team": {"capacity_per_month": 70},
     "strategies": [
-        {"type": "proof_point", "end_month": 8, "select": {"rule": "representative",
-                                                             "n_schools": 4}},
+        {
+            "type": "proof_point",
+            "end_month": 8,
+            "select": {"rule": "representative", "n_schools": 4},
+        },
         {"type": "local_champions", "start_month": 1},
         {"type": "coaching", "params": {"coaches": 2}},
         {"type": "pilot", "end_month": 4},
         {"type": "co_design", "end_month": 6, "priority": 1},
         {"type": "pdsa_cycles"},
-        {"type": "shape_local_policy", "name": "mandate_it", "start_month": 7,
-         "params": {"mode": "tight"}},
+        {
+            "type": "shape_local_policy",
+            "name": "mandate_it",
+            "start_month": 7,
+            "params": {"mode": "tight"},
+        },
     ],
     "shocks": [
         {"type": "superintendent_turnover", "at_month": 2, "pit_stop": True},
@@ -58,13 +65,20 @@ EVENTFUL: dict[str, Any] = {
         {"type": "teacher_turnover_wave", "at_month": 10, "pit_stop": True},
     ],
     "adaptation": [
-        {"when": "unplanned and superintendent_changes >= 1",
-         "then": {"add": {"type": "educate_policymakers", "name": "re_educate"}}},
-        {"when": "month >= 6", "then": {"retarget": {"strategy": "coaching",
-                                                     "select": {"rule": "highest_need",
-                                                                "n_schools": 4}}}},
-        {"when": "month >= 9", "then": {"rescale": {"strategy": "local_champions",
-                                                    "factor": 0.5}}},
+        {
+            "when": "unplanned and superintendent_changes >= 1",
+            "then": {"add": {"type": "educate_policymakers", "name": "re_educate"}},
+        },
+        {
+            "when": "month >= 6",
+            "then": {
+                "retarget": {
+                    "strategy": "coaching",
+                    "select": {"rule": "highest_need", "n_schools": 4},
+                }
+            },
+        },
+        {"when": "month >= 9", "then": {"rescale": {"strategy": "local_champions", "factor": 0.5}}},
         {"when": "capacity_left < 0.2 and month >= 9", "then": {"drop": "pdsa_cycles"}},
     ],
 }
@@ -94,7 +108,8 @@ def test_every_shock_is_logged() -> None:
     for spec in EVENTFUL["shocks"]:
         if "duration_months" in spec:
             assert ends[spec["type"]] == month_to_week(spec["at_month"]) + month_to_week(
-                spec["duration_months"])
+                spec["duration_months"]
+            )
     assert kinds(res, "superintendent_change") and kinds(res, "principal_change")
 
 
@@ -128,7 +143,8 @@ def test_shortfalls_pit_stops_and_decisions_are_logged() -> None:
     unplanned = [e for e in stops if not e["planned"]]
     assert [e["week"] for e in planned] == [month_to_week(m) for m in (3, 6, 9)]
     assert sorted(e["week"] for e in unplanned) == sorted(
-        month_to_week(s["at_month"]) + 1 for s in EVENTFUL["shocks"] if s.get("pit_stop"))
+        month_to_week(s["at_month"]) + 1 for s in EVENTFUL["shocks"] if s.get("pit_stop")
+    )
     for e in stops:
         assert len(e["checklist"]) == 4
         assert all({"question", "answer", "evidence"} <= set(q) for q in e["checklist"])
@@ -180,12 +196,19 @@ def test_channel_counts_sum_to_new_enactments(rule: str) -> None:
     off, so a start is the only way into enactment and nobody leaves it: the independent count
     is exact.
     """
-    data = apply_overrides(EVENTFUL, {
-        "adoption.rule": rule, "abandonment.enabled": False, "turnover.enabled": False,
-        "shocks": [s for s in EVENTFUL["shocks"]
-                   if s["type"] not in ("pandemic", "teacher_turnover_wave",
-                                        "superintendent_turnover")],
-    })
+    data = apply_overrides(
+        EVENTFUL,
+        {
+            "adoption.rule": rule,
+            "abandonment.enabled": False,
+            "turnover.enabled": False,
+            "shocks": [
+                s
+                for s in EVENTFUL["shocks"]
+                if s["type"] not in ("pandemic", "teacher_turnover_wave", "superintendent_turnover")
+            ],
+        },
+    )
     for seed in (0, 1):
         m = ScalingModel(scenario_from_dict(data, source="<test>"), seed=seed)
         counted = []
@@ -195,8 +218,12 @@ def test_channel_counts_sum_to_new_enactments(rule: str) -> None:
             assert not (before & ~m.ed.enacting).any(), "nobody may stop in this setting"
             counted.append(int((m.ed.enacting & ~before).sum()))
         ch = pd.DataFrame(m.channel_rows)
-        per_week = ch.groupby("week")["new_enacting"].sum().reindex(
-            range(1, m.n_weeks + 1), fill_value=0).to_numpy()
+        per_week = (
+            ch.groupby("week")["new_enacting"]
+            .sum()
+            .reindex(range(1, m.n_weeks + 1), fill_value=0)
+            .to_numpy()
+        )
         assert np.array_equal(per_week, np.array(counted)), "channels != new enactments"
         assert sum(counted) > 50
         assert sum(m.channel_counts.values()) == sum(counted)

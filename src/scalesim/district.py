@@ -53,8 +53,16 @@ class EducatorFactors:
     threshold: np.ndarray  # fractional-threshold rule
     extra: dict[str, np.ndarray] = field(default_factory=dict)
 
-    NAMES = ("attitude", "emotion", "openness", "persistence", "cynicism", "credibility",
-             "experience", "threshold")
+    NAMES = (
+        "attitude",
+        "emotion",
+        "openness",
+        "persistence",
+        "cynicism",
+        "credibility",
+        "experience",
+        "threshold",
+    )
 
 
 def _clipped(rng: np.random.Generator, d: Dist, n: int) -> np.ndarray:

@@ -348,11 +348,7 @@ class ScalingModel(mesa.Model):
             self.log.record(self, "teacher_turnover", slots_changed=changed, when="year_boundary")
             u_pr = s["principals_draws"].random(self.schools.n)
             turnover.principal_turnover(self, np.flatnonzero(u_pr < t.principal), "annual")
-        elif (
-            self.in_session
-            and t.in_year_share > 0
-            and week_of_year % IN_YEAR_TURNOVER_EVERY == 0
-        ):
+        elif self.in_session and t.in_year_share > 0 and week_of_year % IN_YEAR_TURNOVER_EVERY == 0:
             # In-year departures are batched every few weeks: the same annual share, at a
             # quarter of the cost of weekly batches (benchmarks/RESULTS.md).
             batches = max((session_weeks - 1) // IN_YEAR_TURNOVER_EVERY, 1)

@@ -76,8 +76,10 @@ def write_table(df: pd.DataFrame, base: Path, meta: dict[str, Any] | None = None
     """Write ``df`` as ``base.parquet`` (with provenance metadata) and ``base.csv``."""
     table = pa.Table.from_pandas(df, preserve_index=False)
     if meta:
-        merged = {**(table.schema.metadata or {}),
-                  b"scalesim": json.dumps(meta, sort_keys=True).encode()}
+        merged = {
+            **(table.schema.metadata or {}),
+            b"scalesim": json.dumps(meta, sort_keys=True).encode(),
+        }
         table = table.replace_schema_metadata(merged)
     pq.write_table(table, base.with_suffix(".parquet"))
     df.to_csv(base.with_suffix(".csv"), index=False, float_format="%.10g", lineterminator="\n")
@@ -86,12 +88,18 @@ def write_table(df: pd.DataFrame, base: Path, meta: dict[str, Any] | None = None
 def provenance_of(result: RunResult) -> dict[str, Any]:
     """The identity fields every output carries."""
     s = result.summary
-    return {"format": RUN_FORMAT, "scenario": s["scenario"], "scenario_hash": s["scenario_hash"],
-            "seed": s["seed"], "versions": s["versions"]}
+    return {
+        "format": RUN_FORMAT,
+        "scenario": s["scenario"],
+        "scenario_hash": s["scenario_hash"],
+        "seed": s["seed"],
+        "versions": s["versions"],
+    }
 
 
-def write_run(result: RunResult, out: str | Path, scenario: Scenario,
-              command: str | None = None) -> Path:
+def write_run(
+    result: RunResult, out: str | Path, scenario: Scenario, command: str | None = None
+) -> Path:
     """Write one run's tables, travel log, summary and resolved scenario into ``out``.
 
     Returns:

@@ -70,24 +70,26 @@ def schools_of(model: ScalingModel) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_depth = np.where(enact > 0, depth_sum / np.maximum(enact, 1), 0.0)
         mean_own = np.where(enact > 0, own_sum / np.maximum(enact, 1), 0.0)
-    return pd.DataFrame({
-        "school": np.arange(sch.n),
-        "name": sch.name.astype(str),
-        "region": [sch.region_names[r] for r in sch.region],
-        "high_need": sch.high_need,
-        "need_share": sch.need_share,
-        "enrollment": sch.enrollment,
-        "performance": sch.performance,
-        "pressure": sch.pressure,
-        "principal_support": sch.principal_support,
-        "educators": sch.size,
-        "enacting": enact,
-        "share_enacting": enact / sch.size,
-        "deep": deep,
-        "mean_depth": mean_depth,
-        "mean_ownership": mean_own,
-        "ever_reached": model.ever_reached,
-    })
+    return pd.DataFrame(
+        {
+            "school": np.arange(sch.n),
+            "name": sch.name.astype(str),
+            "region": [sch.region_names[r] for r in sch.region],
+            "high_need": sch.high_need,
+            "need_share": sch.need_share,
+            "enrollment": sch.enrollment,
+            "performance": sch.performance,
+            "pressure": sch.pressure,
+            "principal_support": sch.principal_support,
+            "educators": sch.size,
+            "enacting": enact,
+            "share_enacting": enact / sch.size,
+            "deep": deep,
+            "mean_depth": mean_depth,
+            "mean_ownership": mean_own,
+            "ever_reached": model.ever_reached,
+        }
+    )
 
 
 def trip_ticket_verdict(sc: Scenario, ts: pd.DataFrame) -> dict[str, Any]:

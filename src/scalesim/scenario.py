@@ -99,8 +99,7 @@ class GeneratedDistrict(Strict):
     educators_per_school: SizeDist = Field(default_factory=SizeDist)
     high_need_share: Share = _f(
         0.25,
-        "Share of schools that are high-need (serve mostly students furthest from "
-        "opportunity).",
+        "Share of schools that are high-need (serve mostly students furthest from opportunity).",
         "share of schools",
         "NCES 2015-16: about 24% of public-school students attend high-poverty schools",
     )
@@ -110,8 +109,7 @@ class GeneratedDistrict(Strict):
     )
     need_share_high: tuple[Share, Share] = _f(
         (0.75, 0.98),
-        "Range (uniform) of the share of students furthest from opportunity in high-need "
-        "schools.",
+        "Range (uniform) of the share of students furthest from opportunity in high-need schools.",
         "share of students",
         "NCES high-poverty: more than 75% eligible for free or reduced-price lunch",
     )
@@ -127,9 +125,7 @@ class CsvDistrict(Strict):
     ``enacting_share`` (educators already enacting at month 0).
     """
 
-    path: str = _f(
-        ..., "CSV path, relative to the scenario file.", "path"
-    )
+    path: str = _f(..., "CSV path, relative to the scenario file.", "path")
 
 
 class District(Strict):
@@ -154,7 +150,8 @@ class District(Strict):
         "low-income students)",
     )
     principal_support: Dist = _dist(
-        0.5, 0.2,
+        0.5,
+        0.2,
         "Principals' support for the innovation, drawn per school (weighs in the support "
         "that deepens enactment; drawn afresh when a school changes principal).",
         "modelling assumption",
@@ -177,18 +174,16 @@ class Educators(Strict):
     emotion: Dist = _dist(
         0.5, 0.15, "Emotion: comfort with and enjoyment of the practice (raises adoption)."
     )
-    openness: Dist = _dist(
-        0.5, 0.18, "Openness to new things (raises adoption and volunteering)."
-    )
-    persistence: Dist = _dist(
-        0.5, 0.15, "Persistence through difficulty (lowers abandonment)."
-    )
+    openness: Dist = _dist(0.5, 0.18, "Openness to new things (raises adoption and volunteering).")
+    persistence: Dist = _dist(0.5, 0.15, "Persistence through difficulty (lowers abandonment).")
     cynicism: Dist = _dist(
-        0.35, 0.15,
+        0.35,
+        0.15,
         "Cynicism, 'this too shall pass' (lowers adoption, raises abandonment; 004_*.txt).",
     )
     credibility: Dist = _dist(
-        0.5, 0.15,
+        0.5,
+        0.15,
         "Credibility with peers: the weight of an educator's example in colleagues' share "
         "of enacting neighbours.",
     )
@@ -196,8 +191,7 @@ class Educators(Strict):
         0.25,
         "Share of novices (1–3 years) among educators of high-need schools.",
         "share",
-        "modelling assumption consistent with NCES: novices concentrate in high-poverty "
-        "schools",
+        "modelling assumption consistent with NCES: novices concentrate in high-poverty schools",
     )
     novice_share_other: Share = _f(0.12, "Share of novices in the other schools.", "share")
     veteran_mean_years: Annotated[float, Field(gt=3)] = _f(
@@ -272,7 +266,9 @@ class Team(Strict):
     )
     collaboration: Share = _f(0.5, "Collaborative structures and routines.", "0–1")
     communication: Share = _f(0.5, "Communication mechanisms (raises awareness reach).", "0–1")
-    decision_culture: Share = _f(0.5, "Flexible, shared decision making (speeds adaptation).", "0–1")
+    decision_culture: Share = _f(
+        0.5, "Flexible, shared decision making (speeds adaptation).", "0–1"
+    )
     equity_orientation: Share = _f(0.5, "How much the team centres equity.", "0–1")
     support_ends_month: Annotated[float, Field(ge=0)] | None = _f(
         None,
@@ -289,7 +285,9 @@ class Conditions(Strict):
     attention_competition: Share = _f(
         0.4, "Competition for attention from other initiatives.", "0–1"
     )
-    community_beliefs: Share = _f(0.5, "Community beliefs and values favouring the practice.", "0–1")
+    community_beliefs: Share = _f(
+        0.5, "Community beliefs and values favouring the practice.", "0–1"
+    )
     policy_alignment: Share = _f(
         0.2,
         "Teacher evaluation, accountability and assessment aligned with the innovation.",
@@ -326,7 +324,8 @@ class Adoption(Strict):
         "Sultan, Farley & Lehmann (1990): mean q ≈ 0.38",
     )
     threshold: Dist = _dist(
-        0.3, 0.12,
+        0.3,
+        0.12,
         "Fractional thresholds (threshold rule): an educator adopts once the share of "
         "enacting neighbours reaches theirs.",
         "modelling assumption in the range of Granovetter (1978) and Watts (2002)",
@@ -484,8 +483,7 @@ class Destination(Strict):
         0.8,
         "Equity clause: the same share among educators of high-need schools.",
         "share",
-        "000_*.txt (HQPBL example: '80% … including at least 80% furthest from "
-        "opportunity')",
+        "000_*.txt (HQPBL example: '80% … including at least 80% furthest from opportunity')",
     )
     min_depth: Share = _f(0.5, "Depth at which enactment counts.", "0–1")
     by_month: Annotated[float, Field(gt=0)] = _f(36.0, "Deadline.", "months", "003_*.txt")
@@ -512,8 +510,9 @@ class Metrics(Strict):
     depth_bar: Share = _f(0.5, "Depth counted as 'deep' enactment.", "0–1")
 
 
-def nested_error(exc: ValidationError, prefix: tuple[str | int, ...] = (),
-                 allowed: list[str] | None = None) -> ValidationError:
+def nested_error(
+    exc: ValidationError, prefix: tuple[str | int, ...] = (), allowed: list[str] | None = None
+) -> ValidationError:
     """Re-raise a nested model's errors so pydantic reports them at their full location.
 
     Raised from a field validator, the locations become ``<field>.<prefix>.<inner loc>``
@@ -524,7 +523,8 @@ def nested_error(exc: ValidationError, prefix: tuple[str | int, ...] = (),
         loc = (*prefix, *err["loc"])
         if err["type"] == "extra_forbidden" and allowed is not None:
             kind = PydanticCustomError(
-                "unknown_parameter", "unknown parameter; expected one of: {keys}",
+                "unknown_parameter",
+                "unknown parameter; expected one of: {keys}",
                 {"keys": ", ".join(sorted(allowed)) or "(none)"},
             )
             details.append({"type": kind, "loc": loc, "input": err["input"]})
@@ -547,10 +547,16 @@ def validate_params(model: type[BaseModel], params: dict[str, Any]) -> dict[str,
 class Select(Strict):
     """Whom a strategy picks: a selection rule and how many (schools and/or educators)."""
 
-    rule: Literal["volunteer", "random", "representative", "highest_need", "most_central",
-                  "most_credible", "balanced", "explicit"] = _f(
-        "random", "The selection rule (DESIGN §3; docs/strategies.md)."
-    )
+    rule: Literal[
+        "volunteer",
+        "random",
+        "representative",
+        "highest_need",
+        "most_central",
+        "most_credible",
+        "balanced",
+        "explicit",
+    ] = _f("random", "The selection rule (DESIGN §3; docs/strategies.md).")
     n_schools: PositiveInt | None = _f(None, "Number of schools picked (None: all).", "schools")
     share_schools: Annotated[float, Field(gt=0, le=1)] | None = _f(
         None, "Share of schools picked (instead of n_schools).", "share"
@@ -606,20 +612,24 @@ class StrategySpec(RegisteredSpec):
     type: str = _f(..., "Registered strategy name (see `scalesim list strategies`).")
     name: str | None = _f(None, "Unique label in this set (default: the type).")
     start_month: Annotated[float, Field(ge=0)] = _f(0.0, "When it starts.", "months")
-    end_month: Annotated[float, Field(ge=0)] | None = _f(None, "When it stops (None: never).",
-                                                          "months")
+    end_month: Annotated[float, Field(ge=0)] | None = _f(
+        None, "When it stops (None: never).", "months"
+    )
     select: Select | None = _f(None, "Targeting (default: the strategy's own default).")
-    intensity: Annotated[float, Field(ge=0, le=5)] = _f(1.0, "Dose; 1 is the documented "
-                                                        "default strength.", "×")
+    intensity: Annotated[float, Field(ge=0, le=5)] = _f(
+        1.0, "Dose; 1 is the documented default strength.", "×"
+    )
     cost_per_month: Annotated[float, Field(ge=0)] | None = _f(
-        None, "Capacity it needs at intensity 1 (default: the strategy's own).",
+        None,
+        "Capacity it needs at intensity 1 (default: the strategy's own).",
         "person-days / month",
     )
     priority: Annotated[int, Field(ge=1, le=100)] | None = _f(
         None, "Funding order when capacity is short: 1 is funded first (default per type)."
     )
-    params: dict[str, Any] = Field(default_factory=dict, description="Strategy-specific "
-                                   "parameters (docs/strategies.md).")
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="Strategy-specific parameters (docs/strategies.md)."
+    )
 
     @property
     def label(self) -> str:
@@ -651,7 +661,8 @@ class ShockSpec(RegisteredSpec):
         None, "Annual hazard instead of a date (may fire more than once).", "per year"
     )
     duration_months: Annotated[float, Field(gt=0)] | None = _f(
-        None, "How long a windowed shock lasts (pandemic, budget cut, competing initiative).",
+        None,
+        "How long a windowed shock lasts (pandemic, budget cut, competing initiative).",
         "months",
     )
     pit_stop: bool = _f(False, "Call an unplanned pit stop the week after it fires.")
@@ -721,8 +732,11 @@ class Action(Strict):
 
     @model_validator(mode="after")
     def _one(self) -> Action:
-        given = [k for k in ("add", "drop", "retarget", "rescale", "recalibrate")
-                 if getattr(self, k) is not None]
+        given = [
+            k
+            for k in ("add", "drop", "retarget", "rescale", "recalibrate")
+            if getattr(self, k) is not None
+        ]
         if len(given) != 1:
             raise ValueError("give exactly one of add, drop, retarget, rescale, recalibrate")
         if self.rescale is not None:
@@ -844,8 +858,11 @@ def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
             return []
         ann = field.annotation
         cls = next(
-            (a for a in (ann, *getattr(ann, "__args__", ())) if isinstance(a, type)
-             and issubclass(a, BaseModel)),
+            (
+                a
+                for a in (ann, *getattr(ann, "__args__", ()))
+                if isinstance(a, type) and issubclass(a, BaseModel)
+            ),
             None,
         )
     return sorted(getattr(cls, "model_fields", {})) if cls is not None else []
@@ -889,8 +906,9 @@ def parse_yaml(path: Path) -> Any:
         raise ScenarioError(str(path), "", f"YAML syntax error at {where}{problem}") from None
 
 
-def scenario_from_dict(data: Any, source: str = "<scenario>", base_dir: Path | None = None
-                       ) -> Scenario:
+def scenario_from_dict(
+    data: Any, source: str = "<scenario>", base_dir: Path | None = None
+) -> Scenario:
     """Validate a plain mapping as a scenario.
 
     Args:
@@ -904,7 +922,9 @@ def scenario_from_dict(data: Any, source: str = "<scenario>", base_dir: Path | N
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ScenarioError(source, "", f"expected a mapping of sections, got {type(data).__name__}")
+        raise ScenarioError(
+            source, "", f"expected a mapping of sections, got {type(data).__name__}"
+        )
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -916,9 +936,12 @@ def scenario_from_dict(data: Any, source: str = "<scenario>", base_dir: Path | N
             csv_path = (base_dir / csv_path).resolve()
         scenario.district.csv.path = str(csv_path)
         if not csv_path.is_file():
-            raise ScenarioError(source, "district.csv.path",
-                                f"no such CSV file: {csv_path} (relative paths start at the "
-                                "scenario file's folder)")
+            raise ScenarioError(
+                source,
+                "district.csv.path",
+                f"no such CSV file: {csv_path} (relative paths start at the "
+                "scenario file's folder)",
+            )
         load_school_csv(csv_path)  # validate now, before anything runs
     _check_consistency(scenario, source)
     _check_school_names(scenario, source)
@@ -933,8 +956,12 @@ def _check_school_names(s: Scenario, source: str) -> None:
             refs.append((f"strategies[{i}].select.schools", sp.select.schools))
     for i, r in enumerate(s.adaptation):
         if r.then.retarget is not None and r.then.retarget["select"].get("schools"):
-            refs.append((f"adaptation[{i}].then.retarget.select.schools",
-                         r.then.retarget["select"]["schools"]))
+            refs.append(
+                (
+                    f"adaptation[{i}].then.retarget.select.schools",
+                    r.then.retarget["select"]["schools"],
+                )
+            )
         add = r.then.add
         if add is not None and add.select is not None and add.select.schools:
             refs.append((f"adaptation[{i}].then.add.select.schools", add.select.schools))
@@ -952,10 +979,13 @@ def _check_school_names(s: Scenario, source: str) -> None:
     for field, listed in refs:
         for j, name in enumerate(listed):
             if name not in known:
-                raise ScenarioError(source, f"{field}[{j}]",
-                                    f"no school named {name!r} in this district (its "
-                                    f"{len(names)} schools are named {names[0]!r} … "
-                                    f"{names[-1]!r})")
+                raise ScenarioError(
+                    source,
+                    f"{field}[{j}]",
+                    f"no school named {name!r} in this district (its "
+                    f"{len(names)} schools are named {names[0]!r} … "
+                    f"{names[-1]!r})",
+                )
 
 
 def _check_consistency(s: Scenario, source: str) -> None:
@@ -970,26 +1000,36 @@ def _check_consistency(s: Scenario, source: str) -> None:
     for i, m in enumerate(s.trip_ticket.pit_stops):
         if m > s.horizon_months:
             raise ScenarioError(
-                source, f"trip_ticket.pit_stops[{i}]",
+                source,
+                f"trip_ticket.pit_stops[{i}]",
                 f"pit stop at month {m} is after the horizon ({s.horizon_months} months)",
             )
     labels = [sp.label for sp in s.strategies]
     for i, lab in enumerate(labels):
         if labels.index(lab) != i:
-            raise ScenarioError(source, f"strategies[{i}].name",
-                                f"duplicate strategy label {lab!r}; give each a unique name")
+            raise ScenarioError(
+                source,
+                f"strategies[{i}].name",
+                f"duplicate strategy label {lab!r}; give each a unique name",
+            )
     known = set(labels) | {r.then.add.label for r in s.adaptation if r.then.add is not None}
     for i, r in enumerate(s.adaptation):
         a = r.then
         ref = a.drop or (a.retarget or {}).get("strategy") or (a.rescale or {}).get("strategy")
         if ref is not None and ref not in known:
             key = "drop" if a.drop else "retarget" if a.retarget else "rescale"
-            raise ScenarioError(source, f"adaptation[{i}].then.{key}",
-                                f"no strategy labelled {ref!r}; known: {', '.join(sorted(known))}")
+            raise ScenarioError(
+                source,
+                f"adaptation[{i}].then.{key}",
+                f"no strategy labelled {ref!r}; known: {', '.join(sorted(known))}",
+            )
     for i, sp in enumerate(s.strategies):
         if sp.start_month > s.horizon_months:
-            raise ScenarioError(source, f"strategies[{i}].start_month",
-                                f"{sp.start_month} is after the horizon ({s.horizon_months})")
+            raise ScenarioError(
+                source,
+                f"strategies[{i}].start_month",
+                f"{sp.start_month} is after the horizon ({s.horizon_months})",
+            )
     if s.network.kind == "watts_strogatz" and s.network.ws_k % 2:
         raise ScenarioError(source, "network.ws_k", f"must be even (got {s.network.ws_k})")
     for name in ("need_share_high", "need_share_other"):
@@ -1054,11 +1094,14 @@ def resolve_base(path: Path, data: Any, seen: tuple[Path, ...] = ()) -> Any:
     rest = {k: v for k, v in data.items() if k != "base"}
     merged = deep_merge(base, rest)
     # A CSV path in the base stays relative to the base file.
-    csv_ref = (base.get("district") or {}).get("csv") if isinstance(base.get("district"),
-                                                                    dict) else None
-    if (isinstance(csv_ref, dict) and isinstance(csv_ref.get("path"), str)
-            and not (isinstance(rest.get("district"), dict)
-                     and "csv" in rest["district"])):
+    csv_ref = (
+        (base.get("district") or {}).get("csv") if isinstance(base.get("district"), dict) else None
+    )
+    if (
+        isinstance(csv_ref, dict)
+        and isinstance(csv_ref.get("path"), str)
+        and not (isinstance(rest.get("district"), dict) and "csv" in rest["district"])
+    ):
         merged["district"]["csv"]["path"] = str((base_path.parent / csv_ref["path"]).resolve())
     return merged
 
@@ -1101,7 +1144,8 @@ def load_school_csv(path: Path) -> list[dict[str, Any]]:
             missing = [c for c in CSV_COLUMNS if c not in header]
             if missing:
                 raise ScenarioError(
-                    src, f"column {missing[0]!r}",
+                    src,
+                    f"column {missing[0]!r}",
                     f"missing; expected columns {', '.join(CSV_COLUMNS)} "
                     "(optional: enacting_share)",
                 )
@@ -1112,18 +1156,29 @@ def load_school_csv(path: Path) -> list[dict[str, Any]]:
         raise ScenarioError(src, "", "empty district: the CSV has no schools")
     out = []
     for i, row in enumerate(rows, start=2):  # line 1 is the header
-        def num(col: str, lo: float, hi: float, integer: bool = False,
-                row: dict[str, str] = row, line: int = i) -> float:
+
+        def num(
+            col: str,
+            lo: float,
+            hi: float,
+            integer: bool = False,
+            row: dict[str, str] = row,
+            line: int = i,
+        ) -> float:
             raw = (row.get(col) or "").strip()
             try:
                 val = int(raw) if integer else float(raw)
             except ValueError:
                 kind = "an integer" if integer else "a number"
-                raise ScenarioError(src, f"line {line}, column {col!r}",
-                                    f"expected {kind}, got {raw!r}") from None
+                raise ScenarioError(
+                    src, f"line {line}, column {col!r}", f"expected {kind}, got {raw!r}"
+                ) from None
             if not lo <= val <= hi:
-                raise ScenarioError(src, f"line {line}, column {col!r}",
-                                    f"expected a value in [{lo}, {hi}], got {val}")
+                raise ScenarioError(
+                    src,
+                    f"line {line}, column {col!r}",
+                    f"expected a value in [{lo}, {hi}], got {val}",
+                )
             return val
 
         rec = {

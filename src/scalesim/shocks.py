@@ -77,8 +77,9 @@ class Shock:
         refresh_factors(m)
         return {}
 
-    def open_window(self, m: ScalingModel, enactment: float = 1.0, capacity: float = 1.0,
-                    attention: float = 0.0) -> None:
+    def open_window(
+        self, m: ScalingModel, enactment: float = 1.0, capacity: float = 1.0, attention: float = 0.0
+    ) -> None:
         """Scale enactment and capacity and add attention competition until :meth:`end`."""
         added = min(attention, 1.0 - m.dist.attention_competition)
         m.dist.attention_competition += added
@@ -189,10 +190,17 @@ class Pandemic(Shock):
         stop = ed.enacting & (u < p.stop_share * (1.0 - protect))
         ed.enacting[stop] = False
         ed.enacting_since[stop] = -1
-        self.open_window(m, enactment=1.0 - p.enactment_drop, capacity=1.0 - p.capacity_drop,
-                         attention=p.attention_rise)
-        return {"stopped": int(stop.sum()), "enactment_factor": round(d.enactment_factor, 4),
-                "capacity_factor": round(d.capacity_factor, 4)}
+        self.open_window(
+            m,
+            enactment=1.0 - p.enactment_drop,
+            capacity=1.0 - p.capacity_drop,
+            attention=p.attention_rise,
+        )
+        return {
+            "stopped": int(stop.sum()),
+            "enactment_factor": round(d.enactment_factor, 4),
+            "capacity_factor": round(d.capacity_factor, 4),
+        }
 
 
 class PolicyShiftParams(BaseModel):
@@ -339,10 +347,16 @@ class ShockBook:
             while m.week in sh.ends_at:
                 sh.ends_at.remove(m.week)
                 details = sh.end(m)
-                m.log.record(m, "shock_end", shock=sh.label, type=sh.type_name,
-                             attention_competition=round(m.dist.attention_competition, 4),
-                             enactment_factor=round(m.dist.enactment_factor, 4),
-                             capacity_factor=round(m.dist.capacity_factor, 4), **details)
+                m.log.record(
+                    m,
+                    "shock_end",
+                    shock=sh.label,
+                    type=sh.type_name,
+                    attention_competition=round(m.dist.attention_competition, 4),
+                    enactment_factor=round(m.dist.enactment_factor, 4),
+                    capacity_factor=round(m.dist.capacity_factor, 4),
+                    **details,
+                )
         for sh in self.shocks:
             if sh.due(m):
                 self._fire(m, sh, source="scenario")

@@ -37,8 +37,14 @@ def register(app: typer.Typer) -> None:
                 table.add_column(col)
             for name, cls in sorted(STRATEGIES.items()):
                 sel = cls.default_select.get("rule", "-") if cls.default_select else "-"
-                table.add_row(name, cls.targets, sel, f"{cls.default_cost:g}",
-                              str(cls.default_priority), _first_line(cls.__doc__))
+                table.add_row(
+                    name,
+                    cls.targets,
+                    sel,
+                    f"{cls.default_cost:g}",
+                    str(cls.default_priority),
+                    _first_line(cls.__doc__),
+                )
         elif what == "rules":
             from scalesim import selection
 
@@ -59,7 +65,8 @@ def register(app: typer.Typer) -> None:
                 table.add_row(name, d.dimension, d.unit, d.kind, d.label)
         else:
             raise ScalesimInputError(
-                "scalesim list", "WHAT",
+                "scalesim list",
+                "WHAT",
                 f"unknown list {what!r}; expected one of: strategies, rules, shocks, metrics",
             )
         Console(width=140).print(table)

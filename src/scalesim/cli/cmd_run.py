@@ -29,11 +29,18 @@ def summary_table(summary: dict, title: str) -> Table:
         shown = f"{val:.0f}" if d.unit in ("schools", "person-days") else f"{val:.3f}"
         t.add_row(d.dimension, d.label, shown)
     tt = summary["trip_ticket"]
-    verdict = (f"reached at month {tt['reached_month']:.1f}" if tt["reached"]
-               else f"not reached (short by {tt['shortfall']:.3f}; equity clause short by "
-                    f"{tt['equity_shortfall']:.3f})")
-    t.add_row("trip ticket", f"{tt['target']:.0%} at depth ≥ {tt['min_depth']} by month "
-              f"{tt['by_month']:g} (equity {tt['equity_target']:.0%})", verdict)
+    verdict = (
+        f"reached at month {tt['reached_month']:.1f}"
+        if tt["reached"]
+        else f"not reached (short by {tt['shortfall']:.3f}; equity clause short by "
+        f"{tt['equity_shortfall']:.3f})"
+    )
+    t.add_row(
+        "trip ticket",
+        f"{tt['target']:.0%} at depth ≥ {tt['min_depth']} by month "
+        f"{tt['by_month']:g} (equity {tt['equity_target']:.0%})",
+        verdict,
+    )
     return t
 
 
@@ -67,5 +74,7 @@ def register(app: typer.Typer) -> None:
         write_run(result, out, sc, command=command)
         if not quiet:
             Console().print(summary_table(result.summary, f"{sc.name} · seed {seed}"))
-        typer.echo(f"wrote {out}/ (timeseries, schools, channels: .parquet/.csv; "
-                   "travel_log.jsonl; summary.json)")
+        typer.echo(
+            f"wrote {out}/ (timeseries, schools, channels: .parquet/.csv; "
+            "travel_log.jsonl; summary.json)"
+        )
