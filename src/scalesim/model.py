@@ -373,12 +373,20 @@ class ScalingModel(mesa.Model):
         k = len(next(iter(parts.values()))) if parts else 0
         counts = dict.fromkeys(names, 0)
         if k:
-            mat = np.stack([parts[c] for c in names], axis=1)
-            tot = mat.sum(axis=1, keepdims=True)
-            probs = np.where(tot > 0, mat / np.where(tot > 0, tot, 1.0), 1.0 / len(names))
-            cum = np.cumsum(probs, axis=1)
-            u = self.streams["attribution"].random(k)[:, None]
-            pick = np.minimum((u > cum).sum(axis=1), len(names) - 1)
+            # Pick each adopter's channel with probability proportional to its rate: a
+            # uniform draw scaled by the total rate, compared with the running sum.
+            total = np.zeros(k)
+            for arr in parts.values():
+                total += arr
+            u = self.streams["attribution"].random(k)
+            target = np.where(total > 0, u * total, 0.0)
+            acc = np.zeros(k)
+            pick = np.zeros(k, dtype=np.int64)
+            for arr in list(parts.values())[:-1]:
+                acc += arr
+                pick += target >= acc
+            # No rate at all (cannot happen for a hazard adopter): spread evenly.
+            pick = np.where(total > 0, pick, (u * len(names)).astype(np.int64))
             for c, cnt in zip(names, np.bincount(pick, minlength=len(names)), strict=True):
                 counts[c] = int(cnt)
         if extra_peer:

@@ -45,6 +45,13 @@ class SparseNetwork:
         """Set neighbour weights (e.g. credibility); cached until the next call."""
         self._w = w.astype(np.float32)
         self._wsum = self.adjacency @ self._w
+        self._refresh_denominator()
+
+    def _refresh_denominator(self) -> None:
+        # 1 where nobody is weighed: the numerator is 0 there too, so the share is 0 without
+        # a mask or a division warning in the weekly loop.
+        assert self._wsum is not None
+        self._den = np.where(self._wsum > 0, self._wsum, np.float32(1.0))
 
     def update_weights(self, slots: np.ndarray, w: np.ndarray) -> None:
         """Change the weights of a few slots (turnover) without a full product."""
@@ -63,17 +70,15 @@ class SparseNetwork:
         offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
         neighbours = a.indices[np.arange(counts.sum()) + offsets]
         np.add.at(self._wsum, neighbours, np.repeat(delta, counts))
+        self._refresh_denominator()
 
     def neighbour_share(self, x: np.ndarray) -> np.ndarray:
         """Weighted share of each educator's neighbours for whom ``x`` is true.
 
         Educators with no ties get 0.
         """
-        assert self._w is not None and self._wsum is not None, "call set_weights first"
-        num = self.adjacency @ (self._w * x)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = np.where(self._wsum > 0, num / self._wsum, 0.0)
-        return share
+        assert self._w is not None, "call set_weights first"
+        return (self.adjacency @ (self._w * x)) / self._den
 
     def add_ties(self, rows: np.ndarray, cols: np.ndarray) -> None:
         """Add undirected ties (used by strategies such as networks of users)."""
