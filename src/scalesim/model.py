@@ -282,7 +282,8 @@ class ScalingModel(mesa.Model):
         rules.adoption(self, self._share, self._e_adopt)
         # Depth, ownership and abandonment act on who enacts after adoption, with one
         # support level shared by depth and abandonment.
-        self._enacting_idx = np.flatnonzero(self.ed.enacting)
+        idx = np.flatnonzero(self.ed.enacting)
+        self._enacting_idx = rules.ALL if idx.size > self.ed.n // 2 else idx
         self._support = rules.support_level(self, self._share, self._enacting_idx)
 
     def _depth(self) -> None:

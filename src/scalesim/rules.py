@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 DT = 1.0 / WEEKS_PER_YEAR  # one week, in years
 ALL = slice(None)
+# Enacting educators, as their slots, or ALL when most slots enact: the classroom rules then
+# compute every slot and keep the result for enacting ones (cheaper than gathers and scatters).
+Selection = np.ndarray | slice
 
 # Log-hazard weights of educator factors on adoption (centred on the default means).
 W_ATTITUDE, W_EMOTION, W_OPENNESS, W_CYNICISM = 1.2, 0.6, 1.0, 1.5
@@ -191,7 +194,7 @@ def adoption(m: ScalingModel, share: np.ndarray, e: np.ndarray) -> np.ndarray:
     return new
 
 
-def support_level(m: ScalingModel, share: np.ndarray, idx: np.ndarray) -> np.ndarray:
+def support_level(m: ScalingModel, share: np.ndarray, idx: Selection) -> np.ndarray:
     """Support the educators ``idx`` get for depth: principal, collegial, and strategies."""
     d = m.sc.depth
     base = (
@@ -201,7 +204,15 @@ def support_level(m: ScalingModel, share: np.ndarray, idx: np.ndarray) -> np.nda
     return np.clip(base + m.effects.support[idx], 0.0, 1.0)
 
 
-def deepen(m: ScalingModel, support: np.ndarray, idx: np.ndarray) -> None:
+def _store(m: ScalingModel, column: np.ndarray, idx: Selection, new: np.ndarray) -> None:
+    """Write ``new`` for the enacting educators selected by ``idx`` (slots or all)."""
+    if isinstance(idx, slice):  # dense: computed for every slot, kept for enacting ones
+        np.copyto(column, new, where=m.ed.enacting)
+    else:
+        column[idx] = new
+
+
+def deepen(m: ScalingModel, support: np.ndarray, idx: Selection) -> None:
     """Depth of the enacting educators ``idx`` moves toward the ceiling with support.
 
     It decays without support, and drifts down when above the ceiling (e.g. after co-design
@@ -217,10 +228,11 @@ def deepen(m: ScalingModel, support: np.ndarray, idx: np.ndarray) -> None:
         * np.maximum(ceiling - dep, 0.0)
     )
     decay = d.decay * (1.0 - support) * dep + d.growth * np.maximum(dep - ceiling, 0.0)
-    m.ed.depth[idx] = np.clip(dep + (grow - decay) * (DT * m.dist.enactment_factor), 0.0, 1.0)
+    new = np.clip(dep + (grow - decay) * (DT * m.dist.enactment_factor), 0.0, 1.0)
+    _store(m, m.ed.depth, idx, new)
 
 
-def own(m: ScalingModel, idx: np.ndarray) -> None:
+def own(m: ScalingModel, idx: Selection) -> None:
     """Ownership of ``idx`` grows with depth and co-design/champion roles.
 
     A tight mandate erodes it.
@@ -229,7 +241,8 @@ def own(m: ScalingModel, idx: np.ndarray) -> None:
     own_ = m.ed.ownership[idx]
     drive = o.growth * m.ed.depth[idx] + m.effects.ownership[idx]
     erosion = o.mandate_erosion if m.dist.mandate_tight else 0.0
-    m.ed.ownership[idx] = np.clip(own_ + (drive * (1.0 - own_) - erosion * own_) * DT, 0.0, 1.0)
+    new = np.clip(own_ + (drive * (1.0 - own_) - erosion * own_) * DT, 0.0, 1.0)
+    _store(m, m.ed.ownership, idx, new)
 
 
 def abandon_static(m: ScalingModel, slots: np.ndarray | slice = ALL) -> np.ndarray:
@@ -238,7 +251,7 @@ def abandon_static(m: ScalingModel, slots: np.ndarray | slice = ALL) -> np.ndarr
     return A_CYNICISM * (f.cynicism[slots] - 0.35) - A_PERSISTENCE * (f.persistence[slots] - 0.5)
 
 
-def abandon(m: ScalingModel, support: np.ndarray, idx: np.ndarray, e: np.ndarray) -> np.ndarray:
+def abandon(m: ScalingModel, support: np.ndarray, idx: Selection, e: np.ndarray) -> np.ndarray:
     """Enacting educators ``idx`` with low depth, low support, high cynicism or overload stop.
 
     Returns:
@@ -246,7 +259,7 @@ def abandon(m: ScalingModel, support: np.ndarray, idx: np.ndarray, e: np.ndarray
     """
     ab = m.sc.abandonment
     if not ab.enabled:
-        return idx[:0]
+        return np.zeros(0, dtype=np.int64)
     rate = ab.base_rate * m.effects.abandon_mult[idx]
     if m.sc.adoption.modulate:
         rate = rate * np.exp(
@@ -259,7 +272,8 @@ def abandon(m: ScalingModel, support: np.ndarray, idx: np.ndarray, e: np.ndarray
         )
         if m.dist.mandate_tight:
             rate = rate * MANDATE_ABANDON
-    stop = idx[occurs(rate, e[idx])]
+    hit = occurs(rate, e[idx])
+    stop = np.flatnonzero(hit & m.ed.enacting) if isinstance(idx, slice) else idx[hit]
     if stop.size:
         m.ed.enacting[stop] = False
         m.ed.enacting_since[stop] = -1
