@@ -7,7 +7,13 @@ from typing import Annotated
 
 import typer
 
-from scalesim.cli.progress import Dask, Workers, command_line, progress_bar
+from scalesim.cli.progress import (
+    Dask,
+    Workers,
+    command_line,
+    print_comparison,
+    progress_bar,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -65,10 +71,4 @@ def register(app: typer.Typer) -> None:
                 seed_root=None if seeds else seed,
                 on_progress=update,
             )
-        if not quiet:
-            typer.echo((out / "comparison.md").read_text(encoding="utf-8"))
-        nerr = int((tables["runs"]["status"] != "ok").sum())
-        typer.echo(
-            f"wrote {out}/ (comparison.md, tables .parquet/.csv, figures/)"
-            + (f"; {nerr} branch runs failed (see runs.csv)" if nerr else "")
-        )
+        print_comparison(out, tables, quiet, failed_runs="branch runs")

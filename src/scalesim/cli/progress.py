@@ -6,6 +6,7 @@ import contextlib
 import shlex
 import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -64,3 +65,14 @@ def progress_bar(label: str, quiet: bool = False) -> Iterator[Callable[[int, int
             prog.update(tid, completed=done, total=total, failed=failed)
 
         yield update
+
+
+def print_comparison(out: Path, tables: dict, quiet: bool, failed_runs: str = "runs") -> None:
+    """Print a comparison folder's Markdown table (unless quiet) and what was written."""
+    if not quiet:
+        typer.echo((out / "comparison.md").read_text(encoding="utf-8"))
+    nerr = int((tables["runs"]["status"] != "ok").sum())
+    typer.echo(
+        f"wrote {out}/ (comparison.md, tables .parquet/.csv, figures/)"
+        + (f"; {nerr} {failed_runs} failed (see runs.csv)" if nerr else "")
+    )
