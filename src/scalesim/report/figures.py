@@ -436,14 +436,12 @@ def _need_ax(ax: Any, ebn: pd.DataFrame, options: Sequence[str]) -> None:
             yerr=err,
             error_kw={"ecolor": "0.25", "capsize": 3, "linewidth": 1},
         )
-        ax.bar(
+        _deep_bar(
+            ax,
             pos,
-            cur["share_deep"].to_numpy(float),
-            width=w * 0.95,
-            color=colour(i),
-            hatch="///",
-            edgecolor="white",
-            linewidth=0,
+            cur["share_deep"],
+            w,
+            i,
             label=f"{opt}: at depth" if len(options) > 1 else "at depth",
         )
     ax.set_xticks(x, bins)
@@ -453,6 +451,20 @@ def _need_ax(ax: Any, ebn: pd.DataFrame, options: Sequence[str]) -> None:
     ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
     ax.set_title("By school need")
     ax.legend(ncol=2, loc="upper left", fontsize=7.5)
+
+
+def _deep_bar(ax: Any, pos: np.ndarray, deep: pd.Series, w: float, i: int, **label: str) -> None:
+    """The hatched 'at depth' bar drawn inside an option's 'enacting' bar."""
+    ax.bar(
+        pos,
+        deep.to_numpy(float),
+        width=w * 0.95,
+        color=colour(i),
+        hatch="///",
+        edgecolor="white",
+        linewidth=0,
+        **label,
+    )
 
 
 def _region_ax(ax: Any, reg: pd.DataFrame, options: Sequence[str]) -> None:
@@ -470,15 +482,7 @@ def _region_ax(ax: Any, reg: pd.DataFrame, options: Sequence[str]) -> None:
             alpha=0.45,
             label=opt if len(options) > 1 else "enacting",
         )
-        ax.bar(
-            pos,
-            cur["share_deep"].to_numpy(float),
-            width=w * 0.95,
-            color=colour(i),
-            hatch="///",
-            edgecolor="white",
-            linewidth=0,
-        )
+        _deep_bar(ax, pos, cur["share_deep"], w, i)
     ax.set_xticks(x, [str(r).replace("region-", "") for r in regions])
     ax.set_xlabel("region")
     unit_axis(ax, "share of educators", label="% of the group's educators")

@@ -46,6 +46,16 @@ TITLES = {
 # Which sections each kind of folder gets. A sweep spans many conditions, so a per-pit-stop
 # checklist or a strategy timeline averaged across them would answer no team's question;
 # its strategy sets are compared under "Compared options" instead.
+_COMPARED = (
+    "trip-ticket",
+    "where-we-have-been",
+    "left-behind",
+    "pit-stops",
+    "strategies",
+    "factors",
+    "compared-options",
+    "provenance",
+)
 SECTIONS = {
     "run": (
         "trip-ticket",
@@ -56,26 +66,8 @@ SECTIONS = {
         "factors",
         "provenance",
     ),
-    "compare": (
-        "trip-ticket",
-        "where-we-have-been",
-        "left-behind",
-        "pit-stops",
-        "strategies",
-        "factors",
-        "compared-options",
-        "provenance",
-    ),
-    "rehearse": (
-        "trip-ticket",
-        "where-we-have-been",
-        "left-behind",
-        "pit-stops",
-        "strategies",
-        "factors",
-        "compared-options",
-        "provenance",
-    ),
+    "compare": _COMPARED,
+    "rehearse": _COMPARED,
     "sweep": (
         "trip-ticket",
         "where-we-have-been",
