@@ -54,9 +54,9 @@ def child(educators: int, seed: int, core: int, weeks: int | None) -> dict[str, 
     """One measurement, in this (fresh) process: returns timings and memory."""
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {core})
-    from scalesim.model import ScalingModel
-    from scalesim.runner import collect
     from scalesim.scenario import load_scenario
+    from scalesim.simulation.model import ScalingModel
+    from scalesim.simulation.runner import collect
 
     n_schools = max(round(educators / PER_SCHOOL), 1)
     overrides: dict[str, object] = {

@@ -41,7 +41,7 @@ FULL = {
 CHILD = r"""
 import json, os, sys, time
 os.sched_setaffinity(0, {0})
-from scalesim.runner import run  # imports Mesa and the model before the clock starts
+from scalesim.simulation.runner import run  # imports Mesa and the model before the clock starts
 from scalesim.scenario import load_scenario
 path, overrides, seed = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3])
 t = time.perf_counter()

@@ -39,8 +39,8 @@ SCENARIO = ROOT / "scenarios" / "default.yaml"
 
 def bare_task(seed: int) -> float:
     """Run the default scenario once and return only the time it took (no tables)."""
-    from scalesim.runner import run_one
     from scalesim.scenario import load_scenario
+    from scalesim.simulation.runner import run_one
 
     sc = _scenario_cache.get("sc")
     if sc is None:
@@ -55,10 +55,10 @@ _scenario_cache: dict[str, object] = {}
 
 def single_process_profile(n: int) -> dict[str, float]:
     """Mean ms per run of build, loop, collect and table encoding, in this process."""
-    from scalesim.model import ScalingModel
-    from scalesim.runner import collect
     from scalesim.scenario import load_scenario
-    from scalesim.store import parquet_bytes, run_tables
+    from scalesim.simulation.model import ScalingModel
+    from scalesim.simulation.runner import collect
+    from scalesim.workbench.store import parquet_bytes, run_tables
 
     sc = load_scenario(SCENARIO)
     ScalingModel(sc, seed=999).run()  # warm caches and imports
@@ -88,7 +88,7 @@ def _children_cpu() -> float:
 
 def startup_cpu(workers: int) -> float:
     """CPU seconds a pool spends starting its workers and doing the warm-up runs."""
-    from scalesim.executors import ProcessExecutor
+    from scalesim.workbench.executors import ProcessExecutor
 
     ch0 = _children_cpu()
     with ProcessExecutor(workers) as ex:
@@ -98,7 +98,7 @@ def startup_cpu(workers: int) -> float:
 
 def bare_pool(n: int, workers: int, startup: float) -> dict[str, float]:
     """Run n times through a spawn pool, each returning only a float: wall and CPU seconds."""
-    from scalesim.executors import ProcessExecutor
+    from scalesim.workbench.executors import ProcessExecutor
 
     ch0 = _children_cpu()
     with ProcessExecutor(workers) as ex:
@@ -111,9 +111,9 @@ def bare_pool(n: int, workers: int, startup: float) -> dict[str, float]:
 
 def sweep(n: int, workers: int, tables: list[str], startup: float) -> dict[str, float]:
     """run_sweep for n runs (workers started before the clock starts): wall and CPU."""
-    from scalesim.executors import ProcessExecutor
-    from scalesim.experiment import experiment_from_dict
-    from scalesim.sweep import run_sweep
+    from scalesim.workbench.executors import ProcessExecutor
+    from scalesim.workbench.experiment import experiment_from_dict
+    from scalesim.workbench.sweep import run_sweep
 
     exp = experiment_from_dict(
         {

@@ -25,9 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from scalesim.model import ScalingModel
-from scalesim.rules import adoption_rates
+from scalesim.core.rules import adoption_rates
 from scalesim.scenario import Scenario, scenario_from_dict
+from scalesim.simulation.model import ScalingModel
 
 N_SCHOOLS, PER_SCHOOL = 100, 50  # exactly 5,000 educators
 

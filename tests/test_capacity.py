@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from scalesim.model import ScalingModel
-from scalesim.runner import collect
 from scalesim.scenario import apply_overrides, load_scenario, scenario_from_dict
+from scalesim.simulation.model import ScalingModel
+from scalesim.simulation.runner import collect
 
 SMALL: dict[str, Any] = {
     "name": "capacity",

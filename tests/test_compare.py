@@ -11,12 +11,19 @@ import pytest
 import yaml
 
 from exp_helpers import DEFAULT, TINY
-from scalesim.compare import Option, compare, comparison_table, run_options, t_interval, wilson
-from scalesim.executors import SerialExecutor
-from scalesim.experiment import derive_seeds
-from scalesim.model import ScalingModel
 from scalesim.scenario import load_scenario
-from scalesim.store import load_results
+from scalesim.simulation.model import ScalingModel
+from scalesim.workbench.compare import (
+    Option,
+    compare,
+    comparison_table,
+    run_options,
+    t_interval,
+    wilson,
+)
+from scalesim.workbench.executors import SerialExecutor
+from scalesim.workbench.experiment import derive_seeds
+from scalesim.workbench.store import load_results
 
 # Metrics whose paired difference must be covered by the 20-replicate interval.
 MAIN = (

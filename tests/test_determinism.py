@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 import scalesim
-from scalesim.model import ScalingModel
 from scalesim.scenario import Scenario
+from scalesim.simulation.model import ScalingModel
 
 
 def cli_run(cmd: list[str], scenario: Path, cwd: Path, seed: int, hashseed: str) -> Path:

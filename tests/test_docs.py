@@ -12,9 +12,10 @@ from types import ModuleType
 
 import pytest
 
-from scalesim import model, rules, runner, turnover
+from scalesim.core import rules, turnover
 from scalesim.metrics import METRICS
-from scalesim.model import PHASES
+from scalesim.simulation import model, runner
+from scalesim.simulation.model import PHASES
 
 
 @pytest.fixture(scope="module")

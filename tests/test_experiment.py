@@ -9,8 +9,8 @@ import pytest
 
 from exp_helpers import REPO, experiment, write
 from scalesim.cli import main
-from scalesim.errors import ScalesimInputError
-from scalesim.experiment import derive_seeds, experiment_from_dict, load_experiment
+from scalesim.common.errors import ScalesimInputError
+from scalesim.workbench.experiment import derive_seeds, experiment_from_dict, load_experiment
 
 
 def load(doc: dict, tmp_path: Path):

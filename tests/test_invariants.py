@@ -18,9 +18,9 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scalesim.model import ScalingModel
-from scalesim.runner import collect
 from scalesim.scenario import scenario_from_dict
+from scalesim.simulation.model import ScalingModel
+from scalesim.simulation.runner import collect
 
 unit = st.floats(0.0, 1.0, allow_nan=False)
 sd = st.floats(0.0, 0.5, allow_nan=False)

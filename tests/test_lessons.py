@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 
 from scalesim.app.model import FACTORS, factor_value
-from scalesim.lessons import SECTIONS, Claim, Lesson, all_lessons, get_lesson, lesson_names
-from scalesim.model import ScalingModel
 from scalesim.scenario import load_scenario, month_to_week
+from scalesim.scenario.lessons import SECTIONS, Claim, Lesson, all_lessons, get_lesson, lesson_names
+from scalesim.simulation.model import ScalingModel
 
 NAMES = lesson_names()
 # The topics issue 5 asks the lessons to cover, by folder name.

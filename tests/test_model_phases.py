@@ -1,4 +1,4 @@
-"""The weekly step runs the phases of scalesim.model.PHASES, in that order, every week."""
+"""The weekly step runs the phases of scalesim.simulation.model.PHASES, in that order, every week."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pickle
 
 import pytest
 
-from scalesim.model import PHASES, ScalingModel
+from scalesim.simulation.model import PHASES, ScalingModel
 
 # A strategy and a pit stop, so every phase has work to do.
 WITH_STRATEGY = {"strategies": [{"type": "coaching"}], "trip_ticket.pit_stops": [1.0]}

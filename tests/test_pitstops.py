@@ -18,11 +18,11 @@ import pandas as pd
 import pytest
 from scipy.stats import binom
 
+from scalesim.journey.pitstops import SAMPLED
 from scalesim.metrics import METRICS
-from scalesim.model import ScalingModel
-from scalesim.pitstops import SAMPLED
-from scalesim.runner import collect
 from scalesim.scenario import apply_overrides, month_to_week, scenario_from_dict
+from scalesim.simulation.model import ScalingModel
+from scalesim.simulation.runner import collect
 
 SEEDS = range(8)
 BASE: dict[str, Any] = {

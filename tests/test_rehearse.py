@@ -11,13 +11,13 @@ import pytest
 import yaml
 
 from exp_helpers import DEFAULT, TINY
-from scalesim.errors import ScalesimInputError
-from scalesim.executors import SerialExecutor
+from scalesim.common.errors import ScalesimInputError
 from scalesim.metrics import METRICS
-from scalesim.rehearse import load_options, rehearse
-from scalesim.runner import run_one
 from scalesim.scenario import load_scenario, month_to_week
-from scalesim.store import load_results
+from scalesim.simulation.runner import run_one
+from scalesim.workbench.executors import SerialExecutor
+from scalesim.workbench.rehearse import load_options, rehearse
+from scalesim.workbench.store import load_results
 
 OPTIONS = {
     "options": {

@@ -1,7 +1,7 @@
 """The pit-stop rule language: malicious and random text is rejected, never executed.
 
 Valid expressions evaluate like a tiny reference evaluator written here from the grammar in
-``scalesim.rule_lang`` (generated trees rendered with the fewest parentheses, so operator
+``scalesim.common.rule_lang`` (generated trees rendered with the fewest parentheses, so operator
 precedence and associativity are checked too).
 """
 
@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scalesim.pitstops import INDICATOR_NAMES
-from scalesim.rule_lang import MAX_DEPTH, MAX_LENGTH, RuleSyntaxError, parse_rule
+from scalesim.common.rule_lang import MAX_DEPTH, MAX_LENGTH, RuleSyntaxError, parse_rule
+from scalesim.journey.pitstops import INDICATOR_NAMES
 
 
 @pytest.fixture

@@ -24,10 +24,10 @@ import pandas as pd
 import pytest
 
 from conftest import SMALL
-from scalesim import turnover
-from scalesim.model import ScalingModel
-from scalesim.runner import collect
+from scalesim.core import turnover
 from scalesim.scenario import apply_overrides, scenario_from_dict
+from scalesim.simulation.model import ScalingModel
+from scalesim.simulation.runner import collect
 
 SEEDS = range(10)
 BASE = apply_overrides(

@@ -8,8 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scalesim.errors import ScalesimInputError, ScenarioError
-from scalesim.model import ScalingModel
+from scalesim.common.errors import ScalesimInputError, ScenarioError
 from scalesim.scenario import (
     WEEKS_PER_MONTH,
     Scenario,
@@ -19,6 +18,7 @@ from scalesim.scenario import (
     month_to_week,
     scenario_from_dict,
 )
+from scalesim.simulation.model import ScalingModel
 
 # Every scenario file shipped under scenarios/ (a teaching lesson's lesson.yaml describes the
 # lesson, not a scenario; its arms are scenarios and are included).

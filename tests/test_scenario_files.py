@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scalesim.model import ScalingModel
-from scalesim.runner import collect
+from scalesim.journey.strategies import STRATEGIES
 from scalesim.scenario import load_scenario, month_to_week
-from scalesim.strategies import STRATEGIES
+from scalesim.simulation.model import ScalingModel
+from scalesim.simulation.runner import collect
 
 REPO = Path(__file__).resolve().parents[1]
 # Teaching lessons keep their definition (title, arms, claims) in lesson.yaml next to the

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from scalesim.errors import ScalesimInputError
+from scalesim.common.errors import ScalesimInputError
 from scalesim.scenario import load_scenario
 
 BASE_YAML = """\

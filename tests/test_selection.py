@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from scalesim.model import ScalingModel
+from scalesim.journey.selection import RULES, VETERAN_YEARS
 from scalesim.scenario import Select, scenario_from_dict
-from scalesim.selection import RULES, VETERAN_YEARS
+from scalesim.simulation.model import ScalingModel
 
 SEEDS = range(10)
 N_SCHOOLS = 8  # schools a proof point picks

@@ -9,9 +9,9 @@ import pytest
 
 from exp_helpers import experiment, write
 from scalesim.cli import main
-from scalesim.executors import SerialExecutor
-from scalesim.sensitivity import load_for_method, run_sensitivity
-from scalesim.store import load_results
+from scalesim.workbench.executors import SerialExecutor
+from scalesim.workbench.sensitivity import load_for_method, run_sensitivity
+from scalesim.workbench.store import load_results
 
 # network.er_p is unused when network.kind is 'district' (the default): no effect by
 # construction. adoption.p_external drives adoption directly.
@@ -73,7 +73,7 @@ def test_morris_switched_off_parameter_zero(tmp_path: Path) -> None:
 
 def test_sensitivity_reports_failed_runs_clearly(tmp_path: Path) -> None:
     """If some runs fail, the analysis refuses with the first failure's reason."""
-    from scalesim.errors import ScalesimInputError
+    from scalesim.common.errors import ScalesimInputError
 
     doc = {
         **DOC,
@@ -90,7 +90,7 @@ def test_sensitivity_reports_failed_runs_clearly(tmp_path: Path) -> None:
 
 def test_sobol_needs_power_of_two(tmp_path: Path) -> None:
     """A Sobol sample size that is not a power of 2 is refused up front."""
-    from scalesim.errors import ScalesimInputError
+    from scalesim.common.errors import ScalesimInputError
 
     doc = {**DOC, "design": {"n": 12}}
     with pytest.raises(ScalesimInputError, match="power of 2"):

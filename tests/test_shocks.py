@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from scalesim.model import ScalingModel
-from scalesim.runner import collect
+from scalesim.journey.shocks import SHOCKS
 from scalesim.scenario import apply_overrides, month_to_week, scenario_from_dict
-from scalesim.shocks import SHOCKS
+from scalesim.simulation.model import ScalingModel
+from scalesim.simulation.runner import collect
 
 SEEDS = range(12)
 BASE: dict[str, Any] = {

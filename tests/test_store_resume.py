@@ -15,11 +15,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from exp_helpers import TINY, experiment, tree_digest, write
-from scalesim.errors import ScalesimInputError
-from scalesim.executors import SerialExecutor
-from scalesim.experiment import load_experiment
-from scalesim.store import SweepStore, load_results
-from scalesim.sweep import run_sweep
+from scalesim.common.errors import ScalesimInputError
+from scalesim.workbench.executors import SerialExecutor
+from scalesim.workbench.experiment import load_experiment
+from scalesim.workbench.store import SweepStore, load_results
+from scalesim.workbench.sweep import run_sweep
 
 # 36 runs of a 20-school district over 9 months in chunks of 3: long enough (a few seconds
 # on 2 workers) to be killed part-way, short enough for the suite.

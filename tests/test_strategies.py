@@ -17,11 +17,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from scalesim.model import ScalingModel
+from scalesim.journey.selection import RULES
+from scalesim.journey.shocks import SHOCKS
+from scalesim.journey.strategies import STRATEGIES
 from scalesim.scenario import apply_overrides, scenario_from_dict
-from scalesim.selection import RULES
-from scalesim.shocks import SHOCKS
-from scalesim.strategies import STRATEGIES
+from scalesim.simulation.model import ScalingModel
 
 SEEDS = range(12)
 BASE: dict[str, Any] = {

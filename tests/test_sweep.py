@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 
 from exp_helpers import experiment, tree_digest, write
-from scalesim.executors import DaskExecutor, ProcessExecutor, SerialExecutor
-from scalesim.experiment import load_experiment
-from scalesim.store import load_results
-from scalesim.sweep import run_sweep
+from scalesim.workbench.executors import DaskExecutor, ProcessExecutor, SerialExecutor
+from scalesim.workbench.experiment import load_experiment
+from scalesim.workbench.store import load_results
+from scalesim.workbench.sweep import run_sweep
 
 
 @pytest.fixture(scope="module")

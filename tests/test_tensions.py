@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from scalesim.model import ScalingModel
 from scalesim.scenario import apply_overrides, scenario_from_dict
+from scalesim.simulation.model import ScalingModel
 
 SEEDS = range(16)
 BASE: dict[str, Any] = {

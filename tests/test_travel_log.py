@@ -17,12 +17,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from scalesim.journey.shocks import SHOCKS
 from scalesim.metrics import METRICS
-from scalesim.model import ScalingModel
-from scalesim.output import write_run
-from scalesim.runner import RunResult, collect
 from scalesim.scenario import apply_overrides, month_to_week, scenario_from_dict
-from scalesim.shocks import SHOCKS
+from scalesim.simulation.model import ScalingModel
+from scalesim.simulation.output import write_run
+from scalesim.simulation.runner import RunResult, collect
 
 SMALL: dict[str, Any] = {
     "name": "travel-log",

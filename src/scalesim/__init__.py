@@ -20,16 +20,16 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "METRICS": "scalesim.metrics",
-    "PHASES": "scalesim.model",
-    "RunResult": "scalesim.runner",
-    "ScalesimInputError": "scalesim.errors",
-    "ScalingModel": "scalesim.model",
+    "PHASES": "scalesim.simulation.model",
+    "RunResult": "scalesim.simulation.runner",
+    "ScalesimInputError": "scalesim.common.errors",
+    "ScalingModel": "scalesim.simulation.model",
     "Scenario": "scalesim.scenario",
-    "ScenarioError": "scalesim.errors",
-    "load_results": "scalesim.store",
+    "ScenarioError": "scalesim.common.errors",
+    "load_results": "scalesim.workbench.store",
     "load_scenario": "scalesim.scenario",
-    "run": "scalesim.runner",
-    "run_one": "scalesim.runner",
+    "run": "scalesim.simulation.runner",
+    "run_one": "scalesim.simulation.runner",
 }
 
 __all__ = [
@@ -48,12 +48,12 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from scalesim.errors import ScalesimInputError, ScenarioError
+    from scalesim.common.errors import ScalesimInputError, ScenarioError
     from scalesim.metrics import METRICS
-    from scalesim.model import PHASES, ScalingModel
-    from scalesim.runner import RunResult, run, run_one
     from scalesim.scenario import Scenario, load_scenario
-    from scalesim.store import load_results
+    from scalesim.simulation.model import PHASES, ScalingModel
+    from scalesim.simulation.runner import RunResult, run, run_one
+    from scalesim.workbench.store import load_results
 
 
 def __getattr__(name: str) -> Any:

@@ -22,11 +22,11 @@ from markdown_it import MarkdownIt
 from mesa.visualization.utils import force_update, update_counter
 
 from scalesim.app.figures import PlotsRenderer, district_data, district_png, plots_data
-from scalesim.errors import ScalesimInputError
+from scalesim.common.errors import ScalesimInputError
+from scalesim.journey.selection import RULES
+from scalesim.journey.shocks import SHOCKS
+from scalesim.journey.strategies import STRATEGIES
 from scalesim.scenario import StrategySpec
-from scalesim.selection import RULES
-from scalesim.shocks import SHOCKS
-from scalesim.strategies import STRATEGIES
 
 if TYPE_CHECKING:
     from scalesim.app.model import AppModel
@@ -531,7 +531,7 @@ def TravelLogPanel(model: AppModel) -> None:  # noqa: N802 (Solara components ar
 @solara.component
 def LessonPanel(model: AppModel) -> None:  # noqa: N802 (Solara components are CapWords)
     """The lesson page (when the app was opened on a lesson)."""
-    from scalesim.lessons import get_lesson
+    from scalesim.scenario.lessons import get_lesson
 
     lesson = solara.use_memo(
         lambda: get_lesson(model.lesson_name) if model.lesson_name else None,

@@ -24,7 +24,7 @@ from PIL import Image as PILImage
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from scalesim.model import ScalingModel
+    from scalesim.simulation.model import ScalingModel
 
 # unaware, aware, enacting, deep: light grey, then viridis yellow → teal → dark purple.
 STATES = ("unaware", "aware", "enacting", "deep")

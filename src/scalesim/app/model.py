@@ -3,7 +3,7 @@
 SolaraViz rebuilds the model on Reset as ``type(model)(**params)``, so the model class it
 drives must take flat keyword parameters. :class:`AppModel` turns those (a scenario file, a
 seed typed as text, slider values, a lesson arm) into ``load_scenario(path, overrides)`` and
-hands the validated scenario to :class:`~scalesim.model.ScalingModel`. It holds no model
+hands the validated scenario to :class:`~scalesim.simulation.model.ScalingModel`. It holds no model
 logic.
 
 Values that cannot be used (a seed that is not a whole number, a slider value outside the
@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scalesim.errors import ScalesimInputError
-from scalesim.model import ScalingModel
+from scalesim.common.errors import ScalesimInputError
 from scalesim.scenario import Scenario, load_scenario
+from scalesim.simulation.model import ScalingModel
 
 DEFAULT_SCENARIO = "scenarios/default.yaml"
 MAX_SEED = 2**63 - 1
@@ -183,7 +183,7 @@ class AppModel(ScalingModel):
         problems: list[str] = []
         path = Path(scenario_file)
         if lesson:
-            from scalesim.lessons import get_lesson
+            from scalesim.scenario.lessons import get_lesson
 
             les = get_lesson(lesson)
             if arm is not None and arm not in les.arm_names:

@@ -82,7 +82,7 @@ def model_params(model: AppModel) -> dict[str, Any]:
         "seed": {"type": "InputText", "value": str(model.seed), "label": "Seed (a whole number)"},
     }
     if model.lesson_name:
-        from scalesim.lessons import get_lesson
+        from scalesim.scenario.lessons import get_lesson
 
         arms = get_lesson(model.lesson_name).arm_names
         params["arm"] = {

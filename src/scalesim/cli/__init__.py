@@ -2,7 +2,7 @@
 
 Each sub-command lives in its own ``cmd_*.py`` module in this package and defines
 ``register(app)``; modules are discovered in name order, so adding a command never means
-editing a shared file. User errors (:class:`~scalesim.errors.ScalesimInputError`) print one
+editing a shared file. User errors (:class:`~scalesim.common.errors.ScalesimInputError`) print one
 clear line on stderr and exit with code 2, with nothing written.
 """
 
@@ -14,7 +14,7 @@ import sys
 
 import typer
 
-from scalesim.errors import ScalesimInputError
+from scalesim.common.errors import ScalesimInputError
 
 app = typer.Typer(
     name="scalesim",

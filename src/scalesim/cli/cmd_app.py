@@ -37,7 +37,7 @@ def register(app: typer.Typer) -> None:
         toggles, shock buttons, the pit-stop checklist and the travel log (docs/app.md).
         Everything it needs is installed with the package: it works with no internet.
         """
-        from scalesim.errors import ScalesimInputError
+        from scalesim.common.errors import ScalesimInputError
         from scalesim.scenario import load_scenario
 
         if lesson is not None and scenario is not None:
@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
                 "scalesim app", "SCENARIO", "give a scenario file or --lesson, not both"
             )
         if lesson is not None:
-            from scalesim.lessons import get_lesson
+            from scalesim.scenario.lessons import get_lesson
 
             les = get_lesson(lesson)
             for arm in les.arm_names:

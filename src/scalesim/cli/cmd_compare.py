@@ -21,8 +21,8 @@ NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
 
 def parse_seeds(reps: int, seed: int, seeds: str | None, option: str = "--seeds") -> list[int]:
     """Explicit seeds (``"1,2,3"``) or ``reps`` seeds derived from ``seed``."""
-    from scalesim.errors import ScalesimInputError
-    from scalesim.experiment import SEED_LIMIT, derive_seeds
+    from scalesim.common.errors import ScalesimInputError
+    from scalesim.workbench.experiment import SEED_LIMIT, derive_seeds
 
     if seeds:
         try:
@@ -43,8 +43,8 @@ def parse_seeds(reps: int, seed: int, seeds: str | None, option: str = "--seeds"
 
 def option_names(paths: list[Path], names: list[str] | None) -> list[str]:
     """Option names: ``--name`` values, or the files' stems made unique."""
-    from scalesim.compare import unique_names
-    from scalesim.errors import ScalesimInputError
+    from scalesim.common.errors import ScalesimInputError
+    from scalesim.workbench.compare import unique_names
 
     if names:
         if len(names) != len(paths):
@@ -86,11 +86,11 @@ def register(app: typer.Typer) -> None:
         quiet: Annotated[bool, typer.Option(help="No progress bar or table.")] = False,
     ) -> None:
         """Run SCENARIOS on the same seeds; report means, paired differences and P(destination)."""
-        from scalesim.compare import Option
-        from scalesim.compare import compare as run_compare
-        from scalesim.errors import ScalesimInputError
-        from scalesim.executors import make_executor
+        from scalesim.common.errors import ScalesimInputError
         from scalesim.scenario import load_scenario
+        from scalesim.workbench.compare import Option
+        from scalesim.workbench.compare import compare as run_compare
+        from scalesim.workbench.executors import make_executor
 
         if len(scenarios) < 2:
             raise ScalesimInputError("SCENARIOS", "", "give at least two scenario files")

@@ -18,7 +18,7 @@ def register(app: typer.Typer) -> None:
         name: Annotated[str | None, typer.Argument(help="Show this lesson's page.")] = None,
     ) -> None:
         """List the lessons (open one with `scalesim app --lesson NAME`), or show one."""
-        from scalesim.lessons import all_lessons, get_lesson, lessons_dir
+        from scalesim.scenario.lessons import all_lessons, get_lesson, lessons_dir
 
         console = Console(width=120)
         if name is not None:

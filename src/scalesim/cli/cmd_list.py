@@ -25,11 +25,11 @@ def register(app: typer.Typer) -> None:
         ] = "strategies",
     ) -> None:
         """List the registered strategies, selection rules, shocks or metrics."""
-        from scalesim.errors import ScalesimInputError
+        from scalesim.common.errors import ScalesimInputError
+        from scalesim.journey.selection import RULES
+        from scalesim.journey.shocks import SHOCKS
+        from scalesim.journey.strategies import STRATEGIES
         from scalesim.metrics import METRICS
-        from scalesim.selection import RULES
-        from scalesim.shocks import SHOCKS
-        from scalesim.strategies import STRATEGIES
 
         table = Table(show_header=True, header_style="bold")
         if what == "strategies":
@@ -46,7 +46,7 @@ def register(app: typer.Typer) -> None:
                     _first_line(cls.__doc__),
                 )
         elif what == "rules":
-            from scalesim import selection
+            from scalesim.journey import selection
 
             table.add_column("rule")
             for rule in RULES:

@@ -40,16 +40,16 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run SCENARIO to month --at, then each option from that exact state; compare them."""
         from scalesim.cli.cmd_compare import parse_seeds
-        from scalesim.executors import make_executor
-        from scalesim.rehearse import load_options
-        from scalesim.rehearse import rehearse as run_rehearse
         from scalesim.scenario import load_scenario
+        from scalesim.workbench.executors import make_executor
+        from scalesim.workbench.rehearse import load_options
+        from scalesim.workbench.rehearse import rehearse as run_rehearse
 
         sc = load_scenario(scenario)
         opts = load_options(options, sc)
         seed_list = parse_seeds(reps, seed, seeds)
         if not 0 <= at < sc.horizon_months:
-            from scalesim.errors import ScalesimInputError
+            from scalesim.common.errors import ScalesimInputError
 
             raise ScalesimInputError(
                 "--at",

@@ -61,11 +61,11 @@ def register(app: typer.Typer) -> None:
         sc = load_scenario(scenario)
         out = out or Path("out") / sc.name
 
-        from scalesim.output import check_out_dir, write_run
-        from scalesim.runner import collect
+        from scalesim.simulation.output import check_out_dir, write_run
+        from scalesim.simulation.runner import collect
 
         check_out_dir(out)
-        from scalesim.model import ScalingModel
+        from scalesim.simulation.model import ScalingModel
 
         model = ScalingModel(sc, seed=seed)
         model.run()

@@ -33,10 +33,10 @@ def register(app: typer.Typer) -> None:
         quiet: Annotated[bool, typer.Option(help="No progress bar or table.")] = False,
     ) -> None:
         """Sample EXPERIMENT's uncertainties with SALib, sweep, and report sensitivity indices."""
-        from scalesim.errors import ScalesimInputError
-        from scalesim.executors import make_executor
-        from scalesim.sensitivity import load_for_method, run_sensitivity
-        from scalesim.store import SweepStore
+        from scalesim.common.errors import ScalesimInputError
+        from scalesim.workbench.executors import make_executor
+        from scalesim.workbench.sensitivity import load_for_method, run_sensitivity
+        from scalesim.workbench.store import SweepStore
 
         exp = load_for_method(experiment, method)
         out = out or Path("out") / f"{exp.spec.name}-{method}"

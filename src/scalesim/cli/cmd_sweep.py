@@ -31,11 +31,11 @@ def register(app: typer.Typer) -> None:
         quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
     ) -> None:
         """Run every task of EXPERIMENT into a resumable Parquet store."""
-        from scalesim.errors import ScalesimInputError
-        from scalesim.executors import WorkerLostError, make_executor
-        from scalesim.experiment import load_experiment
-        from scalesim.store import SweepStore
-        from scalesim.sweep import run_sweep
+        from scalesim.common.errors import ScalesimInputError
+        from scalesim.workbench.executors import WorkerLostError, make_executor
+        from scalesim.workbench.experiment import load_experiment
+        from scalesim.workbench.store import SweepStore
+        from scalesim.workbench.sweep import run_sweep
 
         exp = load_experiment(experiment)
         out = out or Path("out") / exp.spec.name

@@ -106,7 +106,7 @@ def build_report(results: str | Path, out: str | Path | None = None) -> Path:
     res = load(results)
     out = Path(out) if out is not None else res.root / "report.html"
     if out.suffix.lower() not in (".html", ".htm"):
-        from scalesim.errors import ScalesimInputError
+        from scalesim.common.errors import ScalesimInputError
 
         raise ScalesimInputError("--out", "", f"expected a path ending in .html, got {out}")
     rep = render_report(res, figure_prefix=out.stem)

@@ -1,11 +1,11 @@
 """Read a results folder for the report: detect its kind, check it, load its tables.
 
 The report reads only what ``scalesim run``, ``compare``, ``rehearse`` and ``sweep`` write
-(layouts: :mod:`scalesim.output` and docs/results-format.md); it never re-runs the model.
+(layouts: :mod:`scalesim.simulation.output` and docs/results-format.md); it never re-runs the model.
 A folder is recognised by the ``format`` field of its ``summary.json`` (a single run) or
 ``manifest.json`` (everything else). Every table the report needs is checked before any
 figure is drawn, so a folder that is missing tables, lacks columns, or comes from a format
-version this code does not know gets one clear :class:`~scalesim.errors.ScalesimInputError`
+version this code does not know gets one clear :class:`~scalesim.common.errors.ScalesimInputError`
 naming the folder and what is missing.
 """
 
@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from scalesim.errors import ScalesimInputError
+from scalesim.common.errors import ScalesimInputError
 
 # The formats this report understands, by kind. A different major version is refused.
 FORMATS = {

@@ -102,7 +102,7 @@ def provenance(ctx: Ctx) -> Section:
         ]
     for k, v in sorted((m.get("versions") or {}).items()):
         rows.append([f"{k} version", str(v)])
-    from scalesim.provenance import versions
+    from scalesim.common.provenance import versions
 
     rows.append(
         [

@@ -1,0 +1,224 @@
+"""The educators' social network behind one small interface.
+
+The hot loop needs one operation: for every educator, the weighted share of neighbours who
+enact. :class:`SparseNetwork` does it with one sparse matrix-vector product;
+:class:`CompleteNetwork` does it in O(n) without storing n² ties (the degenerate setting the
+Bass closed form solves).
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+
+from scalesim.core.district import Schools
+from scalesim.scenario import Network as NetworkCfg
+
+
+class SparseNetwork:
+    """An undirected network stored as a symmetric CSR adjacency matrix (0/1, float32).
+
+    Args:
+        adjacency: Square sparse matrix; symmetrised and binarised here.
+    """
+
+    kind = "sparse"
+
+    def __init__(self, adjacency: sp.spmatrix) -> None:
+        a = sp.csr_matrix(adjacency, dtype=np.float32)
+        a = a.maximum(a.T).tocsr()
+        a.setdiag(0)
+        a.eliminate_zeros()
+        a.data[:] = 1.0
+        self.adjacency: sp.csr_matrix = a
+        self.n = a.shape[0]
+        self._wsum: np.ndarray | None = None
+        self._w: np.ndarray | None = None
+
+    @property
+    def degree(self) -> np.ndarray:
+        """Number of ties of each educator."""
+        return np.diff(self.adjacency.indptr)
+
+    def set_weights(self, w: np.ndarray) -> None:
+        """Set neighbour weights (e.g. credibility); cached until the next call."""
+        self._w = w.astype(np.float32)
+        self._wsum = self.adjacency @ self._w
+        self._refresh_denominator()
+
+    def _refresh_denominator(self) -> None:
+        # 1 where nobody is weighed: the numerator is 0 there too, so the share is 0 without
+        # a mask or a division warning in the weekly loop.
+        assert self._wsum is not None
+        self._den = np.where(self._wsum > 0, self._wsum, np.float32(1.0))
+
+    def update_weights(self, slots: np.ndarray, w: np.ndarray) -> None:
+        """Change the weights of a few slots (turnover) without a full product."""
+        assert self._w is not None and self._wsum is not None, "call set_weights first"
+        new = w[slots].astype(np.float32)
+        delta = new - self._w[slots]
+        self._w[slots] = new
+        # The adjacency is symmetric: each changed slot's row lists the neighbours whose
+        # weight sums change. Read the rows straight from the CSR arrays (scipy's fancy row
+        # indexing costs more than the update itself).
+        a = self.adjacency
+        starts, ends = a.indptr[slots], a.indptr[slots + 1]
+        counts = ends - starts
+        if counts.sum() == 0:
+            return
+        offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
+        neighbours = a.indices[np.arange(counts.sum()) + offsets]
+        np.add.at(self._wsum, neighbours, np.repeat(delta, counts))
+        self._refresh_denominator()
+
+    def neighbour_share(self, x: np.ndarray) -> np.ndarray:
+        """Weighted share of each educator's neighbours for whom ``x`` is true.
+
+        Educators with no ties get 0.
+        """
+        assert self._w is not None, "call set_weights first"
+        return (self.adjacency @ (self._w * x)) / self._den
+
+    def add_ties(self, rows: np.ndarray, cols: np.ndarray) -> None:
+        """Add undirected ties (used by strategies such as networks of users)."""
+        keep = rows != cols
+        rows, cols = rows[keep], cols[keep]
+        if rows.size == 0:
+            return
+        extra = sp.csr_matrix(
+            (
+                np.ones(2 * rows.size, dtype=np.float32),
+                (np.concatenate([rows, cols]), np.concatenate([cols, rows])),
+            ),
+            shape=self.adjacency.shape,
+        )
+        a = (self.adjacency + extra).tocsr()
+        a.data[:] = 1.0  # ties are 0/1: a repeated tie stays one tie
+        self.adjacency = a
+        if self._w is not None:
+            self.set_weights(self._w)
+
+    def to_networkx(self) -> nx.Graph:
+        """The network as a networkx graph (for drawing and analysis, not the hot loop)."""
+        return nx.from_scipy_sparse_array(self.adjacency)
+
+    def centrality(self) -> np.ndarray:
+        """Degree centrality (cheap, scales to large districts)."""
+        return self.degree / max(self.n - 1, 1)
+
+
+class CompleteNetwork:
+    """Everyone tied to everyone else, without storing the ties."""
+
+    kind = "complete"
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self._w = np.ones(n, dtype=np.float32)
+        self._wtot = float(self._w.sum())
+
+    @property
+    def degree(self) -> np.ndarray:
+        """Number of ties of each educator."""
+        return np.full(self.n, self.n - 1)
+
+    def set_weights(self, w: np.ndarray) -> None:
+        """Set neighbour weights (e.g. credibility)."""
+        self._w = w.astype(np.float64)
+        self._wtot = float(self._w.sum())
+
+    def update_weights(self, slots: np.ndarray, w: np.ndarray) -> None:
+        """Change the weights of a few slots (turnover)."""
+        self._w[slots] = w[slots]
+        self._wtot = float(self._w.sum())
+
+    def neighbour_share(self, x: np.ndarray) -> np.ndarray:
+        """Weighted share of the *other* educators for whom ``x`` is true."""
+        wx = self._w * x
+        num = wx.sum() - wx
+        den = self._wtot - self._w
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(den > 0, num / den, 0.0)
+
+    def add_ties(self, rows: np.ndarray, cols: np.ndarray) -> None:
+        """No-op: everyone is already tied."""
+
+    def to_networkx(self) -> nx.Graph:
+        """The network as a networkx graph."""
+        return nx.complete_graph(self.n)
+
+    def centrality(self) -> np.ndarray:
+        """Everyone is equally central."""
+        return np.ones(self.n)
+
+
+def _district_adjacency(
+    cfg: NetworkCfg, schools: Schools, rng: np.random.Generator
+) -> sp.csr_matrix:
+    """Dense ties inside schools, sparse across (more within region), heterogeneous degree.
+
+    Each educator sends a Poisson number of ties whose mean is scaled by a log-normal
+    propensity; ties are then symmetrised, so the mean degree is about twice the configured
+    per-educator number minus collisions. We halve the configured numbers to compensate.
+    """
+    n = int(schools.size.sum())
+    school_of = np.repeat(np.arange(schools.n), schools.size)
+    prop = rng.lognormal(-0.5 * cfg.degree_heterogeneity**2, cfg.degree_heterogeneity, n)
+
+    # Within school: partners drawn uniformly among the school's other slots.
+    k_in = rng.poisson(0.5 * cfg.within_school_degree * prop)
+    src_in = np.repeat(np.arange(n), k_in)
+    s = school_of[src_in]
+    size = schools.size[s]
+    off = (rng.random(len(src_in)) * np.maximum(size - 1, 1)).astype(np.int64)
+    local = src_in - schools.start[s]
+    off = np.where(off >= local, off + 1, off)  # skip self
+    dst_in = schools.start[s] + np.minimum(off, size - 1)
+
+    # Across schools: same region with probability same_region_share, else anywhere.
+    k_x = rng.poisson(0.5 * cfg.cross_school_degree * prop)
+    src_x = np.repeat(np.arange(n), k_x)
+    m = len(src_x)
+    same = rng.random(m) < cfg.same_region_share
+    # Educators sorted by region for region-restricted draws.
+    region_of = schools.region[school_of]
+    order = np.argsort(region_of, kind="stable")
+    counts = np.bincount(region_of, minlength=len(schools.region_names))
+    rstart = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    r = region_of[src_x]
+    pick_region = order[rstart[r] + (rng.random(m) * counts[r]).astype(np.int64)]
+    pick_any = (rng.random(m) * n).astype(np.int64)
+    dst_x = np.where(same, pick_region, pick_any)
+
+    rows = np.concatenate([src_in, src_x])
+    cols = np.concatenate([dst_in, dst_x])
+    keep = rows != cols
+    return sp.csr_matrix(
+        (np.ones(int(keep.sum()), dtype=np.float32), (rows[keep], cols[keep])), shape=(n, n)
+    )
+
+
+def build_network(
+    cfg: NetworkCfg, schools: Schools, rng: np.random.Generator
+) -> SparseNetwork | CompleteNetwork:
+    """Build the configured network over the district's educator slots."""
+    n = int(schools.size.sum())
+    if cfg.kind == "complete":
+        return CompleteNetwork(n)
+    if cfg.kind == "district":
+        return SparseNetwork(_district_adjacency(cfg, schools, rng))
+    seed = int(rng.integers(2**31))
+    if cfg.kind == "erdos_renyi":
+        # networkx divides by log(1 - p), which is 0 when p is below float resolution
+        # (found by tests/test_invariants.py); such a p means no ties.
+        g = (
+            nx.empty_graph(n)
+            if 1.0 - cfg.er_p == 1.0
+            else nx.fast_gnp_random_graph(n, cfg.er_p, seed=seed)
+        )
+    elif cfg.kind == "watts_strogatz":
+        g = nx.watts_strogatz_graph(n, min(cfg.ws_k, n - 1 - (n - 1) % 2), cfg.ws_p, seed=seed)
+    else:  # barabasi_albert
+        g = nx.barabasi_albert_graph(n, min(cfg.ba_m, max(n - 1, 1)), seed=seed)
+    return SparseNetwork(nx.to_scipy_sparse_array(g, nodelist=range(n), format="csr"))

@@ -1,0 +1,112 @@
+"""Struct-of-arrays model state: educators, district-level conditions, and weekly effects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from scalesim.core.district import EducatorFactors
+
+
+@dataclass
+class EducatorState:
+    """Per-slot educator columns (length ``n``, sorted by school)."""
+
+    school: np.ndarray  # school index of each slot
+    factors: EducatorFactors
+    aware: np.ndarray
+    enacting: np.ndarray
+    depth: np.ndarray
+    ownership: np.ndarray
+    champion: np.ndarray
+    proof_point: np.ndarray
+    person: np.ndarray  # id of the person in the slot (changes at turnover)
+    enacting_since: np.ndarray  # week the current enactment started (-1 if not enacting)
+
+    @property
+    def n(self) -> int:
+        """Number of educator slots."""
+        return len(self.school)
+
+
+@dataclass
+class DistrictState:
+    """District-level conditions that strategies and shocks move during a run."""
+
+    leadership_support: float
+    attention_competition: float
+    community_beliefs: float
+    policy_alignment: float
+    district_ownership: float
+    mandate_tight: bool
+    complexity: float
+    compatibility: float
+    observability: float
+    trialability: float
+    depth_ceiling: float
+    capacity_factor: float = 1.0  # budget cuts and events scale the team's capacity
+    enactment_factor: float = 1.0  # large-scale events suppress classroom enactment
+    policy_network: float = 0.0  # strength of the policy network (policy_network strategy)
+    learning: float = 0.0  # the team's learning from PDSA cycles (multiplies strategy effects)
+    superintendent_changes: int = 0
+    leadership_changed_week: int = -1
+
+
+@dataclass
+class Effects:
+    """What strategies and shocks contribute this week; zeroed at the start of each week.
+
+    Rates are per year, like the scenario's rates. ``external`` holds one additive external
+    adoption rate per named source, so new enactments can be attributed to their channel.
+    """
+
+    n: int
+    awareness: np.ndarray = field(init=False)
+    support: np.ndarray = field(init=False)
+    ownership: np.ndarray = field(init=False)
+    abandon_mult: np.ndarray = field(init=False)
+    ceiling_delta: float = 0.0
+    external: dict[str, np.ndarray] = field(default_factory=dict)
+    peer_extra: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.awareness = np.zeros(self.n)
+        self.support = np.zeros(self.n)
+        self.ownership = np.zeros(self.n)
+        self.abandon_mult = np.ones(self.n)
+
+    def reset(self) -> None:
+        """Clear last week's contributions."""
+        self.awareness.fill(0.0)
+        self.support.fill(0.0)
+        self.ownership.fill(0.0)
+        self.abandon_mult.fill(1.0)
+        self.ceiling_delta = 0.0
+        for arr in self.external.values():
+            arr.fill(0.0)
+        for arr in self.peer_extra.values():
+            arr.fill(0.0)
+
+    def peer_extra_for(self, source: str) -> np.ndarray:
+        """Extra peer influence (a multiplier minus one) credited to one source."""
+        arr = self.peer_extra.get(source)
+        if arr is None:
+            arr = np.zeros(self.n)
+            self.peer_extra[source] = arr
+        return arr
+
+    def peer_multiplier(self, idx: np.ndarray) -> np.ndarray:
+        """Total peer-influence multiplier of ``idx`` (1 plus every source's extra)."""
+        total = np.ones(idx.size)
+        for arr in self.peer_extra.values():
+            total += arr[idx]
+        return total
+
+    def external_for(self, source: str) -> np.ndarray:
+        """The additive external-rate array of one source (created on first use)."""
+        arr = self.external.get(source)
+        if arr is None:
+            arr = np.zeros(self.n)
+            self.external[source] = arr
+        return arr

@@ -1,0 +1,265 @@
+"""Pit stops and the learning system (DESIGN §5; Tool #2 of 000_*.txt).
+
+At each planned or unplanned pit stop the team measures (a survey sample, noise, a reporting
+lag: it never sees the model's true state), answers the four checklist questions from those
+observed indicators, and then the scenario's adaptation rules fire: add, drop, retarget or
+rescale a strategy, or recalibrate the destination. Every answer and decision, with the
+observed values used and the rule that fired, goes to the travel log.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from scalesim.common.rule_lang import Rule, parse_rule
+from scalesim.metrics import METRICS
+from scalesim.scenario import AdaptationRule, Destination, StrategySpec, month_to_week
+
+if TYPE_CHECKING:
+    from scalesim.simulation.model import ScalingModel
+
+# Indicators a rule may use: every metric, plus the checklist's derived values.
+DERIVED = (
+    "month",
+    "on_track",
+    "trajectory_gap",
+    "expected_share",
+    "shortfall_since_last",
+    "superintendent_changes",
+    "unplanned",
+)
+INDICATOR_NAMES: tuple[str, ...] = (*METRICS, *DERIVED)
+
+# Metrics estimated from a survey sample (shares of educators); the rest come from records.
+SAMPLED = tuple(n for n, d in METRICS.items() if d.unit == "share of educators")
+
+
+_SHARE_UNITS = (
+    "share of educators",
+    "share of students",
+    "share of schools",
+    "0–1",
+    "share of weekly capacity",
+)
+
+
+def _bounds(name: str, unit: str) -> tuple[float, float]:
+    """The range a reading of a metric can take (gaps are differences of shares)."""
+    if unit in _SHARE_UNITS:
+        return (-1.0, 1.0) if name.endswith("_gap") else (0.0, 1.0)
+    if unit in ("schools", "person-days", "ratio"):
+        return 0.0, float("inf")
+    return float("-inf"), float("inf")
+
+
+class PitStops:
+    """Planned pit stops from the trip ticket, unplanned ones after shocks, and the rules."""
+
+    def __init__(self, m: ScalingModel) -> None:
+        sc = m.sc
+        self.planned = {max(month_to_week(mo), 1) for mo in sc.trip_ticket.pit_stops}
+        self.unplanned: dict[int, str] = {}
+        self.rules: list[tuple[AdaptationRule, Rule]] = [
+            (r, parse_rule(r.when, INDICATOR_NAMES)) for r in sc.adaptation
+        ]
+        self.fired_count = [0] * len(self.rules)
+        self.rows: list[dict[str, Any]] = []
+        self.destination = Destination.model_validate(sc.trip_ticket.destination.model_dump())
+        self.start_share = None
+        self.last_shortfall_total = 0.0
+
+    def call_unplanned(self, m: ScalingModel, reason: str) -> None:
+        """Schedule an unplanned pit stop for next week (the team convenes)."""
+        wk = m.week + 1
+        if wk <= m.n_weeks:
+            self.unplanned.setdefault(wk, reason)
+
+    # -------------------------------------------------------------- measurement
+
+    def observe(self, m: ScalingModel) -> dict[str, float]:
+        """Observed indicators: lagged, sampled and noisy versions of the true metrics."""
+        meas = m.sc.measurement
+        rng = m.streams["measurement"]
+        row = max(m.week - meas.lag_weeks, 0)
+        mv = m.datacollector.model_vars
+        obs: dict[str, float] = {}
+        for name, d in METRICS.items():
+            true = float(mv[name][row])
+            val = true
+            if meas.sample_size is not None and name in SAMPLED:
+                val = rng.binomial(meas.sample_size, min(max(true, 0.0), 1.0)) / meas.sample_size
+            if meas.noise_sd > 0:
+                scale = float(m.schools.n) if d.unit == "schools" else 1.0
+                val = val + rng.normal(0.0, meas.noise_sd) * scale
+                # Noise must not produce impossible readings (a share above 1, a negative
+                # count); without noise the reading is the (lagged, sampled) truth itself.
+                lo, hi = _bounds(name, d.unit)
+                val = min(max(val, lo), hi)
+            obs[name] = val
+        return obs
+
+    def derived(self, m: ScalingModel, obs: dict[str, float], unplanned: bool) -> dict[str, float]:
+        """The checklist's derived indicators (trajectory, fuel, leadership)."""
+        dest = self.destination
+        if self.start_share is None:
+            self.start_share = float(m.datacollector.model_vars["destination_share"][0])
+        deadline = max(month_to_week(dest.by_month), 1)
+        frac = min(m.week / deadline, 1.0)
+        expected = self.start_share + (dest.target - self.start_share) * frac
+        total_short = sum(r["shortfall"] for r in m.strategy_set.shortfall_rows) + sum(
+            m.strategy_set.month_shortfall.values()
+        )
+        short = total_short - self.last_shortfall_total
+        self.last_shortfall_total = total_short
+        return {
+            "month": m.month,
+            "expected_share": expected,
+            "trajectory_gap": obs["destination_share"] - expected,
+            "on_track": float(obs["destination_share"] >= expected),
+            "shortfall_since_last": short,
+            "superintendent_changes": float(m.dist.superintendent_changes),
+            "unplanned": float(unplanned),
+        }
+
+    # -------------------------------------------------------------- the stop
+
+    def week(self, m: ScalingModel) -> bool:
+        """Run the pit stop due this week, if any; returns whether one ran."""
+        w = m.week
+        planned = w in self.planned
+        reason = self.unplanned.pop(w, None)
+        if not planned and reason is None:
+            return False
+        obs = self.observe(m)
+        ind = {**obs, **self.derived(m, obs, unplanned=not planned)}
+        checklist = self.checklist(m, ind)
+        m.log.record(
+            m,
+            "pit_stop",
+            planned=planned,
+            reason=reason or "planned",
+            observed={k: round(v, 4) for k, v in ind.items()},
+            checklist=checklist,
+        )
+        decisions = self.adapt(m, ind)
+        row = {
+            "week": w,
+            "month": round(m.month, 3),
+            "planned": planned,
+            "reason": reason or "planned",
+            "decisions": "; ".join(decisions),
+        }
+        row.update({f"obs_{k}": v for k, v in ind.items()})
+        row.update({f"true_{k}": float(m.current[k]) for k in METRICS})
+        row.update({f"q{i + 1}": a["answer"] for i, a in enumerate(checklist)})
+        self.rows.append(row)
+        return True
+
+    def checklist(self, m: ScalingModel, ind: dict[str, float]) -> list[dict[str, Any]]:
+        """The four questions of Tool #2, answered from observed indicators."""
+        credit = m.credits_since_last_stop()
+        spent = {s.label: s.spent for s in m.strategy_set.all_strategies()}
+        weak = sorted(
+            k
+            for k, v in spent.items()
+            if v > 0
+            and credit.get(k, 0) == 0
+            and m.strategy_set.get(k) is not None
+            and m.strategy_set.get(k).type_name in ADOPTION_STRATEGIES
+        )
+        return [
+            {
+                "question": "Are we still headed towards our destination?",
+                "answer": "yes" if ind["on_track"] else "no",
+                "evidence": {
+                    "destination_share": round(ind["destination_share"], 4),
+                    "expected_share": round(ind["expected_share"], 4),
+                },
+            },
+            {
+                "question": "Is anything broken? How do we fix it?",
+                "answer": ("no credited enactments: " + ", ".join(weak)) if weak else "no",
+                "evidence": {"credited_enactments": credit},
+            },
+            {
+                "question": "Is our fuel running low?",
+                "answer": "yes"
+                if (ind["capacity_left"] < 0.1 or ind["shortfall_since_last"] > 0)
+                else "no",
+                "evidence": {
+                    "capacity_left": round(ind["capacity_left"], 4),
+                    "shortfall_since_last": round(ind["shortfall_since_last"], 4),
+                },
+            },
+            {
+                "question": "Who's driving, who is navigating and who's been left behind?",
+                "answer": "high-need schools behind"
+                if ind["equity_ratio"] < 1.0
+                else "high-need schools not behind",
+                "evidence": {
+                    "equity_ratio": round(ind["equity_ratio"], 4),
+                    "high_need_coverage": round(ind["high_need_coverage"], 4),
+                    "other_coverage": round(ind["other_coverage"], 4),
+                    "schools_left_behind": round(ind["schools_left_behind"], 1),
+                },
+            },
+        ]
+
+    def adapt(self, m: ScalingModel, ind: dict[str, float]) -> list[str]:
+        """Fire the adaptation rules whose condition holds on the observed indicators."""
+        decisions = []
+        for i, (spec, rule) in enumerate(self.rules):
+            if self.fired_count[i] >= spec.max_times or not rule.evaluate(ind):
+                continue
+            self.fired_count[i] += 1
+            done = self.act(m, spec)
+            used = {k: round(ind[k], 4) for k in sorted(rule.names)}
+            m.log.record(m, "decision", rule=spec.when, action=done, observed=used)
+            decisions.append(f"{spec.when} → {done}")
+        return decisions
+
+    def act(self, m: ScalingModel, spec: AdaptationRule) -> str:
+        """Carry out one action; returns a short description."""
+        a = spec.then
+        ss = m.strategy_set
+        if a.add is not None:
+            new = StrategySpec.model_validate({**a.add.model_dump(), "start_month": m.month})
+            if ss.get(new.label) is not None:
+                return f"add {new.label}: already in the set"
+            ss.add(new)
+            return f"add {new.label}"
+        if a.drop is not None:
+            ok = ss.drop(m, a.drop, reason=f"pit stop rule: {spec.when}")
+            return f"drop {a.drop}" if ok else f"drop {a.drop}: not in the set"
+        if a.retarget is not None:
+            s = ss.get(a.retarget["strategy"])
+            if s is None:
+                return f"retarget {a.retarget['strategy']}: not in the set"
+            from scalesim.scenario import Select
+
+            s.select = Select.model_validate(a.retarget["select"])
+            if s.active:
+                s.on_stop(m)
+                s.resolve_targets(m)
+                s.on_start(m)
+            m.log.record(m, "strategy_change", change="retarget", **s.describe())
+            return f"retarget {s.label} to {s.select.rule}"
+        if a.rescale is not None:
+            s = ss.get(a.rescale["strategy"])
+            if s is None:
+                return f"rescale {a.rescale['strategy']}: not in the set"
+            s.intensity = float(s.intensity * a.rescale["factor"])
+            m.log.record(m, "strategy_change", change="rescale", **s.describe())
+            return f"rescale {s.label} ×{a.rescale['factor']}"
+        assert a.recalibrate is not None
+        self.destination = Destination.model_validate(
+            {**self.destination.model_dump(), **a.recalibrate}
+        )
+        return "recalibrate " + ", ".join(f"{k}={v}" for k, v in sorted(a.recalibrate.items()))
+
+
+# Strategies whose job is to create enactments directly (the checklist flags them when they
+# were funded but credited with none since the last stop).
+ADOPTION_STRATEGIES = frozenset(
+    {"proof_point", "local_champions", "coaching", "pilot", "co_design"}
+)

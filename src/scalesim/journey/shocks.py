@@ -1,0 +1,362 @@
+"""Shocks (DESIGN §4): dated or drawn from an annual hazard, each with documented effects.
+
+Shocks fire in the ``shocks`` phase of the week (second, after the calendar), not as Mesa
+events: Mesa runs the model's own step at ``Priority.HIGH``, so an event would land after
+the week's adoption, and the phase order would no longer be the one written in
+:data:`scalesim.simulation.model.PHASES`. What survives a shock depends on institutionalization:
+policy embedding and district ownership protect leadership support, depth and ownership
+protect enactment.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, override
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from scalesim.core import turnover
+from scalesim.core.rules import DT
+from scalesim.scenario import ShockSpec, month_to_week
+
+if TYPE_CHECKING:
+    from scalesim.simulation.model import ScalingModel
+
+SHOCKS: dict[str, type[Shock]] = {}
+
+
+def register(cls: type[Shock]) -> type[Shock]:
+    """Class decorator: make a shock available by its ``type_name``."""
+    SHOCKS[cls.type_name] = cls
+    return cls
+
+
+class NoParams(BaseModel):
+    """A shock without parameters of its own."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Shock:
+    """Base class: :meth:`fire` when due; windowed shocks also :meth:`end`."""
+
+    type_name: ClassVar[str] = ""
+    windowed: ClassVar[bool] = False
+    default_months: ClassVar[float] = 0.0
+    Params: ClassVar[type[BaseModel]] = NoParams
+
+    def __init__(self, spec: ShockSpec, index: int) -> None:
+        self.spec = spec
+        self.label = spec.label
+        self.p = self.Params.model_validate(spec.params)
+        self.at_week = month_to_week(spec.at_month) if spec.at_month is not None else None
+        months = spec.duration_months or self.default_months
+        self.duration_weeks = max(month_to_week(months), 1) if self.windowed else 0
+        self.stream = f"shock:{index}:{self.label}"
+        self.ends_at: list[int] = []
+        # What each open window changed, oldest first (windows of one shock last equally
+        # long, so they close in the order they opened): multipliers of the district's
+        # enactment and capacity factors, and the attention competition it added.
+        self.windows: list[dict[str, float]] = []
+
+    def due(self, m: ScalingModel) -> bool:
+        """Whether it fires this week (its hazard draw is taken every week regardless)."""
+        u = m.streams[self.stream].random()
+        if self.at_week is not None:
+            return m.week == max(self.at_week, 1)
+        return bool(u < -np.expm1(-self.spec.hazard_per_year * DT))
+
+    def fire(self, m: ScalingModel) -> dict[str, Any]:
+        """Apply the shock; returns details for the travel log."""
+        raise NotImplementedError
+
+    def end(self, m: ScalingModel) -> dict[str, Any]:
+        """Undo what the oldest open window changed."""
+        w = self.windows.pop(0)
+        m.dist.attention_competition -= w.get("attention", 0.0)
+        refresh_factors(m)
+        return {}
+
+    def open_window(
+        self, m: ScalingModel, enactment: float = 1.0, capacity: float = 1.0, attention: float = 0.0
+    ) -> None:
+        """Scale enactment and capacity and add attention competition until :meth:`end`."""
+        added = min(attention, 1.0 - m.dist.attention_competition)
+        m.dist.attention_competition += added
+        self.windows.append(
+            {"enactment_factor": enactment, "capacity_factor": capacity, "attention": added}
+        )
+        refresh_factors(m)
+
+
+def refresh_factors(m: ScalingModel) -> None:
+    """Set the enactment and capacity factors to the product over every open window.
+
+    Recomputing (rather than dividing back) restores them exactly, even after a window that
+    dropped a factor to zero.
+    """
+    for attr in ("enactment_factor", "capacity_factor"):
+        prod = 1.0
+        for sh in m.shock_book.shocks:
+            for w in sh.windows:
+                prod *= w[attr]
+        setattr(m.dist, attr, prod)
+
+
+@register
+class SuperintendentTurnover(Shock):
+    """The superintendent leaves: leadership support is redrawn unless institutionalized."""
+
+    type_name = "superintendent_turnover"
+
+    @override
+    def fire(self, m: ScalingModel) -> dict[str, Any]:
+        before = m.dist.leadership_support
+        turnover.superintendent_change(m, cause=self.label)
+        return {
+            "leadership_support_before": round(before, 4),
+            "leadership_support_after": round(m.dist.leadership_support, 4),
+        }
+
+
+class PrincipalParams(BaseModel):
+    """Which schools lose their principal."""
+
+    model_config = ConfigDict(extra="forbid")
+    share_schools: float | None = Field(0.3, gt=0, le=1, description="Share of schools (a wave).")
+    n_schools: int | None = Field(None, ge=1, description="Number of schools instead.")
+    schools: list[str] | None = Field(None, description="Named schools instead.")
+
+
+@register
+class PrincipalTurnover(Shock):
+    """Principals leave in one school or a wave; new principals' support is drawn afresh."""
+
+    type_name = "principal_turnover"
+    Params = PrincipalParams
+
+    @override
+    def fire(self, m: ScalingModel) -> dict[str, Any]:
+        rng = m.streams[self.stream + ":pick"]
+        n = m.schools.n
+        if self.p.schools:
+            names = {str(s): i for i, s in enumerate(m.schools.name)}
+            idx = np.array(sorted(names[s] for s in self.p.schools if s in names), dtype=int)
+        else:
+            k = self.p.n_schools or max(1, round((self.p.share_schools or 0.3) * n))
+            idx = np.sort(rng.permutation(n)[: min(k, n)])
+        turnover.principal_turnover(m, idx, cause=self.label)
+        return {"schools": int(idx.size)}
+
+
+class PandemicParams(BaseModel):
+    """A pandemic or other large-scale event."""
+
+    model_config = ConfigDict(extra="forbid")
+    enactment_drop: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="Fall in classroom enactment (adoption, depth growth) during the window.",
+    )
+    stop_share: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="Share of enacting educators who "
+        "stop at onset, before protection by depth and ownership.",
+    )
+    capacity_drop: float = Field(0.4, ge=0, le=1, description="Fall in team capacity.")
+    attention_rise: float = Field(0.3, ge=0, le=1, description="Rise in attention competition.")
+
+
+@register
+class Pandemic(Shock):
+    """Attention and enactment drop and capacity falls for a window (003_*.txt: COVID-19).
+
+    At onset a share of enacting educators stop, less so where depth and ownership are high.
+    """
+
+    type_name = "pandemic"
+    windowed = True
+    default_months = 5.0
+    Params = PandemicParams
+
+    @override
+    def fire(self, m: ScalingModel) -> dict[str, Any]:
+        d, p, ed = m.dist, self.p, m.ed
+        u = m.streams[self.stream + ":stop"].random(ed.n)
+        protect = 0.5 * ed.depth + 0.5 * ed.ownership
+        stop = ed.enacting & (u < p.stop_share * (1.0 - protect))
+        ed.enacting[stop] = False
+        ed.enacting_since[stop] = -1
+        self.open_window(
+            m,
+            enactment=1.0 - p.enactment_drop,
+            capacity=1.0 - p.capacity_drop,
+            attention=p.attention_rise,
+        )
+        return {
+            "stopped": int(stop.sum()),
+            "enactment_factor": round(d.enactment_factor, 4),
+            "capacity_factor": round(d.capacity_factor, 4),
+        }
+
+
+class PolicyShiftParams(BaseModel):
+    """An election or policy shift."""
+
+    model_config = ConfigDict(extra="forbid")
+    magnitude: float = Field(0.25, ge=0, le=1, description="Change in policy alignment.")
+    base_favourable: float = Field(
+        0.3, ge=0, le=1, description="Chance it favours the innovation with no policy network."
+    )
+
+
+@register
+class PolicyShift(Shock):
+    """An election or policy shift: favourable odds rise with the policy network's strength.
+
+    Unfavourable shifts cut policy alignment (less where the district owns the work) and
+    leadership support.
+    """
+
+    type_name = "policy_shift"
+    Params = PolicyShiftParams
+
+    @override
+    def fire(self, m: ScalingModel) -> dict[str, Any]:
+        d, p = m.dist, self.p
+        u = m.streams[self.stream + ":direction"].random()
+        fav_p = p.base_favourable + (1.0 - p.base_favourable) * 0.8 * d.policy_network
+        favourable = bool(u < fav_p)
+        if favourable:
+            d.policy_alignment = min(1.0, d.policy_alignment + p.magnitude)
+        else:
+            d.policy_alignment = max(
+                0.0, d.policy_alignment - p.magnitude * (1.0 - d.district_ownership)
+            )
+            d.leadership_support = max(0.0, d.leadership_support - 0.1)
+        return {"favourable": favourable, "chance_favourable": round(fav_p, 4)}
+
+
+class BudgetParams(BaseModel):
+    """A budget cut."""
+
+    model_config = ConfigDict(extra="forbid")
+    cut: float = Field(0.3, ge=0, le=1, description="Share of team capacity lost.")
+
+
+@register
+class BudgetCut(Shock):
+    """The team loses a share of its capacity (for a window, or for good)."""
+
+    type_name = "budget_cut"
+    windowed = True
+    default_months = 240.0
+    Params = BudgetParams
+
+    @override
+    def fire(self, m: ScalingModel) -> dict[str, Any]:
+        self.open_window(m, capacity=1.0 - self.p.cut)
+        return {"capacity_factor": round(m.dist.capacity_factor, 4)}
+
+
+class CompetingParams(BaseModel):
+    """A competing initiative."""
+
+    model_config = ConfigDict(extra="forbid")
+    attention_rise: float = Field(0.3, ge=0, le=1, description="Rise in attention competition.")
+
+
+@register
+class CompetingInitiative(Shock):
+    """Another initiative competes for educators' attention for a window."""
+
+    type_name = "competing_initiative"
+    windowed = True
+    default_months = 12.0
+    Params = CompetingParams
+
+    @override
+    def fire(self, m: ScalingModel) -> dict[str, Any]:
+        self.open_window(m, attention=self.p.attention_rise)
+        return {"attention_competition": round(m.dist.attention_competition, 4)}
+
+
+class WaveParams(BaseModel):
+    """A teacher turnover wave."""
+
+    model_config = ConfigDict(extra="forbid")
+    share: float = Field(
+        0.15, gt=0, le=1, description="Extra share of teachers who leave or move now."
+    )
+
+
+@register
+class TeacherTurnoverWave(Shock):
+    """A wave of teacher departures now, on top of the usual turnover."""
+
+    type_name = "teacher_turnover_wave"
+    Params = WaveParams
+
+    @override
+    def fire(self, m: ScalingModel) -> dict[str, Any]:
+        t = m.sc.turnover
+        base = max(t.teacher_leave + t.teacher_move, 1e-9)
+        u = m.streams[self.stream + ":who"].random(m.ed.n)
+        changed = turnover.teacher_turnover(m, self.p.share / base, u)
+        return {"slots_changed": changed}
+
+
+class ShockBook:
+    """The scenario's shocks, fired in the ``shocks`` phase."""
+
+    def __init__(self, specs: list[ShockSpec]) -> None:
+        self.shocks = [SHOCKS[s.type](s, i) for i, s in enumerate(specs)]
+        self.manual: list[Shock] = []
+        self.fired: list[dict[str, Any]] = []
+
+    def fire_now(self, m: ScalingModel, spec: ShockSpec) -> dict[str, Any]:
+        """Fire a shock immediately (the app's buttons); it never fires again by date."""
+        sh = SHOCKS[spec.type](spec, len(self.shocks) + len(self.manual))
+        self.manual.append(sh)
+        return self._fire(m, sh, source="fired now")
+
+    def _fire(self, m: ScalingModel, sh: Shock, source: str) -> dict[str, Any]:
+        details = sh.fire(m)
+        if sh.windowed:
+            sh.ends_at.append(m.week + sh.duration_weeks)
+        ev = m.log.record(
+            m,
+            "shock",
+            shock=sh.label,
+            type=sh.type_name,
+            pit_stop=sh.spec.pit_stop,
+            source=source,
+            **details,
+        )
+        self.fired.append(ev)
+        if sh.spec.pit_stop:
+            m.pit_stops.call_unplanned(m, reason=f"shock: {sh.label}")
+        return ev
+
+    def week(self, m: ScalingModel) -> None:
+        """End windows that close this week, then fire what is due."""
+        for sh in (*self.shocks, *self.manual):
+            while m.week in sh.ends_at:
+                sh.ends_at.remove(m.week)
+                details = sh.end(m)
+                m.log.record(
+                    m,
+                    "shock_end",
+                    shock=sh.label,
+                    type=sh.type_name,
+                    attention_competition=round(m.dist.attention_competition, 4),
+                    enactment_factor=round(m.dist.enactment_factor, 4),
+                    capacity_factor=round(m.dist.capacity_factor, 4),
+                    **details,
+                )
+        for sh in self.shocks:
+            if sh.due(m):
+                self._fire(m, sh, source="scenario")

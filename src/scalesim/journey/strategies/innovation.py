@@ -1,0 +1,131 @@
+"""Develop a scalable innovation (Table 2 of 000_*.txt): co-design, scalable characteristics.
+
+Rates are per year and magnitudes on the 0–1 factor scales; they are modelling assumptions
+whose direction follows the cited documents (docs/strategies.md).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, override
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from scalesim.journey.strategies.base import Strategy, register
+from scalesim.scenario import WEEKS_PER_MONTH, StrategySpec
+
+if TYPE_CHECKING:
+    from scalesim.simulation.model import ScalingModel
+
+
+class CoDesignParams(BaseModel):
+    """Parameters of co-design."""
+
+    model_config = ConfigDict(extra="forbid")
+    non_negotiables: bool = Field(
+        False, description="Keep the innovation's core fixed (no loss of depth ceiling)."
+    )
+    member_ownership: float = Field(
+        1.5, ge=0, le=20, description="Ownership drive of design-team members, per year."
+    )
+    spill_ownership: float = Field(
+        0.4,
+        ge=0,
+        le=20,
+        description="Ownership drive of every "
+        "enacting educator (the practice is theirs), per year.",
+    )
+    compatibility_gain: float = Field(
+        0.25, ge=0, le=1, description="Rise in compatibility after ramp_months at intensity 1."
+    )
+    ceiling_drop: float = Field(
+        0.35,
+        ge=0,
+        le=1,
+        description="Fall of the depth ceiling "
+        "without non-negotiables (ownership–depth dilemma, 002).",
+    )
+    ramp_months: float = Field(6.0, gt=0, le=60, description="Months to full effect.")
+
+
+@register
+class CoDesign(Strategy):
+    """Co-design the innovation with the educators who will enact it.
+
+    Raises compatibility and ownership; without non-negotiables it also lowers the depth
+    ceiling (002_*.txt: the ownership–depth dilemma). With non-negotiables, ownership grows
+    at half the rate (less is adapted locally) but the core keeps its depth.
+    """
+
+    type_name = "co_design"
+    targets = "educators"
+    default_select = {"rule": "volunteer", "share_schools": 0.25, "per_school": 2}
+    default_cost = 10.0
+    default_priority = 30
+    source = "000_*.txt (Table 2); 002_*.txt (co-construction; ownership vs depth)"
+    Params = CoDesignParams
+
+    def __init__(self, spec: StrategySpec, order: int) -> None:
+        super().__init__(spec, order)
+        self.gained = 0.0  # compatibility gained so far (kept when the team is retargeted)
+
+    @override
+    def on_start(self, m: ScalingModel) -> None:
+        m.ed.aware[self.members] = True
+
+    @override
+    def apply(self, m: ScalingModel, e: float) -> None:
+        p = self.p
+        own_scale = 0.5 if p.non_negotiables else 1.0
+        m.effects.external_for(self.label)[self.members] += 2.0 * e
+        m.effects.ownership[self.members] += p.member_ownership * own_scale * e
+        spill = p.spill_ownership * own_scale * e * self.ramp(p.ramp_months)
+        m.effects.ownership += spill * m.ed.enacting
+        step = p.compatibility_gain * e / (p.ramp_months * WEEKS_PER_MONTH)
+        if self.gained < p.compatibility_gain:
+            step = min(step, p.compatibility_gain - self.gained)
+            m.dist.compatibility = min(1.0, m.dist.compatibility + step)
+            self.gained += step
+        if not p.non_negotiables:
+            # The locally adapted version loosens the core while it is in use.
+            m.effects.ceiling_delta -= p.ceiling_drop * self.ramp(p.ramp_months)
+
+
+class CharacteristicsParams(BaseModel):
+    """Parameters of designing for scalable characteristics."""
+
+    model_config = ConfigDict(extra="forbid")
+    complexity_drop: float = Field(0.2, ge=0, le=1, description="Fall in complexity.")
+    gain: float = Field(
+        0.15, ge=0, le=1, description="Rise in trialability, observability and compatibility."
+    )
+    ramp_months: float = Field(9.0, gt=0, le=60, description="Months to full effect.")
+
+
+@register
+class ScalableCharacteristics(Strategy):
+    """Redesign for trialability, observability and compatibility; cut complexity.
+
+    Rogers' characteristics as named in 000_*.txt (Component 2). The changes persist.
+    """
+
+    type_name = "scalable_characteristics"
+    default_cost = 8.0
+    default_priority = 40
+    source = "000_*.txt (Table 2; Rogers' characteristics)"
+    Params = CharacteristicsParams
+
+    def __init__(self, spec: StrategySpec, order: int) -> None:
+        super().__init__(spec, order)
+        self.progress = 0.0  # share of the redesign done (kept across a retarget)
+
+    @override
+    def apply(self, m: ScalingModel, e: float) -> None:
+        if self.progress >= 1.0:
+            return
+        step = min(e / (self.p.ramp_months * WEEKS_PER_MONTH), 1.0 - self.progress)
+        self.progress += step
+        d = m.dist
+        d.complexity = max(0.0, d.complexity - self.p.complexity_drop * step)
+        d.trialability = min(1.0, d.trialability + self.p.gain * step)
+        d.observability = min(1.0, d.observability + self.p.gain * step)
+        d.compatibility = min(1.0, d.compatibility + self.p.gain * step)

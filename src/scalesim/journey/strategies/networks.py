@@ -1,0 +1,255 @@
+"""Build and leverage educator networks (Table 2 of 000_*.txt).
+
+Proof points, networks of users and local champions. Rates are per year; magnitudes are
+modelling assumptions whose direction follows the cited documents (docs/strategies.md).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, override
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from scalesim.journey.strategies.base import Strategy, register
+from scalesim.scenario import WEEKS_PER_MONTH
+
+if TYPE_CHECKING:
+    from scalesim.simulation.model import ScalingModel
+
+
+class ProofPointParams(BaseModel):
+    """Parameters of proof points."""
+
+    model_config = ConfigDict(extra="forbid")
+    site_adoption: float = Field(
+        1.5, ge=0, le=20, description="Extra adoption rate in the demonstration schools, per year."
+    )
+    site_support: float = Field(
+        0.35, ge=0, le=1, description="Depth support in the demonstration schools."
+    )
+    visit_awareness: float = Field(
+        1.0, ge=0, le=20, description="Awareness rate that visits give other schools, per year."
+    )
+    visit_adoption: float = Field(
+        0.2,
+        ge=0,
+        le=20,
+        description="Adoption rate that visits "
+        "give other schools' educators, per year, before similarity.",
+    )
+    similarity_scale: float = Field(
+        0.2,
+        gt=0,
+        le=1,
+        description="Need-share distance at which a proof point convinces e⁻¹ as much.",
+    )
+    visit_support: float = Field(
+        0.05, ge=0, le=1, description="Depth support from structured visits for enacting visitors."
+    )
+
+
+@register
+class ProofPoint(Strategy):
+    """Demonstration schools chosen by a selection rule; visits expose other educators.
+
+    Visitors are convinced more by schools like their own: a proof point's pull on a school
+    falls with the distance between their shares of students furthest from opportunity
+    (000_*.txt: proof points should be representative of the schools scaled to). Volunteer
+    proof points therefore pull mostly on lower-need schools (003_*.txt).
+    """
+
+    type_name = "proof_point"
+    targets = "schools"
+    default_select = {"rule": "representative", "n_schools": 4}
+    default_cost = 12.0
+    default_priority = 20
+    source = "000_*.txt (Table 2; equity perspective on proof points); 003_*.txt"
+    Params = ProofPointParams
+
+    @override
+    def on_start(self, m: ScalingModel) -> None:
+        m.ed.proof_point[self.members] = True
+        m.ed.aware[self.members] = True
+        need = m.schools.need_share
+        # Pull of the proof points on each school: mean similarity in need.
+        if self.schools.size:
+            dist = np.abs(need[:, None] - need[None, self.schools])
+            pull = np.exp(-dist / self.p.similarity_scale).mean(axis=1)
+        else:
+            pull = np.zeros(m.schools.n)
+        pull[self.schools] = 0.0
+        # Dense per-slot vectors: visitors are most of the district, so whole-array updates
+        # beat fancy indexing.
+        self.pull_slot = pull[m.ed.school]
+        self.site = np.zeros(m.ed.n)
+        self.site[self.members] = 1.0
+
+    @override
+    def on_stop(self, m: ScalingModel) -> None:
+        m.ed.proof_point[self.members] = False
+
+    @override
+    def apply(self, m: ScalingModel, e: float) -> None:
+        p = self.p
+        m.ed.proof_point[self.members] = True  # newcomers in a proof-point school belong to it
+        ext = m.effects.external_for(self.label)
+        obs = 0.5 + m.dist.observability
+        ext += (p.site_adoption * e) * self.site + (p.visit_adoption * e * obs) * self.pull_slot
+        m.effects.support += (p.site_support * e) * self.site + (
+            p.visit_support * e
+        ) * self.pull_slot * m.ed.enacting
+        m.effects.awareness += (p.visit_awareness * e * obs) * self.pull_slot
+
+
+class UsersParams(BaseModel):
+    """Parameters of a network of users."""
+
+    model_config = ConfigDict(extra="forbid")
+    ties_per_member: float = Field(
+        2.0,
+        ge=0,
+        le=20,
+        description="New cross-school ties per enacting educator at each convening.",
+    )
+    every_months: float = Field(
+        4.0, gt=0, le=24, description="Months between convenings (institutes, showcases)."
+    )
+    support: float = Field(
+        0.25, ge=0, le=1, description="Depth support for members when capacity covers them all."
+    )
+    reach: int = Field(
+        400,
+        ge=1,
+        description="Members the network can support fully; beyond "
+        "it support per member thins (superficial spread, 004_*.txt).",
+    )
+    retention: float = Field(0.4, ge=0, le=1, description="Cut in members' abandonment.")
+
+
+@register
+class NetworkOfUsers(Strategy):
+    """Institutes and showcases that tie enacting educators across schools.
+
+    Adds ties among enacting educators at each convening, supports depth and retention.
+    Support per member is diluted when members outnumber what the network can support.
+    """
+
+    type_name = "network_of_users"
+    default_cost = 10.0
+    default_priority = 25
+    source = "000_*.txt (Table 2; build social connections); 004_*.txt"
+    Params = UsersParams
+
+    @override
+    def on_start(self, m: ScalingModel) -> None:
+        self.next_convening = m.week
+
+    @override
+    def apply(self, m: ScalingModel, e: float) -> None:
+        p = self.p
+        enacting = m.ed.enacting
+        n_members = int(np.count_nonzero(enacting))
+        if n_members == 0:
+            return
+        if m.week >= self.next_convening:  # an institute or showcase
+            self.next_convening = m.week + round(p.every_months * WEEKS_PER_MONTH)
+            members = np.flatnonzero(enacting)
+            k = round(p.ties_per_member * e * n_members / 2)
+            if k > 0 and n_members > 1:
+                rng = m.streams[f"strategy:{self.label}"]
+                a = members[rng.integers(0, n_members, k)]
+                b = members[rng.integers(0, n_members, k)]
+                keep = m.ed.school[a] != m.ed.school[b]
+                m.network.add_ties(a[keep], b[keep])
+                m.log.record(
+                    m,
+                    "convening",
+                    strategy=self.label,
+                    members=n_members,
+                    new_ties=int(keep.sum()),
+                )
+        dilution = min(1.0, p.reach * e / n_members)
+        m.effects.support += (p.support * dilution) * enacting
+        m.effects.abandon_mult *= 1.0 - (p.retention * min(e, 1.0)) * enacting
+
+
+class ChampionParams(BaseModel):
+    """Parameters of local champions."""
+
+    model_config = ConfigDict(extra="forbid")
+    influence: float = Field(
+        0.6,
+        ge=0,
+        le=20,
+        description="Extra peer influence in a "
+        "champion's school at full credibility, as a multiplier minus 1.",
+    )
+    awareness: float = Field(
+        1.0, ge=0, le=52, description="Awareness rate in champions' schools, per year."
+    )
+    support: float = Field(0.15, ge=0, le=1, description="In-school depth support.")
+    ownership: float = Field(1.0, ge=0, le=20, description="Champions' ownership drive.")
+    ramp_months: float = Field(
+        3.0,
+        gt=0,
+        le=36,
+        description="Months before champions are fully effective (they need time, 000_*.txt).",
+    )
+
+
+@register
+class LocalChampions(Strategy):
+    """Teacher-leaders chosen by a selection rule who advocate for and support peers.
+
+    Champions enact; their schools get more peer influence (scaled by the champions'
+    credibility), awareness and in-school support, once champions have had time.
+    """
+
+    type_name = "local_champions"
+    targets = "educators"
+    default_select = {"rule": "most_credible", "per_school": 1}
+    default_cost = 30.0
+    default_priority = 15
+    source = "000_*.txt (Table 2; cultivate school-based champions)"
+    Params = ChampionParams
+
+    @override
+    def on_start(self, m: ScalingModel) -> None:
+        ed = m.ed
+        self.set_champions(m)
+        ed.aware[self.members] = True
+        new = self.members[~ed.enacting[self.members]]
+        ed.enacting[new] = True
+        ed.enacting_since[new] = m.week
+        ed.depth[self.members] = np.maximum(ed.depth[self.members], 0.4)
+        if new.size:
+            m.credit_channel(self.label, int(new.size))
+
+    def set_champions(self, m: ScalingModel) -> None:
+        """Flag the champions and precompute their schools' credibility weight."""
+        ed = m.ed
+        ed.champion[self.members] = True
+        cred = np.zeros(m.schools.n)
+        np.maximum.at(cred, ed.school[self.members], ed.factors.credibility[self.members])
+        # Dense per-slot vectors (champions usually cover most schools).
+        self.cred_slot = cred[ed.school] / 0.5
+        self.in_school = (cred[ed.school] > 0).astype(float)
+
+    @override
+    def on_members_changed(self, m: ScalingModel) -> None:
+        # A school whose champion left loses the champion's influence and support.
+        self.set_champions(m)
+
+    @override
+    def on_stop(self, m: ScalingModel) -> None:
+        m.ed.champion[self.members] = False
+
+    @override
+    def apply(self, m: ScalingModel, e: float) -> None:
+        p = self.p
+        r = self.ramp(p.ramp_months)
+        m.effects.peer_extra_for(self.label)[:] += (p.influence * e * r) * self.cred_slot
+        m.effects.awareness += (p.awareness * e * r) * self.in_school
+        m.effects.support += (p.support * e * r) * self.in_school * m.ed.enacting
+        m.effects.ownership[self.members] += p.ownership * e

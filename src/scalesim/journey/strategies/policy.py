@@ -1,0 +1,142 @@
+"""Influence state and local policymakers (Table 2 of 000_*.txt).
+
+Policy network, shape local policy (align evaluation/accountability, or a "tight" mandate)
+and educate policymakers. Rates are per year on the 0–1 condition scales.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal, override
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from scalesim.core.rules import DT
+from scalesim.journey.strategies.base import Strategy, register
+
+if TYPE_CHECKING:
+    from scalesim.simulation.model import ScalingModel
+
+
+class PolicyNetworkParams(BaseModel):
+    """Parameters of a policy network."""
+
+    model_config = ConfigDict(extra="forbid")
+    alignment_rate: float = Field(
+        0.1, ge=0, le=10, description="Rise of policy alignment per year toward 1."
+    )
+    strength_rate: float = Field(
+        0.3,
+        ge=0,
+        le=10,
+        description="Rise of network strength per "
+        "year (odds a policy shift goes the innovation's way).",
+    )
+
+
+@register
+class PolicyNetwork(Strategy):
+    """Build or join a network of policy actors.
+
+    Slowly raises policy alignment and the odds that an election or policy shift favours
+    the innovation (see the ``policy_shift`` shock).
+    """
+
+    type_name = "policy_network"
+    default_cost = 4.0
+    default_priority = 45
+    source = "000_*.txt (Table 2; build/join a policy network)"
+    Params = PolicyNetworkParams
+
+    @override
+    def apply(self, m: ScalingModel, e: float) -> None:
+        d = m.dist
+        d.policy_alignment += self.p.alignment_rate * e * DT * (1.0 - d.policy_alignment)
+        d.policy_network += self.p.strength_rate * e * DT * (1.0 - d.policy_network)
+
+
+class ShapePolicyParams(BaseModel):
+    """Parameters of shaping local policy."""
+
+    model_config = ConfigDict(extra="forbid")
+    mode: Literal["align", "tight"] = Field(
+        "align",
+        description="'align' evaluation and "
+        "accountability, or make the practice 'tight' "
+        "(required).",
+    )
+    alignment_rate: float = Field(
+        0.6, ge=0, le=10, description="Rise of policy alignment per year toward 1 (mode align)."
+    )
+    ownership_rate: float = Field(
+        0.1, ge=0, le=10, description="Rise of district ownership per year (policy embedding)."
+    )
+
+
+@register
+class ShapeLocalPolicy(Strategy):
+    """Shape local policy: align evaluation/accountability, or mandate the practice.
+
+    ``align`` removes the accountability penalty that keeps high-pressure schools from
+    innovating (003_*.txt) and embeds the work in policy. ``tight`` requires the practice
+    while the strategy runs: enactment rises, ownership falls (004_*.txt).
+    """
+
+    type_name = "shape_local_policy"
+    default_cost = 6.0
+    default_priority = 35
+    source = (
+        "000_*.txt (Table 2); 003_*.txt (aligning measurement and accountability); "
+        "004_*.txt ('tight' mandates)"
+    )
+    Params = ShapePolicyParams
+
+    @override
+    def on_start(self, m: ScalingModel) -> None:
+        if self.p.mode == "tight":
+            self.was_tight = m.dist.mandate_tight
+            m.dist.mandate_tight = True
+
+    @override
+    def on_stop(self, m: ScalingModel) -> None:
+        if self.p.mode == "tight":
+            m.dist.mandate_tight = self.was_tight
+
+    @override
+    def apply(self, m: ScalingModel, e: float) -> None:
+        d = m.dist
+        if self.p.mode == "align":
+            d.policy_alignment += self.p.alignment_rate * e * DT * (1.0 - d.policy_alignment)
+        d.district_ownership += self.p.ownership_rate * e * DT * (1.0 - d.district_ownership)
+
+
+class EducateParams(BaseModel):
+    """Parameters of educating policymakers."""
+
+    model_config = ConfigDict(extra="forbid")
+    support_rate: float = Field(
+        0.5, ge=0, le=10, description="Rise of leadership support per year toward 1."
+    )
+    ownership_rate: float = Field(
+        0.15, ge=0, le=10, description="Rise of district ownership per year."
+    )
+
+
+@register
+class EducatePolicymakers(Strategy):
+    """Educate system leaders and board members about the innovation.
+
+    Raises leadership support and district ownership; a new superintendent resets support
+    to what is institutionalized, and must be educated again.
+    """
+
+    type_name = "educate_policymakers"
+    default_cost = 4.0
+    default_priority = 40
+    source = "000_*.txt (Table 2; educate policymakers)"
+    Params = EducateParams
+
+    @override
+    def apply(self, m: ScalingModel, e: float) -> None:
+        d = m.dist
+        d.leadership_support += self.p.support_rate * e * DT * (1.0 - d.leadership_support)
+        d.district_ownership += self.p.ownership_rate * e * DT * (1.0 - d.district_ownership)

@@ -1,0 +1,510 @@
+"""`ScalingModel`: the Mesa model of an innovation scaling through a district.
+
+One step is one week. The step order is written down once, in :data:`PHASES`:
+
+1. ``calendar``      — advance the week; open a new month's capacity; summer or in session.
+2. ``shocks``        — shocks due this week fire (and may call an unplanned pit stop).
+3. ``strategies``    — active strategies act: exposure, support, ties, ownership, policy;
+                       they spend capacity, scaled down in a documented order when short.
+4. ``exposure``      — unaware educators become aware.
+5. ``adoption``      — aware educators start enacting (Bass hazard or threshold rule).
+6. ``depth``         — depth moves toward what support allows.
+7. ``ownership``     — ownership grows with depth and co-design; a tight mandate erodes it.
+8. ``abandonment``   — some enacting educators stop.
+9. ``turnover``      — teachers (mostly at the year boundary), principals, superintendent.
+10. ``record``       — the week's metrics go to the DataCollector.
+11. ``pit_stops``    — planned or unplanned pit stops due this week run.
+
+Classroom phases (adoption, depth, ownership, abandonment) pause in summer.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any, Literal
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from scalesim.common.rng import Streams, stream_key
+from scalesim.core import rules, turnover
+from scalesim.core.agents import Educator, ImprovementTeam, School
+from scalesim.core.collector import WeeklyCollector
+from scalesim.core.district import (
+    EducatorFactors,
+    build_schools,
+    draw_educators,
+    novice_share_by_slot,
+)
+from scalesim.core.network import build_network
+from scalesim.core.state import DistrictState, EducatorState, Effects
+from scalesim.journey.pitstops import PitStops
+from scalesim.journey.shocks import ShockBook
+from scalesim.journey.strategies import StrategySet
+from scalesim.journey.travel_log import TravelLog
+from scalesim.metrics import METRIC_NAMES, compute_all, current_value
+from scalesim.scenario import (
+    WEEKS_PER_MONTH,
+    WEEKS_PER_YEAR,
+    Scenario,
+    StrategySpec,
+    month_to_week,
+)
+
+# In-session weeks between batches of in-year teacher turnover.
+IN_YEAR_TURNOVER_EVERY = 4
+
+PHASES: tuple[str, ...] = (
+    "calendar",
+    "shocks",
+    "strategies",
+    "exposure",
+    "adoption",
+    "depth",
+    "ownership",
+    "abandonment",
+    "turnover",
+    "record",
+    "pit_stops",
+)
+
+
+class ScalingModel(mesa.Model):
+    """An innovation scaling through a district, for equity.
+
+    Args:
+        scenario: A validated :class:`~scalesim.scenario.Scenario`.
+        seed: The run's seed; every mechanism draws from its own stream derived from it.
+        educator_agents: ``"lazy"`` (default) creates educator views on demand;
+            ``"eager"`` registers one Mesa agent per educator slot (for the app).
+
+    Attributes:
+        ed: Educator columns (:class:`~scalesim.core.state.EducatorState`).
+        schools: School columns (:class:`~scalesim.core.district.Schools`).
+        dist: District-level conditions (:class:`~scalesim.core.state.DistrictState`).
+        network: The social network (sparse or complete).
+        team: The :class:`~scalesim.core.agents.ImprovementTeam` agent.
+        log: The travel log.
+        week: Weeks completed so far (0 before the first step).
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int = 0,
+        educator_agents: Literal["lazy", "eager"] = "lazy",
+    ) -> None:
+        seed = int(seed)
+        super().__init__(rng=np.random.SeedSequence(seed, spawn_key=(stream_key("mesa"),)))
+        self.sc = scenario
+        self.seed = seed
+        self.streams = Streams(seed)
+        self.week = 0
+        self.n_weeks = scenario.n_weeks
+        self.log = TravelLog()
+        self._next_person = 0
+        self.channel_counts: dict[str, int] = {}
+        self.channel_rows: list[dict[str, Any]] = []
+
+        self.schools = build_schools(scenario, self.streams["district"])
+        self.novice_prob = novice_share_by_slot(scenario, self.schools)
+        factors = draw_educators(
+            scenario.educators,
+            scenario.adoption.threshold,
+            self.novice_prob,
+            self.streams["educators"],
+        )
+        self.ed = self._initial_state(factors)
+        self.network = build_network(scenario.network, self.schools, self.streams["network"])
+        c, inn = scenario.conditions, scenario.innovation
+        self.dist = DistrictState(
+            leadership_support=c.leadership_support,
+            attention_competition=c.attention_competition,
+            community_beliefs=c.community_beliefs,
+            policy_alignment=c.policy_alignment,
+            district_ownership=c.district_ownership,
+            mandate_tight=c.mandate == "tight",
+            complexity=inn.complexity,
+            compatibility=inn.compatibility,
+            observability=inn.observability,
+            trialability=inn.trialability,
+            depth_ceiling=inn.depth_ceiling,
+        )
+        self.effects = Effects(self.ed.n)
+        self.people_changed()
+
+        self.school_agents = [School(self, i) for i in range(self.schools.n)]
+        self.team = ImprovementTeam(self)
+        self._educator_views: dict[int, Educator] = {}
+        if educator_agents == "eager":
+            for slot in range(self.ed.n):
+                self.educator(slot)
+
+        self.support_end_week = (
+            month_to_week(scenario.team.support_ends_month)
+            if scenario.team.support_ends_month is not None
+            else None
+        )
+        self.in_session = True
+        self.current: dict[str, float] = {}
+        self.ever_reached = np.zeros(self.schools.n, dtype=bool)
+        self.datacollector = WeeklyCollector(
+            model_reporters={
+                "week": "week",
+                "month": "month",
+                "in_session": "in_session",
+                **{name: partial(current_value, name=name) for name in METRIC_NAMES},
+            }
+        )
+        self.strategy_set = StrategySet(scenario.strategies)
+        self.shock_book = ShockBook(scenario.shocks)
+        self.pit_stops = PitStops(self)
+        self._credits_at_last_stop: dict[str, int] = {}
+        self.log.record(
+            self,
+            "start",
+            scenario=scenario.name,
+            seed=seed,
+            educators=int(self.ed.n),
+            schools=int(self.schools.n),
+        )
+        self._record()
+
+    # ------------------------------------------------------------------ set-up
+
+    def _initial_state(self, factors: EducatorFactors) -> EducatorState:
+        sc, sch = self.sc, self.schools
+        n = int(sch.size.sum())
+        rng = self.streams["initial"]
+        st = sc.start
+        school = np.repeat(np.arange(sch.n), sch.size)
+        share = np.full(sch.n, st.enacting_share)
+        if st.enacting_share_high_need is not None:
+            share[sch.high_need] = st.enacting_share_high_need
+        if st.enacting_share_other is not None:
+            share[~sch.high_need] = st.enacting_share_other
+        if st.from_csv and sch.initial_enacting is not None:
+            share = np.where(np.isnan(sch.initial_enacting), share, sch.initial_enacting)
+        u = rng.random(n)
+        enacting = u < share[school]
+        aware = enacting | (rng.random(n) < st.aware_share)
+        depth = np.where(
+            enacting, np.clip(rng.normal(sc.depth.start.mean, sc.depth.start.sd, n), 0, 1), 0.0
+        )
+        ownership = np.where(
+            enacting,
+            np.clip(rng.normal(sc.ownership.start.mean, sc.ownership.start.sd, n), 0, 1),
+            0.0,
+        )
+        return EducatorState(
+            school=school,
+            factors=factors,
+            aware=aware,
+            enacting=enacting,
+            depth=depth,
+            ownership=ownership,
+            champion=np.zeros(n, dtype=bool),
+            proof_point=np.zeros(n, dtype=bool),
+            person=self.next_person_ids(n),
+            enacting_since=np.where(enacting, 0, -1),
+        )
+
+    def next_person_ids(self, k: int) -> np.ndarray:
+        """Fresh person ids for ``k`` newcomers."""
+        ids = np.arange(self._next_person, self._next_person + k)
+        self._next_person += k
+        return ids
+
+    def people_changed(self, slots: np.ndarray | None = None) -> None:
+        """Refresh what depends on who is in each slot (after set-up or turnover).
+
+        Args:
+            slots: The slots whose person changed, or None for all.
+        """
+        weights = (
+            self.ed.factors.credibility
+            if self.sc.adoption.credibility_weighted
+            else np.ones(self.ed.n)
+        )
+        if slots is None:
+            self.network.set_weights(weights)
+            self.propensity = rules.educator_propensity(self)
+            self.abandon_log = rules.abandon_static(self)
+            return
+        self.network.update_weights(slots, weights)
+        self.propensity[slots] = rules.educator_propensity(self, slots)
+        self.abandon_log[slots] = rules.abandon_static(self, slots)
+
+    # ------------------------------------------------------------------ views
+
+    @property
+    def month(self) -> float:
+        """Months elapsed (weeks × 12 / 52)."""
+        return self.week / WEEKS_PER_MONTH
+
+    def educator(self, slot: int) -> Educator:
+        """The (cached) agent view of one educator slot."""
+        view = self._educator_views.get(slot)
+        if view is None:
+            view = Educator(self, slot)
+            self._educator_views[slot] = view
+        return view
+
+    # ------------------------------------------------------------------ the week
+
+    def step(self) -> None:
+        """Advance one week, running :data:`PHASES` in order."""
+        self.week += 1
+        self.effects.reset()
+        for phase in PHASES:
+            getattr(self, f"_{phase}")()
+        if self.week >= self.n_weeks:
+            self.strategy_set.flush_month(self, self.team.month)
+            self.running = False
+
+    # ------------------------------------------------------------------ classroom phases
+
+    def _exposure(self) -> None:
+        """Compute this week's peer share and draws, then spread awareness."""
+        self._share = self.network.neighbour_share(self.ed.enacting)
+        s, n = self.streams, self.ed.n
+        # Every mechanism draws for every slot every week, whatever the state, so its draws
+        # never depend on what other mechanisms did (common random numbers).
+        e_aware = s["exposure"].standard_exponential(n)
+        self._e_adopt = s["adoption"].standard_exponential(n)
+        self._e_abandon = s["abandonment"].standard_exponential(n)
+        rules.exposure(self, self._share, e_aware)
+
+    def _adoption(self) -> None:
+        if not self.in_session:
+            return
+        rules.adoption(self, self._share, self._e_adopt)
+        # Depth, ownership and abandonment act on who enacts after adoption, with one
+        # support level shared by depth and abandonment.
+        idx = np.flatnonzero(self.ed.enacting)
+        self._enacting_idx = rules.ALL if idx.size > self.ed.n // 2 else idx
+        self._support = rules.support_level(self, self._share, self._enacting_idx)
+
+    def _depth(self) -> None:
+        if self.in_session:
+            rules.deepen(self, self._support, self._enacting_idx)
+
+    def _ownership(self) -> None:
+        if self.in_session:
+            rules.own(self, self._enacting_idx)
+
+    def _abandonment(self) -> None:
+        if self.in_session:
+            rules.abandon(self, self._support, self._enacting_idx, self._e_abandon)
+
+    # ------------------------------------------------------------------ other phases
+
+    def _calendar(self) -> None:
+        w = self.week
+        week_of_year = (w - 1) % WEEKS_PER_YEAR
+        was = self.in_session
+        self.in_session = week_of_year < WEEKS_PER_YEAR - self.sc.calendar.summer_weeks
+        if was and not self.in_session:
+            self.log.record(self, "summer_start")
+        elif self.in_session and not was:
+            self.log.record(self, "school_year_start", year=(w - 1) // WEEKS_PER_YEAR + 1)
+        month = int((w - 1) / WEEKS_PER_MONTH)
+        if month != self.team.month:
+            if self.team.month >= 0:
+                self.strategy_set.flush_month(self, self.team.month)
+            self.team.start_month(month)
+        self.team.start_week()
+        if self.support_end_week is not None and w == self.support_end_week:
+            self.log.record(self, "support_end")
+
+    @property
+    def support_active(self) -> bool:
+        """Whether the team still provides external support (strategies may act)."""
+        return self.support_end_week is None or self.week < self.support_end_week
+
+    def _shocks(self) -> None:
+        self.shock_book.week(self)
+
+    def _strategies(self) -> None:
+        self.strategy_set.week(self)
+
+    def _pit_stops(self) -> None:
+        if self.pit_stops.week(self):
+            self._credits_at_last_stop = dict(self.channel_counts)
+
+    def _turnover(self) -> None:
+        t = self.sc.turnover
+        if not t.enabled:
+            return
+        w = self.week
+        s = self.streams
+        week_of_year = (w - 1) % WEEKS_PER_YEAR
+        session_weeks = WEEKS_PER_YEAR - self.sc.calendar.summer_weeks
+        # Turnover happens on calendar weeks fixed in advance, so drawing only on those
+        # weeks keeps the turnover stream independent of everything else.
+        if week_of_year == 0 and w > 1:
+            u_teacher = s["turnover_draws"].random(self.ed.n)
+            changed = turnover.teacher_turnover(self, 1.0 - t.in_year_share, u_teacher)
+            self.log.record(self, "teacher_turnover", slots_changed=changed, when="year_boundary")
+            u_pr = s["principals_draws"].random(self.schools.n)
+            turnover.principal_turnover(self, np.flatnonzero(u_pr < t.principal), "annual")
+        elif self.in_session and t.in_year_share > 0 and week_of_year % IN_YEAR_TURNOVER_EVERY == 0:
+            # In-year departures are batched every few weeks: the same annual share, at a
+            # quarter of the cost of weekly batches (benchmarks/RESULTS.md).
+            batches = max((session_weeks - 1) // IN_YEAR_TURNOVER_EVERY, 1)
+            u_teacher = s["turnover_draws"].random(self.ed.n)
+            turnover.teacher_turnover(self, t.in_year_share / batches, u_teacher)
+        if s["superintendent_draws"].random() < rules.hazard_to_prob(t.superintendent):
+            turnover.superintendent_change(self, "annual_hazard")
+
+    def _record(self) -> None:
+        self.current, snap = compute_all(self)
+        self.ever_reached |= snap.enact_s > 0
+        self.datacollector.collect(self)
+
+    def attribute_adoptions(self, parts: dict[str, np.ndarray], extra_peer: int = 0) -> None:
+        """Credit this week's new enactments to channels, in proportion to their hazards.
+
+        Args:
+            parts: For each channel, its rate for each new adopter (same order).
+            extra_peer: Adopters who crossed their threshold (credited to peers).
+        """
+        names = list(parts)
+        k = len(next(iter(parts.values()))) if parts else 0
+        counts = dict.fromkeys(names, 0)
+        if k:
+            # Pick each adopter's channel with probability proportional to its rate: a
+            # uniform draw scaled by the total rate, compared with the running sum.
+            total = np.zeros(k)
+            for arr in parts.values():
+                total += arr
+            u = self.streams["attribution"].random(k)
+            target = np.where(total > 0, u * total, 0.0)
+            acc = np.zeros(k)
+            pick = np.zeros(k, dtype=np.int64)
+            for arr in list(parts.values())[:-1]:
+                acc += arr
+                pick += target >= acc
+            # No rate at all (cannot happen for a hazard adopter): spread evenly.
+            pick = np.where(total > 0, pick, (u * len(names)).astype(np.int64))
+            for c, cnt in zip(names, np.bincount(pick, minlength=len(names)), strict=True):
+                counts[c] = int(cnt)
+        if extra_peer:
+            counts["peer"] = counts.get("peer", 0) + extra_peer
+        for c, cnt in counts.items():
+            if cnt:
+                self.channel_counts[c] = self.channel_counts.get(c, 0) + cnt
+                self.channel_rows.append({"week": self.week, "channel": c, "new_enacting": cnt})
+
+    def credit_channel(self, channel: str, count: int) -> None:
+        """Credit ``count`` enactments this week directly to ``channel`` (e.g. champions)."""
+        if count:
+            self.channel_counts[channel] = self.channel_counts.get(channel, 0) + count
+            self.channel_rows.append({"week": self.week, "channel": channel, "new_enacting": count})
+
+    def credits_since_last_stop(self) -> dict[str, int]:
+        """Enactments credited to each channel since the previous pit stop."""
+        last = self._credits_at_last_stop
+        return {
+            k: v - last.get(k, 0)
+            for k, v in sorted(self.channel_counts.items())
+            if v - last.get(k, 0) > 0
+        }
+
+    def fire_shock(
+        self,
+        shock_type: str,
+        params: dict[str, Any] | None = None,
+        pit_stop: bool = False,
+        duration_months: float | None = None,
+    ) -> dict[str, Any]:
+        """Fire a shock now (between steps), validated like a scenario's shocks.
+
+        Returns:
+            The travel-log event of the shock.
+
+        Raises:
+            ScenarioError: If the shock type or its parameters are invalid.
+        """
+        from pydantic import ValidationError
+
+        from scalesim.scenario import ShockSpec, validation_message
+
+        data = {
+            "type": shock_type,
+            "at_month": self.month,
+            "params": params or {},
+            "pit_stop": pit_stop,
+            "duration_months": duration_months,
+        }
+        try:
+            spec = ShockSpec.model_validate(data)
+        except ValidationError as exc:
+            raise validation_message("shock", exc, ShockSpec) from None
+        return self.shock_book.fire_now(self, spec)
+
+    def set_strategies(self, specs: list[dict[str, Any]] | list[StrategySpec]) -> None:
+        """Replace the strategy set from now on (rehearsal branches, the app).
+
+        Active strategies stop now; the new ones start when their timing says (a start month
+        in the past means now).
+        """
+        new = [s if isinstance(s, StrategySpec) else StrategySpec.model_validate(s) for s in specs]
+        for s in list(self.strategy_set.items):
+            self.strategy_set.drop(self, s.label, reason="strategy set replaced")
+        for spec in new:
+            self.strategy_set.add(spec)
+        self.log.record(self, "strategy_set_replaced", strategies=[s.label for s in new])
+
+    def extra_tables(self) -> dict[str, pd.DataFrame]:
+        """Pit stops, strategies and capacity shortfalls as tables."""
+        strategies = pd.DataFrame(
+            [
+                {
+                    "strategy": s.label,
+                    "type": s.type_name,
+                    "start_month": s.spec.start_month,
+                    "end_month": s.spec.end_month,
+                    "rule": s.select.rule,
+                    "intensity": s.intensity,
+                    "priority": s.priority,
+                    "schools": int(s.schools.size),
+                    "educators": int(s.members.size),
+                    "spent": s.spent,
+                    "shortfall": s.shortfall,
+                    "credited_enactments": int(self.channel_counts.get(s.label, 0)),
+                }
+                for s in self.strategy_set.all_strategies()
+            ],
+            columns=[
+                "strategy",
+                "type",
+                "start_month",
+                "end_month",
+                "rule",
+                "intensity",
+                "priority",
+                "schools",
+                "educators",
+                "spent",
+                "shortfall",
+                "credited_enactments",
+            ],
+        )
+        return {
+            "pit_stops": pd.DataFrame(self.pit_stops.rows),
+            "strategies": strategies,
+            "shortfalls": pd.DataFrame(
+                self.strategy_set.shortfall_rows, columns=["month_index", "strategy", "shortfall"]
+            ),
+        }
+
+    # ------------------------------------------------------------------ running
+
+    def run(self) -> ScalingModel:
+        """Run to the scenario's horizon."""
+        remaining = self.n_weeks - self.week
+        if remaining > 0:
+            self.run_for(remaining)
+        return self

@@ -1,0 +1,237 @@
+"""Where runs execute: in this process, in local worker processes, or on a Dask cluster.
+
+All executors share one small interface (:class:`Executor`): ``map_unordered(fn, tasks)``
+yields ``fn(task)`` for every task as runs complete, in whatever order they finish. The
+callers sort by task id before writing, so what is written never depends on the backend
+or on the number of workers.
+
+* :class:`SerialExecutor` runs in this process (debugging, tiny sweeps, tests).
+* :class:`ProcessExecutor` uses :class:`concurrent.futures.ProcessPoolExecutor` with an
+  explicit ``spawn`` context; it never changes the process-wide start method (Mesa's
+  ``batch_run`` does, see shared/reference/mesa-notes.md §5).
+* :class:`DaskExecutor` submits to a real ``distributed`` scheduler: ``"local"`` starts a
+  :class:`distributed.LocalCluster` (closed again with the executor), an address such as
+  ``tcp://host:8786`` connects to an existing cluster, failing within a few seconds with a
+  clear message if nobody answers. Dask is imported only here, only when asked for.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Protocol
+
+from scalesim.common.errors import ScalesimInputError
+
+DASK_CONNECT_TIMEOUT_S = 3.0
+
+
+class Executor(Protocol):
+    """Runs a picklable function over tasks and yields results as they complete."""
+
+    name: str
+    workers: int
+
+    def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
+        """Yield ``fn(task)`` for each task, in completion order."""
+        ...
+
+    def close(self) -> None:
+        """Release workers (and the cluster, if this executor started one)."""
+        ...
+
+
+class WorkerLostError(RuntimeError):
+    """A worker process died (killed, out of memory); finished runs are kept."""
+
+
+class SerialExecutor:
+    """Run every task in this process, one after the other."""
+
+    name = "serial"
+    workers = 1
+
+    def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
+        """Yield ``fn(task)`` for each task, in task order."""
+        for t in tasks:
+            yield fn(t)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    def __enter__(self) -> SerialExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class ProcessExecutor:
+    """Run tasks in ``workers`` local processes started with ``spawn``.
+
+    Args:
+        workers: Number of worker processes (default: CPUs available to this process).
+        max_pending: Tasks handed to the pool ahead of completions (bounds memory and
+            lets an interruption lose little work); default ``4 * workers``.
+    """
+
+    name = "processes"
+
+    def __init__(self, workers: int | None = None, max_pending: int | None = None) -> None:
+        self.workers = max(1, workers or len(os.sched_getaffinity(0)))
+        self.max_pending = max_pending or 4 * self.workers
+        self._pool = ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
+        )
+
+    def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
+        """Yield ``fn(task)`` for each task, in completion order.
+
+        Raises:
+            WorkerLostError: If a worker process dies; results already yielded are kept.
+        """
+        it = iter(tasks)
+        pending: set[Future[Any]] = set()
+        try:
+            for t in it:
+                pending.add(self._pool.submit(fn, t))
+                if len(pending) >= self.max_pending:
+                    break
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for f in done:
+                    yield f.result()
+                for t in it:
+                    pending.add(self._pool.submit(fn, t))
+                    if len(pending) >= self.max_pending:
+                        break
+        except BrokenProcessPool as exc:
+            raise WorkerLostError(
+                "a worker process died (killed or out of memory); finished runs are stored"
+            ) from exc
+        finally:
+            for f in pending:
+                f.cancel()
+
+    def close(self) -> None:
+        """Stop the worker processes (pending tasks are cancelled)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> ProcessExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class DaskExecutor:
+    """Run tasks on a Dask ``distributed`` cluster.
+
+    Args:
+        address: ``"local"`` to start a :class:`distributed.LocalCluster` here, or a
+            scheduler address such as ``tcp://10.0.0.5:8786``.
+        workers: Workers of a local cluster (ignored for a remote one).
+        processes: Local cluster with worker processes (default) or threads in this
+            process (``False``; fine for tests, numpy releases the GIL only in parts).
+        timeout: Seconds to wait for a remote scheduler before giving up.
+
+    Raises:
+        ScalesimInputError: If the scheduler cannot be reached (source ``--dask``).
+    """
+
+    name = "dask"
+
+    def __init__(
+        self,
+        address: str = "local",
+        workers: int | None = None,
+        processes: bool = True,
+        timeout: float = DASK_CONNECT_TIMEOUT_S,
+    ) -> None:
+        import logging
+
+        from distributed import Client, LocalCluster
+
+        # The cluster's own INFO logging would interleave with the progress bar.
+        logging.getLogger("distributed").setLevel(logging.WARNING)
+        self.address = address
+        self._cluster = None
+        if address == "local":
+            n = max(1, workers or len(os.sched_getaffinity(0)))
+            self._cluster = LocalCluster(
+                n_workers=n,
+                threads_per_worker=1,
+                processes=processes,
+                dashboard_address=None,
+                silence_logs=logging.WARNING,
+            )
+            self.client = Client(self._cluster)
+            self.workers = n
+            return
+        if not address.startswith(("tcp://", "tls://", "inproc://", "ucx://", "ws://", "wss://")):
+            raise ScalesimInputError(
+                "--dask",
+                "",
+                f"expected 'local' or a scheduler address such as "
+                f"tcp://host:8786 (got {address!r})",
+            )
+        try:
+            self.client = Client(address, timeout=timeout)
+        except Exception as exc:  # refused, timed out, or not a Dask scheduler at all
+            detail = f"{type(exc).__name__}: {exc}"
+            detail = detail if len(detail) < 120 else detail[:117] + "..."
+            raise ScalesimInputError(
+                "--dask",
+                "",
+                f"could not connect to a Dask scheduler at {address} (waited at "
+                f"most {timeout:g} s; {detail}); start one with `dask scheduler` and "
+                "`dask worker ADDRESS`, or use --dask local",
+            ) from None
+        info = self.client.scheduler_info()
+        self.workers = max(1, len(info.get("workers", {})))
+
+    def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
+        """Yield ``fn(task)`` for each task, in completion order."""
+        from distributed import as_completed
+
+        futures = self.client.map(fn, list(tasks), pure=False)
+        try:
+            for f in as_completed(futures):
+                yield f.result()
+                f.release()
+        finally:
+            for f in futures:
+                if not f.done():
+                    f.cancel()
+
+    def close(self) -> None:
+        """Disconnect, and stop the local cluster if this executor started it."""
+        self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+    def __enter__(self) -> DaskExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def make_executor(workers: int | None = None, dask: str | None = None) -> Any:
+    """The executor the CLI options ask for.
+
+    Args:
+        workers: ``None`` or ``1`` runs serially; more uses that many local processes (or,
+            with ``dask="local"``, that many local Dask workers).
+        dask: ``"local"`` or a scheduler address; None for no Dask.
+    """
+    if workers is not None and workers < 1:
+        raise ScalesimInputError("--workers", "", f"expected a number >= 1 (got {workers})")
+    if dask:
+        return DaskExecutor(dask, workers=workers)
+    if workers is None or workers == 1:
+        return SerialExecutor()
+    return ProcessExecutor(workers)

@@ -1,0 +1,420 @@
+"""Rehearsal from a pit stop: branch the *same* history into alternative strategy sets.
+
+For each replicate seed, the scenario runs up to the branch month; the model is then
+checkpointed (pickled: every array, the network, the travel log and every named random
+stream's exact state) and each option continues from its own copy of that checkpoint. So
+all branches of a replicate share their past exactly and see the same random draws
+afterwards wherever their choices do not change what is drawn (common random numbers);
+the difference between branches is the effect of the options alone. The branches are then
+compared as :mod:`scalesim.workbench.compare` does.
+
+An options file (``--options``) looks like::
+
+    options:
+      continue: {}                              # the baseline: carry on as planned
+      tight_mandate:
+        overrides: {conditions.mandate: tight}  # change conditions / mechanisms from now on
+      add_champions:
+        strategies:                             # replace the strategy set from now on
+          - {type: local_champions, select: {rule: highest_need, per_school: 1}}
+
+Overrides may change what can change mid-run: mechanism parameters (``adoption``,
+``depth``, ``ownership``, ``abandonment``, ``turnover``), the team (``team``), district
+conditions and innovation factors (``conditions``, ``innovation``; these set the current
+district state to the new value), ``metrics`` and ``measurement``. The district, its
+educators, the network, the calendar, the horizon, the start, the trip ticket and the
+adaptation rules cannot: they are fixed when the model is built.
+"""
+
+from __future__ import annotations
+
+import pickle
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from scalesim.common.errors import ScalesimInputError
+from scalesim.common.provenance import versions
+from scalesim.metrics import METRICS
+from scalesim.scenario import (
+    Scenario,
+    apply_overrides,
+    month_to_week,
+    parse_yaml,
+    scenario_from_dict,
+)
+from scalesim.workbench.compare import concat_parts, summary_tables, write_results
+from scalesim.workbench.executors import Executor
+from scalesim.workbench.experiment import _validation_error, check_path
+from scalesim.workbench.store import RUN_TABLES, run_tables, to_ipc
+
+# Sections an option may override after the branch point.
+# (Adaptation rules and the destination are read when the pit stops are set up, so they
+# cannot change mid-run; a branch changes strategies instead.)
+MUTABLE = (
+    "adoption",
+    "depth",
+    "ownership",
+    "abandonment",
+    "turnover",
+    "team",
+    "conditions",
+    "innovation",
+    "metrics",
+    "measurement",
+)
+# ... except these, fixed when the model was built.
+FROZEN = ("adoption.credibility_weighted", "depth.start", "ownership.start")
+# District-state fields that mirror scenario sections (DistrictState in state.py).
+STATE_FIELDS = {
+    "conditions": (
+        "leadership_support",
+        "attention_competition",
+        "community_beliefs",
+        "policy_alignment",
+        "district_ownership",
+    ),
+    "innovation": ("complexity", "compatibility", "observability", "trialability", "depth_ceiling"),
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BranchOption(_Strict):
+    """One alternative from the branch point on."""
+
+    description: str = ""
+    overrides: dict[str, Any] = Field(default_factory=dict)
+    strategies: list[dict[str, Any]] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty(cls, data: Any) -> Any:
+        return {} if data is None else data
+
+
+class OptionsFile(_Strict):
+    """An options file: named alternatives; the first is the baseline."""
+
+    options: dict[str, BranchOption] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _names(self) -> OptionsFile:
+        import re
+
+        for n in self.options:
+            if not re.match(r"^[A-Za-z0-9_.\-]+$", n):
+                raise ValueError(f"option name {n!r}: use letters, digits, '_', '-', '.'")
+        return self
+
+
+@dataclass(frozen=True)
+class RehearsalTask:
+    """One replicate: the shared history, then every option from the checkpoint."""
+
+    replicate: int
+    seed: int
+    reps: int
+    scenario: dict[str, Any]
+    branch_week: int
+    options: tuple[tuple[str, dict[str, Any], tuple[dict[str, Any], ...] | None], ...]
+    tables: tuple[str, ...]
+    source: str = "<rehearse>"
+
+
+def _allowed(path: str) -> bool:
+    if any(path == f or path.startswith(f + ".") for f in FROZEN):
+        return False
+    return any(path == p or path.startswith(p + ".") for p in MUTABLE)
+
+
+def load_options(path: str | Path, base: Scenario) -> dict[str, BranchOption]:
+    """Load and validate an options file against the scenario (nothing runs).
+
+    Raises:
+        ScalesimInputError: Naming the file, the field and what was expected.
+    """
+    from scalesim.simulation.model import ScalingModel
+
+    src = str(path)
+    data = parse_yaml(Path(path))
+    if not isinstance(data, dict):
+        raise ScalesimInputError(src, "", "expected a mapping with an 'options:' section")
+    try:
+        spec = OptionsFile.model_validate(data)
+    except ValidationError as exc:
+        raise _validation_error(src, exc, OptionsFile) from None
+    full = base.to_dict()
+    for name, opt in spec.options.items():
+        where = f"options.{name}"
+        for k in opt.overrides:
+            check_path(src, f"{where}.overrides.{k}", k, full)
+            if not _allowed(k):
+                raise ScalesimInputError(
+                    src,
+                    f"{where}.overrides.{k}",
+                    "cannot change after the branch point (it is fixed when the district is "
+                    f"built); options may change: {', '.join(MUTABLE)} (except "
+                    f"{', '.join(FROZEN)})",
+                )
+        ov = dict(opt.overrides)
+        if opt.strategies is not None:
+            if not hasattr(ScalingModel, "set_strategies"):
+                raise ScalesimInputError(
+                    src,
+                    f"{where}.strategies",
+                    "this version of the model cannot replace strategies mid-run "
+                    "(ScalingModel.set_strategies is missing)",
+                )
+            ov["strategies"] = opt.strategies
+        try:
+            scenario_from_dict(apply_overrides(full, ov), f"{src} ({where})")
+        except ScalesimInputError as exc:
+            raise ScalesimInputError(
+                src,
+                where,
+                "the option makes the scenario invalid: "
+                f"{exc.field + ': ' if exc.field else ''}{exc.problem}",
+            ) from None
+    return dict(spec.options)
+
+
+def apply_option(
+    model: Any,
+    overrides: dict[str, Any],
+    strategies: Sequence[dict[str, Any]] | None,
+    source: str = "<option>",
+) -> None:
+    """Apply an option to a (checkpointed) model, from its current week on.
+
+    Overrides replace the model's scenario (validated) and set the district state that
+    mirrors ``conditions`` and ``innovation``; ``strategies`` replaces the strategy set
+    through :meth:`ScalingModel.set_strategies`.
+
+    Raises:
+        ScalesimInputError: If the option cannot apply at this point.
+    """
+    if overrides:
+        new = scenario_from_dict(apply_overrides(model.sc.to_dict(), overrides), source)
+        for path, value in overrides.items():
+            section, _, key = path.partition(".")
+            if section in STATE_FIELDS and key in STATE_FIELDS[section]:
+                setattr(model.dist, key, getattr(getattr(new, section), key))
+            elif path == "conditions.mandate":
+                model.dist.mandate_tight = new.conditions.mandate == "tight"
+            elif path == "team.capacity_per_month":
+                model.team.capacity_per_month = new.team.capacity_per_month
+            elif path == "team.support_ends_month":
+                if value is not None and month_to_week(float(value)) <= model.week:
+                    raise ScalesimInputError(
+                        source,
+                        path,
+                        f"month {value} is not after the branch point (month {model.month:.2f})",
+                    )
+                model.support_end_week = None if value is None else month_to_week(float(value))
+        model.sc = new
+    if strategies is not None:
+        if not hasattr(model, "set_strategies"):
+            raise ScalesimInputError(
+                source,
+                "strategies",
+                "this version of the model cannot "
+                "replace strategies mid-run (set_strategies is missing)",
+            )
+        model.set_strategies([dict(s) for s in strategies])
+
+
+def execute_rehearsal(task: RehearsalTask) -> list[Any]:
+    """Run one replicate's shared history, checkpoint it, and run every branch from it.
+
+    Returns:
+        One :class:`~scalesim.workbench.sweep.TaskOutput` per option (task id ``option * reps +
+        replicate``), tables encoded as Parquet bytes.
+    """
+    from scalesim.simulation.model import ScalingModel
+    from scalesim.simulation.runner import collect
+    from scalesim.workbench.sweep import TaskOutput
+
+    outs = []
+    t0 = time.perf_counter()
+    sc = scenario_from_dict(task.scenario, source=task.source)
+    model = ScalingModel(sc, seed=task.seed)
+    if task.branch_week > 0:
+        model.run_for(task.branch_week)
+    checkpoint = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+    shared = time.perf_counter() - t0
+    for i, (name, overrides, strategies) in enumerate(task.options):
+        t1 = time.perf_counter()
+        ident = {
+            "task_id": i * task.reps + task.replicate,
+            "option": name,
+            "replicate": task.replicate,
+            "seed": task.seed,
+        }
+        branch = pickle.loads(checkpoint)
+        try:
+            apply_option(branch, overrides, strategies, f"{task.source} option {name}")
+            branch.log.record(branch, "branch", option=name)
+            branch.run()
+            result = collect(branch)
+        except Exception as exc:  # recorded, like a failed sweep run
+            from scalesim.workbench.store import error_tables
+
+            msg = f"{type(exc).__name__}: {exc}"
+            parts = {k: to_ipc(v) for k, v in error_tables(ident, msg).items()}
+            outs.append(TaskOutput(ident["task_id"], "error", msg, parts, time.perf_counter() - t1))
+            continue
+        t2 = time.perf_counter()
+        parts = {k: to_ipc(v) for k, v in run_tables(result, ident, (), task.tables).items()}
+        outs.append(
+            TaskOutput(
+                ident["task_id"],
+                "ok",
+                "",
+                parts,
+                t2 - t1 + shared / len(task.options),
+                time.perf_counter() - t2,
+            )
+        )
+    return outs
+
+
+def rehearse(
+    scenario: Scenario,
+    at_month: float,
+    options: dict[str, BranchOption],
+    seeds: Sequence[int],
+    executor: Executor,
+    out: str | Path | None = None,
+    *,
+    scenario_source: str = "",
+    options_source: str = "",
+    command: str | None = None,
+    seed_root: int | None = None,
+    on_progress: Callable[[int, int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Branch the scenario at ``at_month`` into ``options`` on every seed, and compare.
+
+    Args:
+        scenario: The scenario whose history is shared up to the branch point.
+        at_month: The branch month (a pit stop): ``0 <= at_month < horizon``.
+        options: Alternatives from the branch point on; the first is the baseline.
+        seeds: Replicate seeds.
+        executor: Where replicates execute (one task per replicate).
+        out: Results folder (None: compute only).
+        scenario_source: Path of the scenario, for the manifest.
+        options_source: Path of the options file, for the manifest.
+        command: The command line, for the manifest.
+        seed_root: The root the seeds were derived from, for the manifest.
+        on_progress: ``on_progress(done, failed, total)`` after each branch run.
+
+    Returns:
+        Every table (per-run and summary), by name, plus ``branch_week``.
+    """
+    if not 0 <= at_month < scenario.horizon_months:
+        raise ScalesimInputError(
+            "--at",
+            "",
+            f"expected a month in [0, {scenario.horizon_months:g}) (the horizon), got {at_month:g}",
+        )
+    t0 = time.perf_counter()
+    branch_week = month_to_week(at_month)
+    names = list(options)
+    opts = tuple(
+        (n, dict(o.overrides), None if o.strategies is None else tuple(o.strategies))
+        for n, o in options.items()
+    )
+    data = scenario.to_dict()
+    tasks = [
+        RehearsalTask(
+            r,
+            int(s),
+            len(seeds),
+            data,
+            branch_week,
+            opts,
+            (*RUN_TABLES[1:], "extra"),
+            source=scenario_source or scenario.name,
+        )
+        for r, s in enumerate(seeds)
+    ]
+    outputs: list[Any] = []
+    failed = 0
+    total = len(tasks) * len(names)
+    for group in executor.map_unordered(execute_rehearsal, tasks):
+        outputs.extend(group)
+        failed += sum(o.status != "ok" for o in group)
+        if on_progress:
+            on_progress(len(outputs), failed, total)
+    tables: dict[str, Any] = concat_parts(outputs)
+    tables.update(
+        summary_tables(tables["runs"], tables.get("timeseries"), tables.get("schools"), names)
+    )
+    if out is not None:
+        import yaml
+
+        full = scenario.to_dict()
+        manifest = {
+            "command": command,
+            "versions": versions(),
+            "baseline": names[0],
+            "scenario": {
+                "source": scenario_source,
+                "scenario_hash": scenario.scenario_hash(),
+                "name": scenario.name,
+            },
+            "options_file": options_source,
+            "at_month": float(at_month),
+            "branch_week": branch_week,
+            "options": [
+                {
+                    "name": n,
+                    "description": o.description,
+                    "overrides": o.overrides,
+                    "strategies": o.strategies,
+                }
+                for n, o in options.items()
+            ],
+            "reps": len(seeds),
+            "seeds": [int(s) for s in seeds],
+            "seed_root": seed_root,
+            "metrics": list(METRICS),
+            "confidence": 0.95,
+            "counts": {
+                "ok": int((tables["runs"]["status"] == "ok").sum()),
+                "error": int((tables["runs"]["status"] != "ok").sum()),
+            },
+            "timing": {
+                "wall_seconds": round(time.perf_counter() - t0, 3),
+                "backend": executor.name,
+                "workers": executor.workers,
+            },
+        }
+        scen = {}
+        for n, o in options.items():
+            ov = dict(o.overrides)
+            if o.strategies is not None:
+                ov["strategies"] = o.strategies
+            scen[n] = apply_overrides(full, ov)
+        write_results(
+            Path(out),
+            "rehearse",
+            tables,
+            manifest,
+            scen,
+            title=f"Rehearse from month {at_month:g}: {', '.join(names)} on "
+            f"{len(seeds)} common seeds",
+            branch_month=at_month,
+            extra_files={"history_scenario.yaml": yaml.safe_dump(full, sort_keys=True)},
+        )
+    tables["branch_week"] = branch_week
+    return tables
+
+
+__all__ = ["BranchOption", "apply_option", "execute_rehearsal", "load_options", "rehearse"]
