@@ -1,7 +1,8 @@
 """The browser app: a Mesa SolaraViz page over the same model and registries as the CLI.
 
 - :mod:`scalesim.app.model`: :class:`~scalesim.app.model.AppModel`, flat keyword
-  parameters → ``load_scenario(path, overrides)`` → :class:`~scalesim.simulation.model.ScalingModel`.
+  parameters → ``load_scenario(path, overrides)`` →
+  :class:`~scalesim.simulation.model.ScalingModel`.
 - :mod:`scalesim.app.figures`: the district and the live plots (matplotlib).
 - :mod:`scalesim.app.components`: Solara components (figures, controls, pit stops, log).
 - :mod:`scalesim.app.page`: the SolaraViz page served by ``scalesim app`` (docs/app.md).

@@ -145,7 +145,7 @@ class ImprovementTeam(mesa.Agent):
 
     def start_week(self) -> None:
         """Open this week's allowance."""
-        from scalesim.scenario import WEEKS_PER_MONTH
+        from scalesim.common.units import WEEKS_PER_MONTH
 
         left = max(self.month_capacity - self.month_spent, 0.0)
         self.week_allowance = min(self.month_capacity / WEEKS_PER_MONTH, left)

@@ -15,12 +15,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from scalesim.scenario import WEEKS_PER_YEAR
+from scalesim.common.units import DT
 
 if TYPE_CHECKING:
     from scalesim.simulation.model import ScalingModel
 
-DT = 1.0 / WEEKS_PER_YEAR  # one week, in years
 ALL = slice(None)
 # Enacting educators, as their slots, or ALL when most slots enact: the classroom rules then
 # compute every slot and keep the result for enacting ones (cheaper than gathers and scatters).
@@ -56,11 +55,6 @@ A_LEADERSHIP = 1.0
 MANDATE_ABANDON = 0.5
 # Share of depth kept by someone who stops enacting.
 DEPTH_KEPT_ON_STOP = 0.5
-
-
-def hazard_to_prob(rate: np.ndarray | float) -> np.ndarray | float:
-    """Probability of at least one event in a week at a constant yearly rate."""
-    return -np.expm1(-np.asarray(rate) * DT)
 
 
 def educator_propensity(m: ScalingModel, slots: np.ndarray | slice = ALL) -> np.ndarray:

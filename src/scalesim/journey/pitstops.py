@@ -12,23 +12,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from scalesim.common.rule_lang import Rule, parse_rule
+from scalesim.common.units import month_to_week
 from scalesim.metrics import METRICS
-from scalesim.scenario import AdaptationRule, Destination, StrategySpec, month_to_week
+from scalesim.metrics.indicators import INDICATOR_NAMES
+from scalesim.scenario import AdaptationRule, Destination, StrategySpec
 
 if TYPE_CHECKING:
     from scalesim.simulation.model import ScalingModel
 
-# Indicators a rule may use: every metric, plus the checklist's derived values.
-DERIVED = (
-    "month",
-    "on_track",
-    "trajectory_gap",
-    "expected_share",
-    "shortfall_since_last",
-    "superintendent_changes",
-    "unplanned",
-)
-INDICATOR_NAMES: tuple[str, ...] = (*METRICS, *DERIVED)
 
 # Metrics estimated from a survey sample (shares of educators); the rest come from records.
 SAMPLED = tuple(n for n, d in METRICS.items() if d.unit == "share of educators")

@@ -13,11 +13,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar, override
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
+from scalesim.common.units import DT, month_to_week
 from scalesim.core import turnover
-from scalesim.core.rules import DT
-from scalesim.scenario import ShockSpec, month_to_week
+from scalesim.journey.registry import register_entry
+from scalesim.scenario import ShockSpec
+from scalesim.scenario.params import (
+    SHOCK_PARAMS,
+    BudgetParams,
+    CompetingParams,
+    NoParams,
+    PandemicParams,
+    PolicyShiftParams,
+    PrincipalParams,
+    WaveParams,
+)
 
 if TYPE_CHECKING:
     from scalesim.simulation.model import ScalingModel
@@ -26,15 +37,9 @@ SHOCKS: dict[str, type[Shock]] = {}
 
 
 def register(cls: type[Shock]) -> type[Shock]:
-    """Class decorator: make a shock available by its ``type_name``."""
-    SHOCKS[cls.type_name] = cls
+    """Class decorator: make a shock available by its ``type_name`` (re-registering is fine)."""
+    register_entry(SHOCKS, SHOCK_PARAMS, cls, "shock")
     return cls
-
-
-class NoParams(BaseModel):
-    """A shock without parameters of its own."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class Shock:
@@ -119,15 +124,6 @@ class SuperintendentTurnover(Shock):
         }
 
 
-class PrincipalParams(BaseModel):
-    """Which schools lose their principal."""
-
-    model_config = ConfigDict(extra="forbid")
-    share_schools: float | None = Field(0.3, gt=0, le=1, description="Share of schools (a wave).")
-    n_schools: int | None = Field(None, ge=1, description="Number of schools instead.")
-    schools: list[str] | None = Field(None, description="Named schools instead.")
-
-
 @register
 class PrincipalTurnover(Shock):
     """Principals leave in one school or a wave; new principals' support is drawn afresh."""
@@ -147,27 +143,6 @@ class PrincipalTurnover(Shock):
             idx = np.sort(rng.permutation(n)[: min(k, n)])
         turnover.principal_turnover(m, idx, cause=self.label)
         return {"schools": int(idx.size)}
-
-
-class PandemicParams(BaseModel):
-    """A pandemic or other large-scale event."""
-
-    model_config = ConfigDict(extra="forbid")
-    enactment_drop: float = Field(
-        0.6,
-        ge=0,
-        le=1,
-        description="Fall in classroom enactment (adoption, depth growth) during the window.",
-    )
-    stop_share: float = Field(
-        0.3,
-        ge=0,
-        le=1,
-        description="Share of enacting educators who "
-        "stop at onset, before protection by depth and ownership.",
-    )
-    capacity_drop: float = Field(0.4, ge=0, le=1, description="Fall in team capacity.")
-    attention_rise: float = Field(0.3, ge=0, le=1, description="Rise in attention competition.")
 
 
 @register
@@ -203,16 +178,6 @@ class Pandemic(Shock):
         }
 
 
-class PolicyShiftParams(BaseModel):
-    """An election or policy shift."""
-
-    model_config = ConfigDict(extra="forbid")
-    magnitude: float = Field(0.25, ge=0, le=1, description="Change in policy alignment.")
-    base_favourable: float = Field(
-        0.3, ge=0, le=1, description="Chance it favours the innovation with no policy network."
-    )
-
-
 @register
 class PolicyShift(Shock):
     """An election or policy shift: favourable odds rise with the policy network's strength.
@@ -240,13 +205,6 @@ class PolicyShift(Shock):
         return {"favourable": favourable, "chance_favourable": round(fav_p, 4)}
 
 
-class BudgetParams(BaseModel):
-    """A budget cut."""
-
-    model_config = ConfigDict(extra="forbid")
-    cut: float = Field(0.3, ge=0, le=1, description="Share of team capacity lost.")
-
-
 @register
 class BudgetCut(Shock):
     """The team loses a share of its capacity (for a window, or for good)."""
@@ -262,13 +220,6 @@ class BudgetCut(Shock):
         return {"capacity_factor": round(m.dist.capacity_factor, 4)}
 
 
-class CompetingParams(BaseModel):
-    """A competing initiative."""
-
-    model_config = ConfigDict(extra="forbid")
-    attention_rise: float = Field(0.3, ge=0, le=1, description="Rise in attention competition.")
-
-
 @register
 class CompetingInitiative(Shock):
     """Another initiative competes for educators' attention for a window."""
@@ -282,15 +233,6 @@ class CompetingInitiative(Shock):
     def fire(self, m: ScalingModel) -> dict[str, Any]:
         self.open_window(m, attention=self.p.attention_rise)
         return {"attention_competition": round(m.dist.attention_competition, 4)}
-
-
-class WaveParams(BaseModel):
-    """A teacher turnover wave."""
-
-    model_config = ConfigDict(extra="forbid")
-    share: float = Field(
-        0.15, gt=0, le=1, description="Extra share of teachers who leave or move now."
-    )
 
 
 @register

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from scalesim.common.units import month_to_week
 from scalesim.report.figures import Markers
 from scalesim.report.loading import Results
-from scalesim.scenario import month_to_week
 
 # Need bands: the same edges as the compare command's equity_by_need table
 # (docs/results-format.md), so a run and a comparison read alike.

@@ -24,9 +24,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from scalesim.common.errors import ScalesimInputError
+from scalesim.common.errors import ScalesimInputError, ScenarioError
+from scalesim.common.validation import input_error
 from scalesim.metrics import METRICS
-from scalesim.scenario import parse_yaml, validation_message
+from scalesim.scenario.loading import parse_yaml
 
 ENV_DIR = "SCALESIM_LESSONS_DIR"
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -123,7 +124,7 @@ class Lesson:
         try:
             self.spec = LessonSpec.model_validate(parse_yaml(src))
         except ValidationError as exc:
-            raise validation_message(str(src), exc, LessonSpec) from None
+            raise input_error(str(src), exc, LessonSpec, ScenarioError) from None
         for arm in self.spec.arms:
             if not self.arm_file(arm.name).exists():
                 raise ScalesimInputError(

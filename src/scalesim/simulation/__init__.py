@@ -1,1 +1,1 @@
-"""simulation"""
+"""The model and one run: :class:`ScalingModel`, ``run``, its result tables and output folder."""

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from scalesim.common.rng import Streams, stream_key
+from scalesim.common.units import hazard_to_prob
 from scalesim.core import rules, turnover
 from scalesim.core.agents import Educator, ImprovementTeam, School
 from scalesim.core.collector import WeeklyCollector
@@ -355,7 +356,7 @@ class ScalingModel(mesa.Model):
             batches = max((session_weeks - 1) // IN_YEAR_TURNOVER_EVERY, 1)
             u_teacher = s["turnover_draws"].random(self.ed.n)
             turnover.teacher_turnover(self, t.in_year_share / batches, u_teacher)
-        if s["superintendent_draws"].random() < rules.hazard_to_prob(t.superintendent):
+        if s["superintendent_draws"].random() < hazard_to_prob(t.superintendent):
             turnover.superintendent_change(self, "annual_hazard")
 
     def _record(self) -> None:
@@ -429,7 +430,9 @@ class ScalingModel(mesa.Model):
         """
         from pydantic import ValidationError
 
-        from scalesim.scenario import ShockSpec, validation_message
+        from scalesim.common.errors import ScenarioError
+        from scalesim.common.validation import input_error
+        from scalesim.scenario import ShockSpec
 
         data = {
             "type": shock_type,
@@ -441,7 +444,7 @@ class ScalingModel(mesa.Model):
         try:
             spec = ShockSpec.model_validate(data)
         except ValidationError as exc:
-            raise validation_message("shock", exc, ShockSpec) from None
+            raise input_error("shock", exc, ShockSpec, ScenarioError) from None
         return self.shock_book.fire_now(self, spec)
 
     def set_strategies(self, specs: list[dict[str, Any]] | list[StrategySpec]) -> None:

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from scalesim.common.provenance import versions
-from scalesim.scenario import Scenario, load_scenario, month_to_week, scenario_from_dict
+from scalesim.common.units import month_to_week
+from scalesim.scenario import Scenario, load_scenario, scenario_from_dict
 from scalesim.simulation.model import ScalingModel
 
 # Weeks after a superintendent change at which retention of enactment is measured.

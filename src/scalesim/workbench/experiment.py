@@ -36,6 +36,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from scalesim.common.errors import ScalesimInputError
+from scalesim.common.validation import input_error
 from scalesim.metrics import METRICS
 from scalesim.scenario import (
     Scenario,
@@ -422,58 +423,6 @@ def derive_seeds(root: int, count: int) -> list[int]:
     return [int(c.generate_state(1, np.uint32)[0]) % SEED_LIMIT for c in children]
 
 
-def _loc(loc: tuple[Any, ...]) -> str:
-    parts: list[str] = []
-    for item in loc:
-        if isinstance(item, int):
-            parts.append(f"[{item}]")
-        elif "[" in str(item) and ("(" in str(item) or "function" in str(item)):
-            continue  # pydantic's validator tags
-        else:
-            parts.append(("." if parts else "") + str(item))
-    return "".join(parts)
-
-
-def _validation_error(
-    source: str, exc: ValidationError, root: type[BaseModel] | None = None
-) -> ScalesimInputError:
-    """Pydantic's most telling error (a misspelt key first) as one clear message."""
-    errs = exc.errors()
-    err = next((e for e in errs if e["type"] == "extra_forbidden"), errs[0])
-    loc = tuple(err.get("loc", ()))
-    where = _loc(loc)
-    if err["type"] == "extra_forbidden":
-        parent: Any = root or Experiment
-        skip_key = False
-        for item in loc[:-1]:
-            if skip_key or isinstance(item, int):
-                skip_key = False  # a mapping key or list index below a dict/list field
-                continue
-            f = getattr(parent, "model_fields", {}).get(item) if parent is not None else None
-            ann = getattr(f, "annotation", None) if f else None
-            if ann is not None and not isinstance(ann, type):
-                # dict[str, Model] or list[Model]: the model is the last type argument.
-                args = [a for a in getattr(ann, "__args__", ()) if isinstance(a, type)]
-                skip_key = getattr(ann, "__origin__", None) is dict
-                ann = args[-1] if args else None
-            parent = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
-            if parent is None:
-                break
-        keys = sorted(getattr(parent, "model_fields", {})) if parent is not None else []
-        hint = f"; expected one of: {', '.join(keys)}" if keys else ""
-        return ScalesimInputError(source, where, f"unknown key{hint}")
-    if err["type"] == "missing":
-        return ScalesimInputError(source, where, "required key is missing")
-    msg = err["msg"].removeprefix("Value error, ")
-    got = err.get("input")
-    if isinstance(got, dict) or "(got " in msg:
-        return ScalesimInputError(source, where, msg)
-    got_s = json.dumps(got, default=str)
-    if len(got_s) > 80:
-        got_s = got_s[:77] + "..."
-    return ScalesimInputError(source, where, f"{msg} (got {got_s})")
-
-
 def check_path(
     source: str, field_name: str, path: str, base: dict[str, Any], allow_new: tuple[str, ...] = ()
 ) -> None:
@@ -508,7 +457,7 @@ def experiment_from_dict(
     try:
         spec = Experiment.model_validate(data)
     except ValidationError as exc:
-        raise _validation_error(source, exc) from None
+        raise input_error(source, exc, Experiment) from None
     base_dir = base_dir or Path(".")
 
     base_path = Path(spec.scenario)

@@ -39,6 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from scalesim.common.errors import ScalesimInputError
 from scalesim.common.provenance import versions
+from scalesim.common.validation import input_error
 from scalesim.metrics import METRICS
 from scalesim.scenario import (
     Scenario,
@@ -49,7 +50,7 @@ from scalesim.scenario import (
 )
 from scalesim.workbench.compare import concat_parts, summary_tables, write_results
 from scalesim.workbench.executors import Executor
-from scalesim.workbench.experiment import _validation_error, check_path
+from scalesim.workbench.experiment import check_path
 from scalesim.workbench.store import RUN_TABLES, run_tables, to_ipc
 
 # Sections an option may override after the branch point.
@@ -149,7 +150,7 @@ def load_options(path: str | Path, base: Scenario) -> dict[str, BranchOption]:
     try:
         spec = OptionsFile.model_validate(data)
     except ValidationError as exc:
-        raise _validation_error(src, exc, OptionsFile) from None
+        raise input_error(src, exc, OptionsFile) from None
     full = base.to_dict()
     for name, opt in spec.options.items():
         where = f"options.{name}"

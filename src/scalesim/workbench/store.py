@@ -38,8 +38,8 @@ import yaml
 
 from scalesim.common.errors import ScalesimInputError
 from scalesim.common.provenance import versions
+from scalesim.common.units import month_to_week
 from scalesim.metrics import METRICS
-from scalesim.scenario import month_to_week
 from scalesim.simulation.runner import RunResult
 
 SWEEP_FORMAT = "scalesim.sweep/1"

@@ -12,10 +12,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
+from scalesim.common.units import WEEKS_PER_MONTH, month_to_week
+from scalesim.journey.registry import register_entry
 from scalesim.journey.selection import select_educators, select_schools
-from scalesim.scenario import WEEKS_PER_MONTH, Select, StrategySpec, month_to_week
+from scalesim.scenario import Select, StrategySpec
+from scalesim.scenario.params import STRATEGY_PARAMS, NoParams
 
 if TYPE_CHECKING:
     from scalesim.simulation.model import ScalingModel
@@ -26,17 +29,14 @@ STRATEGIES: dict[str, type[Strategy]] = {}
 LEADERSHIP_BASE = 0.5
 
 
-class NoParams(BaseModel):
-    """A strategy without parameters of its own."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
 def register(cls: type[Strategy]) -> type[Strategy]:
-    """Class decorator: make a strategy available by its ``type_name`` in scenario files."""
-    if cls.type_name in STRATEGIES:
-        raise ValueError(f"strategy {cls.type_name!r} registered twice")
-    STRATEGIES[cls.type_name] = cls
+    """Class decorator: make a strategy available by its ``type_name`` in scenario files.
+
+    Registering the same class again (re-importing a module, re-running a notebook cell)
+    replaces it; a *different* class under a name already taken is an error. A strategy
+    defined outside scalesim brings its ``Params`` model, which scenario files then validate.
+    """
+    register_entry(STRATEGIES, STRATEGY_PARAMS, cls, "strategy")
     return cls
 
 

@@ -8,43 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, override
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from scalesim.common.units import WEEKS_PER_MONTH
 from scalesim.journey.strategies.base import Strategy, register
-from scalesim.scenario import WEEKS_PER_MONTH, StrategySpec
+from scalesim.scenario import StrategySpec
+from scalesim.scenario.params import CharacteristicsParams, CoDesignParams
 
 if TYPE_CHECKING:
     from scalesim.simulation.model import ScalingModel
-
-
-class CoDesignParams(BaseModel):
-    """Parameters of co-design."""
-
-    model_config = ConfigDict(extra="forbid")
-    non_negotiables: bool = Field(
-        False, description="Keep the innovation's core fixed (no loss of depth ceiling)."
-    )
-    member_ownership: float = Field(
-        1.5, ge=0, le=20, description="Ownership drive of design-team members, per year."
-    )
-    spill_ownership: float = Field(
-        0.4,
-        ge=0,
-        le=20,
-        description="Ownership drive of every "
-        "enacting educator (the practice is theirs), per year.",
-    )
-    compatibility_gain: float = Field(
-        0.25, ge=0, le=1, description="Rise in compatibility after ramp_months at intensity 1."
-    )
-    ceiling_drop: float = Field(
-        0.35,
-        ge=0,
-        le=1,
-        description="Fall of the depth ceiling "
-        "without non-negotiables (ownership–depth dilemma, 002).",
-    )
-    ramp_months: float = Field(6.0, gt=0, le=60, description="Months to full effect.")
 
 
 @register
@@ -88,17 +58,6 @@ class CoDesign(Strategy):
         if not p.non_negotiables:
             # The locally adapted version loosens the core while it is in use.
             m.effects.ceiling_delta -= p.ceiling_drop * self.ramp(p.ramp_months)
-
-
-class CharacteristicsParams(BaseModel):
-    """Parameters of designing for scalable characteristics."""
-
-    model_config = ConfigDict(extra="forbid")
-    complexity_drop: float = Field(0.2, ge=0, le=1, description="Fall in complexity.")
-    gain: float = Field(
-        0.15, ge=0, le=1, description="Rise in trialability, observability and compatibility."
-    )
-    ramp_months: float = Field(9.0, gt=0, le=60, description="Months to full effect.")
 
 
 @register

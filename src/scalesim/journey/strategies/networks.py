@@ -9,44 +9,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, override
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
 
+from scalesim.common.units import WEEKS_PER_MONTH
 from scalesim.journey.strategies.base import Strategy, register
-from scalesim.scenario import WEEKS_PER_MONTH
+from scalesim.scenario.params import ChampionParams, ProofPointParams, UsersParams
 
 if TYPE_CHECKING:
     from scalesim.simulation.model import ScalingModel
-
-
-class ProofPointParams(BaseModel):
-    """Parameters of proof points."""
-
-    model_config = ConfigDict(extra="forbid")
-    site_adoption: float = Field(
-        1.5, ge=0, le=20, description="Extra adoption rate in the demonstration schools, per year."
-    )
-    site_support: float = Field(
-        0.35, ge=0, le=1, description="Depth support in the demonstration schools."
-    )
-    visit_awareness: float = Field(
-        1.0, ge=0, le=20, description="Awareness rate that visits give other schools, per year."
-    )
-    visit_adoption: float = Field(
-        0.2,
-        ge=0,
-        le=20,
-        description="Adoption rate that visits "
-        "give other schools' educators, per year, before similarity.",
-    )
-    similarity_scale: float = Field(
-        0.2,
-        gt=0,
-        le=1,
-        description="Need-share distance at which a proof point convinces e⁻¹ as much.",
-    )
-    visit_support: float = Field(
-        0.05, ge=0, le=1, description="Depth support from structured visits for enacting visitors."
-    )
 
 
 @register
@@ -102,31 +71,6 @@ class ProofPoint(Strategy):
         m.effects.awareness += (p.visit_awareness * e * obs) * self.pull_slot
 
 
-class UsersParams(BaseModel):
-    """Parameters of a network of users."""
-
-    model_config = ConfigDict(extra="forbid")
-    ties_per_member: float = Field(
-        2.0,
-        ge=0,
-        le=20,
-        description="New cross-school ties per enacting educator at each convening.",
-    )
-    every_months: float = Field(
-        4.0, gt=0, le=24, description="Months between convenings (institutes, showcases)."
-    )
-    support: float = Field(
-        0.25, ge=0, le=1, description="Depth support for members when capacity covers them all."
-    )
-    reach: int = Field(
-        400,
-        ge=1,
-        description="Members the network can support fully; beyond "
-        "it support per member thins (superficial spread, 004_*.txt).",
-    )
-    retention: float = Field(0.4, ge=0, le=1, description="Cut in members' abandonment.")
-
-
 @register
 class NetworkOfUsers(Strategy):
     """Institutes and showcases that tie enacting educators across schools.
@@ -172,30 +116,6 @@ class NetworkOfUsers(Strategy):
         dilution = min(1.0, p.reach * e / n_members)
         m.effects.support += (p.support * dilution) * enacting
         m.effects.abandon_mult *= 1.0 - (p.retention * min(e, 1.0)) * enacting
-
-
-class ChampionParams(BaseModel):
-    """Parameters of local champions."""
-
-    model_config = ConfigDict(extra="forbid")
-    influence: float = Field(
-        0.6,
-        ge=0,
-        le=20,
-        description="Extra peer influence in a "
-        "champion's school at full credibility, as a multiplier minus 1.",
-    )
-    awareness: float = Field(
-        1.0, ge=0, le=52, description="Awareness rate in champions' schools, per year."
-    )
-    support: float = Field(0.15, ge=0, le=1, description="In-school depth support.")
-    ownership: float = Field(1.0, ge=0, le=20, description="Champions' ownership drive.")
-    ramp_months: float = Field(
-        3.0,
-        gt=0,
-        le=36,
-        description="Months before champions are fully effective (they need time, 000_*.txt).",
-    )
 
 
 @register

@@ -6,31 +6,14 @@ and educate policymakers. Rates are per year on the 0–1 condition scales.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal, override
+from typing import TYPE_CHECKING, override
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from scalesim.core.rules import DT
+from scalesim.common.units import DT
 from scalesim.journey.strategies.base import Strategy, register
+from scalesim.scenario.params import EducateParams, PolicyNetworkParams, ShapePolicyParams
 
 if TYPE_CHECKING:
     from scalesim.simulation.model import ScalingModel
-
-
-class PolicyNetworkParams(BaseModel):
-    """Parameters of a policy network."""
-
-    model_config = ConfigDict(extra="forbid")
-    alignment_rate: float = Field(
-        0.1, ge=0, le=10, description="Rise of policy alignment per year toward 1."
-    )
-    strength_rate: float = Field(
-        0.3,
-        ge=0,
-        le=10,
-        description="Rise of network strength per "
-        "year (odds a policy shift goes the innovation's way).",
-    )
 
 
 @register
@@ -52,24 +35,6 @@ class PolicyNetwork(Strategy):
         d = m.dist
         d.policy_alignment += self.p.alignment_rate * e * DT * (1.0 - d.policy_alignment)
         d.policy_network += self.p.strength_rate * e * DT * (1.0 - d.policy_network)
-
-
-class ShapePolicyParams(BaseModel):
-    """Parameters of shaping local policy."""
-
-    model_config = ConfigDict(extra="forbid")
-    mode: Literal["align", "tight"] = Field(
-        "align",
-        description="'align' evaluation and "
-        "accountability, or make the practice 'tight' "
-        "(required).",
-    )
-    alignment_rate: float = Field(
-        0.6, ge=0, le=10, description="Rise of policy alignment per year toward 1 (mode align)."
-    )
-    ownership_rate: float = Field(
-        0.1, ge=0, le=10, description="Rise of district ownership per year (policy embedding)."
-    )
 
 
 @register
@@ -107,18 +72,6 @@ class ShapeLocalPolicy(Strategy):
         if self.p.mode == "align":
             d.policy_alignment += self.p.alignment_rate * e * DT * (1.0 - d.policy_alignment)
         d.district_ownership += self.p.ownership_rate * e * DT * (1.0 - d.district_ownership)
-
-
-class EducateParams(BaseModel):
-    """Parameters of educating policymakers."""
-
-    model_config = ConfigDict(extra="forbid")
-    support_rate: float = Field(
-        0.5, ge=0, le=10, description="Rise of leadership support per year toward 1."
-    )
-    ownership_rate: float = Field(
-        0.15, ge=0, le=10, description="Rise of district ownership per year."
-    )
 
 
 @register

@@ -5,30 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, override
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
 
+from scalesim.common.units import WEEKS_PER_MONTH
 from scalesim.journey.strategies.base import Strategy, register
-from scalesim.scenario import WEEKS_PER_MONTH, StrategySpec
+from scalesim.scenario import StrategySpec
+from scalesim.scenario.params import CoachingParams, PdsaParams, PilotParams
 
 if TYPE_CHECKING:
     from scalesim.simulation.model import ScalingModel
-
-
-class CoachingParams(BaseModel):
-    """Parameters of coaching."""
-
-    model_config = ConfigDict(extra="forbid")
-    coaches: float = Field(4.0, gt=0, le=1000, description="Coaches (full-time equivalents).")
-    caseload: int = Field(25, ge=1, le=500, description="Educators one coach supports fully.")
-    support: float = Field(
-        0.5, ge=0, le=1, description="Depth support of a fully covered educator."
-    )
-    recruit: float = Field(
-        0.1,
-        ge=0,
-        le=20,
-        description="Adoption rate coaches add for aware educators of coached schools, per year.",
-    )
 
 
 @register
@@ -67,24 +51,6 @@ class Coaching(Strategy):
             cover = min(1.0, p.coaches * p.caseload * e / n_coached)
             m.effects.support += (p.support * cover) * coached
         m.effects.external_for(self.label)[:] += (p.recruit * e) * self.in_target
-
-
-class PilotParams(BaseModel):
-    """Parameters of a pilot."""
-
-    model_config = ConfigDict(extra="forbid")
-    adoption: float = Field(
-        4.0, ge=0, le=52, description="Adoption rate of pilot members, per year."
-    )
-    support: float = Field(0.4, ge=0, le=1, description="Depth support of pilot members.")
-    evidence_gain: float = Field(
-        0.15,
-        ge=0,
-        le=1,
-        description="Rise in compatibility and "
-        "observability when the pilot ends, times the members' mean "
-        "depth.",
-    )
 
 
 @register
@@ -130,22 +96,6 @@ class Pilot(Strategy):
             mean_depth=round(depth, 4),
             gain=round(gain, 4),
         )
-
-
-class PdsaParams(BaseModel):
-    """Parameters of PDSA cycles."""
-
-    model_config = ConfigDict(extra="forbid")
-    cycle_months: float = Field(2.0, gt=0, le=24, description="Months per cycle.")
-    learning_per_cycle: float = Field(
-        0.03,
-        ge=0,
-        le=1,
-        description="Gain in the team's learning per cycle (multiplies strategy effects).",
-    )
-    max_learning: float = Field(0.3, ge=0, le=2, description="Cap on the team's learning.")
-    ownership: float = Field(0.8, ge=0, le=20, description="Ownership drive of participants.")
-    support: float = Field(0.1, ge=0, le=1, description="Depth support of participants.")
 
 
 @register

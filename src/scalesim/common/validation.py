@@ -1,0 +1,107 @@
+"""Strict input models and one formatter that turns pydantic's errors into one clear line.
+
+Every file scalesim reads (scenarios, experiments, rehearsal options, lessons, calibration
+files) is a tree of :class:`Strict` models; when validation fails, :func:`input_error` picks
+the most telling error (a misspelt key first) and words it as ``file: field: problem``,
+naming the keys that were expected where a key was unknown.
+"""
+
+from __future__ import annotations
+
+import json
+import types
+import typing
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from scalesim.common.errors import ScalesimInputError
+
+
+class Strict(BaseModel):
+    """Base of every input section: unknown keys are errors, assignments are validated."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+def location(loc: tuple[Any, ...]) -> str:
+    """A pydantic location as a dotted path with list indices (``strategies[1].params``)."""
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        elif "[" in str(item) and ("(" in str(item) or "function" in str(item)):
+            continue  # pydantic's tags for union members and validators
+        else:
+            parts.append(("." if parts else "") + str(item))
+    return "".join(parts)
+
+
+def _model_args(ann: Any) -> list[type[BaseModel]]:
+    """The pydantic models inside an annotation (``Model | None``, ``list[Model]``, ...)."""
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return [ann]
+    out: list[type[BaseModel]] = []
+    for a in typing.get_args(ann):
+        out += _model_args(a)
+    return out
+
+
+def allowed_keys(root: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The valid keys of the section that holds the last element of ``loc``."""
+    cls: type[BaseModel] | None = root
+    skip_key = False
+    for item in loc[:-1]:
+        if cls is None:
+            break
+        if skip_key or isinstance(item, int):
+            skip_key = False  # a mapping key or a list index below a dict or list field
+            continue
+        field = cls.model_fields.get(item)
+        if field is None:
+            return []
+        ann = field.annotation
+        origin = typing.get_origin(ann)
+        if origin in (typing.Union, types.UnionType):
+            inner = [a for a in typing.get_args(ann) if a is not type(None)]
+            origin = typing.get_origin(inner[0]) if len(inner) == 1 else None
+        skip_key = origin is dict
+        models = _model_args(ann)
+        cls = models[-1] if models else None
+    return sorted(cls.model_fields) if cls is not None else []
+
+
+def input_error(
+    source: str,
+    exc: ValidationError,
+    root: type[BaseModel],
+    error_cls: type[ScalesimInputError] = ScalesimInputError,
+) -> ScalesimInputError:
+    """Pydantic's most telling error (a misspelt key first) as one clear message.
+
+    Args:
+        source: The file (or option) the input came from.
+        exc: The validation error.
+        root: The model that was validated (to list the keys expected at an unknown key).
+        error_cls: The error class to return (e.g. :class:`ScenarioError`).
+    """
+    errs = exc.errors()
+    err = next((e for e in errs if e["type"] == "extra_forbidden"), errs[0])
+    loc = tuple(err.get("loc", ()))
+    where = location(loc)
+    if err["type"] == "unknown_parameter":
+        return error_cls(source, where, err["msg"])
+    if err["type"] == "extra_forbidden":
+        keys = allowed_keys(root, loc)
+        hint = f"; expected one of: {', '.join(keys)}" if keys else ""
+        return error_cls(source, where, f"unknown key{hint}")
+    if err["type"] == "missing":
+        return error_cls(source, where, "required key is missing")
+    msg = err["msg"].removeprefix("Value error, ")
+    got = err.get("input")
+    if isinstance(got, dict | list) or "(got " in msg:  # a section-level check says it all
+        return error_cls(source, where or "(top level)", msg)
+    got_s = json.dumps(got, default=str)
+    if len(got_s) > 80:
+        got_s = got_s[:77] + "..."
+    return error_cls(source, where, f"{msg} (got {got_s})")

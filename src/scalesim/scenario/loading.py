@@ -1,0 +1,248 @@
+"""Reading scenario files: YAML, ``base:`` files, overrides and cross-field checks.
+
+A bad file gets one :class:`~scalesim.common.errors.ScenarioError` naming the file, the field
+and what was expected; nothing runs before the whole file is valid.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from scalesim.common.errors import ScenarioError
+from scalesim.common.validation import input_error
+from scalesim.scenario.schema import Scenario
+from scalesim.scenario.school_csv import load_school_csv, school_names
+
+
+def parse_yaml(path: Path) -> Any:
+    """Read a YAML file, reporting syntax errors with their line and column."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(str(path), "", "file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(str(path), "", f"cannot read file ({exc})") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(str(path), "", f"YAML syntax error at {where}{problem}") from None
+
+
+def scenario_from_dict(
+    data: Any, source: str = "<scenario>", base_dir: Path | None = None
+) -> Scenario:
+    """Validate a plain mapping as a scenario.
+
+    Args:
+        data: The parsed YAML document.
+        source: Name used in error messages (usually the file path).
+        base_dir: Directory relative CSV paths resolve from.
+
+    Raises:
+        ScenarioError: With the field path, the bad value and what was expected.
+    """
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            source, "", f"expected a mapping of sections, got {type(data).__name__}"
+        )
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise input_error(source, exc, Scenario, ScenarioError) from None
+    if scenario.district.source == "csv":
+        assert scenario.district.csv is not None
+        csv_path = Path(scenario.district.csv.path)
+        if not csv_path.is_absolute() and base_dir is not None:
+            csv_path = (base_dir / csv_path).resolve()
+        scenario.district.csv.path = str(csv_path)
+        if not csv_path.is_file():
+            raise ScenarioError(
+                source,
+                "district.csv.path",
+                f"no such CSV file: {csv_path} (relative paths start at the "
+                "scenario file's folder)",
+            )
+        load_school_csv(csv_path)  # validate now, before anything runs
+    _check_consistency(scenario, source)
+    _check_school_names(scenario, source)
+    return scenario
+
+
+def _check_school_names(s: Scenario, source: str) -> None:
+    """Every school named by an explicit selection or a principal-turnover shock exists."""
+    refs: list[tuple[str, list[str]]] = []
+    for i, sp in enumerate(s.strategies):
+        if sp.select is not None and sp.select.schools:
+            refs.append((f"strategies[{i}].select.schools", sp.select.schools))
+    for i, r in enumerate(s.adaptation):
+        if r.then.retarget is not None and r.then.retarget["select"].get("schools"):
+            refs.append(
+                (
+                    f"adaptation[{i}].then.retarget.select.schools",
+                    r.then.retarget["select"]["schools"],
+                )
+            )
+        add = r.then.add
+        if add is not None and add.select is not None and add.select.schools:
+            refs.append((f"adaptation[{i}].then.add.select.schools", add.select.schools))
+    for i, sh in enumerate(s.shocks):
+        if sh.params.get("schools"):
+            refs.append((f"shocks[{i}].params.schools", sh.params["schools"]))
+    if not refs:
+        return
+    names = school_names(s)
+    known = set(names)
+    for field, listed in refs:
+        for j, name in enumerate(listed):
+            if name not in known:
+                raise ScenarioError(
+                    source,
+                    f"{field}[{j}]",
+                    f"no school named {name!r} in this district (its "
+                    f"{len(names)} schools are named {names[0]!r} … "
+                    f"{names[-1]!r})",
+                )
+
+
+def _check_consistency(s: Scenario, source: str) -> None:
+    """Cross-field checks pydantic cannot express per field."""
+    if s.start.from_csv and s.district.source != "csv":
+        raise ScenarioError(source, "start.from_csv", "true needs district.source: csv")
+    tt = s.trip_ticket
+    if "pit_stops" not in tt.model_fields_set:
+        # The default dates assume a three-year run: a shorter run keeps those inside it
+        # instead of rejecting dates the file never wrote.
+        tt.pit_stops = [mo for mo in tt.pit_stops if mo <= s.horizon_months]
+    for i, m in enumerate(s.trip_ticket.pit_stops):
+        if m > s.horizon_months:
+            raise ScenarioError(
+                source,
+                f"trip_ticket.pit_stops[{i}]",
+                f"pit stop at month {m} is after the horizon ({s.horizon_months} months)",
+            )
+    labels = [sp.label for sp in s.strategies]
+    for i, lab in enumerate(labels):
+        if labels.index(lab) != i:
+            raise ScenarioError(
+                source,
+                f"strategies[{i}].name",
+                f"duplicate strategy label {lab!r}; give each a unique name",
+            )
+    known = set(labels) | {r.then.add.label for r in s.adaptation if r.then.add is not None}
+    for i, r in enumerate(s.adaptation):
+        a = r.then
+        ref = a.drop or (a.retarget or {}).get("strategy") or (a.rescale or {}).get("strategy")
+        if ref is not None and ref not in known:
+            key = "drop" if a.drop else "retarget" if a.retarget else "rescale"
+            raise ScenarioError(
+                source,
+                f"adaptation[{i}].then.{key}",
+                f"no strategy labelled {ref!r}; known: {', '.join(sorted(known))}",
+            )
+    for i, sp in enumerate(s.strategies):
+        if sp.start_month > s.horizon_months:
+            raise ScenarioError(
+                source,
+                f"strategies[{i}].start_month",
+                f"{sp.start_month} is after the horizon ({s.horizon_months})",
+            )
+    if s.network.kind == "watts_strogatz" and s.network.ws_k % 2:
+        raise ScenarioError(source, "network.ws_k", f"must be even (got {s.network.ws_k})")
+    for name in ("need_share_high", "need_share_other"):
+        lo, hi = getattr(s.district.generated, name)
+        if lo > hi:
+            raise ScenarioError(
+                source, f"district.generated.{name}", f"low end {lo} is above high end {hi}"
+            )
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Load and validate a scenario file.
+
+    Args:
+        path: The YAML file.
+        overrides: Optional ``{"dotted.path": value}`` changes applied before validation
+            (used by experiments and the app).
+
+    Returns:
+        The validated :class:`Scenario`.
+
+    Raises:
+        ScenarioError: For any problem, with the file, the field and what was expected.
+    """
+    path = Path(path)
+    data = resolve_base(path, parse_yaml(path))
+    if overrides:
+        data = apply_overrides(data if isinstance(data, dict) else {}, overrides)
+    return scenario_from_dict(data, source=str(path), base_dir=path.parent)
+
+
+def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """``over`` on top of ``base``: mappings merge key by key, anything else replaces."""
+    out = copy.deepcopy(base)
+    for key, val in over.items():
+        if isinstance(val, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], val)
+        else:
+            out[key] = copy.deepcopy(val)
+    return out
+
+
+def resolve_base(path: Path, data: Any, seen: tuple[Path, ...] = ()) -> Any:
+    """Apply a scenario's ``base: other.yaml`` key (a file it extends), recursively.
+
+    The base's sections are merged with this file's: mappings key by key, lists and values
+    replaced. Paths are relative to the file that names them.
+    """
+    if not isinstance(data, dict) or "base" not in data:
+        return data
+    ref = data["base"]
+    if not isinstance(ref, str):
+        raise ScenarioError(str(path), "base", f"expected a file name, got {ref!r}")
+    base_path = (path.parent / ref).resolve()
+    if base_path in seen or base_path == path.resolve():
+        raise ScenarioError(str(path), "base", f"circular base: {ref}")
+    if not base_path.exists():
+        raise ScenarioError(str(path), "base", f"base scenario {ref!r} not found")
+    base = resolve_base(base_path, parse_yaml(base_path), (*seen, path.resolve()))
+    if not isinstance(base, dict):
+        raise ScenarioError(str(base_path), "", "expected a mapping of sections")
+    rest = {k: v for k, v in data.items() if k != "base"}
+    merged = deep_merge(base, rest)
+    # A CSV path in the base stays relative to the base file.
+    csv_ref = (
+        (base.get("district") or {}).get("csv") if isinstance(base.get("district"), dict) else None
+    )
+    if (
+        isinstance(csv_ref, dict)
+        and isinstance(csv_ref.get("path"), str)
+        and not (isinstance(rest.get("district"), dict) and "csv" in rest["district"])
+    ):
+        merged["district"]["csv"]["path"] = str((base_path.parent / csv_ref["path"]).resolve())
+    return merged
+
+
+def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """Return a copy of ``data`` with ``{"a.b.c": value}`` overrides set (creating sections)."""
+    out = copy.deepcopy(data)
+    for dotted, value in overrides.items():
+        node = out
+        parts = dotted.split(".")
+        for key in parts[:-1]:
+            nxt = node.get(key)
+            if not isinstance(nxt, dict):
+                nxt = {}
+                node[key] = nxt
+            node = nxt
+        node[parts[-1]] = value
+    return out
