@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from scalesim.core.rules import adoption_rates
+from scalesim.core.week import Week
 from scalesim.scenario import Scenario, scenario_from_dict
 from scalesim.simulation.model import ScalingModel
 
@@ -90,8 +91,9 @@ def test_degenerate_setting_is_textbook() -> None:
     assert m.network.kind == "complete"
     assert bool(m.ed.aware.all()) and not bool(m.ed.enacting.any())
     idx = np.arange(m.ed.n)
-    share = np.full(m.ed.n, 0.25)
-    rate, _ = adoption_rates(m, share, idx)
+    n = m.ed.n
+    week = Week(1, 0.0, True, m.effects, np.ones(n), np.ones(n), np.ones(n), share=np.full(n, 0.25))
+    rate, _ = adoption_rates(idx, week, m.dist, sc.adoption, m.propensity, m.pressure_slot)
     np.testing.assert_allclose(
         rate, 0.03 + 0.38 * 0.25, rtol=1e-12, err_msg="hazard must be exactly p + q * share"
     )

@@ -19,9 +19,9 @@ def test_step_runs_every_phase_in_the_written_order(make_scenario) -> None:
     for phase in PHASES:
         method = getattr(model, f"_{phase}")
 
-        def record(method=method, phase=phase) -> None:
+        def record(week, method=method, phase=phase) -> None:
             calls.append(phase)
-            method()
+            method(week)
 
         setattr(model, f"_{phase}", record)
     model.step()

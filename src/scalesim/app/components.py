@@ -26,7 +26,6 @@ from scalesim.common.errors import ScalesimInputError
 from scalesim.journey.selection import RULES
 from scalesim.journey.shocks import SHOCKS
 from scalesim.journey.strategies import STRATEGIES
-from scalesim.scenario import StrategySpec
 
 if TYPE_CHECKING:
     from scalesim.app.model import AppModel
@@ -310,10 +309,14 @@ def strategy_rows(model: AppModel) -> list[StrategyRow]:
 
 
 def switch_strategy(model: AppModel, row: StrategyRow, on: bool, rule: str | None) -> str:
-    """Put a strategy in the set (from now on) or take it out; returns what was done."""
+    """Put a strategy in the set (from now on) or take it out; returns what was done.
+
+    Both go through the model's mutation API (``add_strategy``, ``drop_strategy``).
+    """
     with model.lock:
         if not on:
-            model.strategy_set.drop(model, row.label, reason="switched off in the app")
+            model.drop_strategy(row.label, reason="switched off in the app")
+            model.log.record(model, "user_action", action="strategy off", strategy=row.label)
             return f"{row.label} switched off"
         spec = dict(row.spec)
         start = max(float(spec.get("start_month", 0.0)), model.month)
@@ -321,11 +324,8 @@ def switch_strategy(model: AppModel, row: StrategyRow, on: bool, rule: str | Non
         if spec.get("end_month") is not None and spec["end_month"] <= start:
             spec.pop("end_month")
         if rule is not None and rule != "explicit":
-            cls = STRATEGIES[spec["type"]]
-            select = dict(spec.get("select") or cls.default_select)
-            select.pop("schools", None)
-            spec["select"] = {**select, "rule": rule}
-        strategy = model.strategy_set.add(StrategySpec.model_validate(spec))
+            spec["select"] = _select_with_rule(spec, rule)
+        strategy = model.add_strategy(spec)
         model.log.record(
             model,
             "user_action",
@@ -339,11 +339,31 @@ def switch_strategy(model: AppModel, row: StrategyRow, on: bool, rule: str | Non
         )
 
 
+def _select_with_rule(spec: dict[str, Any], rule: str) -> dict[str, Any]:
+    """The strategy's selection (or its type's default) with another rule."""
+    cls = STRATEGIES[spec["type"]]
+    select = dict(spec.get("select") or cls.default_select)
+    select.pop("schools", None)
+    return {**select, "rule": rule}
+
+
 def retarget_strategy(model: AppModel, row: StrategyRow, rule: str) -> str:
-    """Change the selection rule of a strategy in the set: it restarts now with new targets."""
+    """Change the selection rule of a strategy in the set, keeping what it has built up.
+
+    Goes through ``ScalingModel.retarget_strategy``, as a pit stop's retarget does: an active
+    strategy picks again now, with its progress (co-design's gains, champions' time in role).
+    """
     with model.lock:
-        model.strategy_set.drop(model, row.label, reason=f"re-chosen by {rule} in the app")
-        return switch_strategy(model, row, True, rule)
+        live = model.strategy_set.get(row.label)
+        assert live is not None, f"{row.label} is not in the set"
+        spec = live.spec.model_dump(exclude_none=True)
+        if live.select is not None:
+            spec["select"] = live.select.model_dump(exclude_none=True)
+        s = model.retarget_strategy(row.label, _select_with_rule(spec, rule))
+        model.log.record(
+            model, "user_action", action="retarget", strategy=row.label, rule=s.select.rule
+        )
+        return f"{row.label}: schools now chosen by {s.select.rule}"
 
 
 @solara.component

@@ -14,6 +14,14 @@ import numpy as np
 from scipy.special import ndtr
 
 from scalesim.scenario import Dist, Educators, Scenario, load_school_csv
+from scalesim.scenario.school_csv import generated_school_name
+
+# A generated school's enrollment is its educators × students per educator × a factor drawn
+# uniformly from this range (schools differ in class size; assumption).
+ENROLLMENT_FACTOR = (0.85, 1.15)
+# Novices have fewer years of experience than this (NCES: "novice" = 1–3 years).
+NOVICE_YEARS = 3.0
+YEARS_PER_DECADE = 10.0
 
 
 @dataclass
@@ -102,8 +110,8 @@ def build_schools(sc: Scenario, rng: np.random.Generator) -> Schools:
         )
         region = rng.integers(0, g.n_regions, n).astype(np.int32)
         region_names = [f"region-{k + 1}" for k in range(g.n_regions)]
-        enrollment = np.rint(size * g.students_per_educator * rng.uniform(0.85, 1.15, n))
-        names = np.array([f"school-{k + 1:04d}" for k in range(n)], dtype=object)
+        enrollment = np.rint(size * g.students_per_educator * rng.uniform(*ENROLLMENT_FACTOR, n))
+        names = np.array([generated_school_name(k) for k in range(n)], dtype=object)
         init = None
     n = len(size)
     # Performance: a latent normal correlated with need (rho < 0 by default), mapped to [0,1].
@@ -150,10 +158,10 @@ def draw_educators(
     novice = rng.random(n) < novice_share
     experience = np.where(
         novice,
-        rng.uniform(0.0, 3.0, n),
-        3.0 + rng.exponential(cfg.veteran_mean_years - 3.0, n),
+        rng.uniform(0.0, NOVICE_YEARS, n),
+        NOVICE_YEARS + rng.exponential(cfg.veteran_mean_years - NOVICE_YEARS, n),
     )
-    decades = (experience - cfg.veteran_mean_years) / 10.0
+    decades = (experience - cfg.veteran_mean_years) / YEARS_PER_DECADE
 
     def f(d: Dist, per_decade: float = 0.0) -> np.ndarray:
         return np.clip(rng.normal(d.mean, d.sd, n) + per_decade * decades, 0.0, 1.0)

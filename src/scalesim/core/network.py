@@ -15,6 +15,10 @@ import scipy.sparse as sp
 from scalesim.core.district import Schools
 from scalesim.scenario import Network as NetworkCfg
 
+# Each educator sends this share of their configured ties; symmetrising doubles them back
+# (a tie sent either way is one tie), so the mean degree matches the configured number.
+TIES_SENT_SHARE = 0.5
+
 
 class SparseNetwork:
     """An undirected network stored as a symmetric CSR adjacency matrix (0/1, float32).
@@ -164,10 +168,11 @@ def _district_adjacency(
     """
     n = int(schools.size.sum())
     school_of = np.repeat(np.arange(schools.n), schools.size)
+    # Mean-one log-normal: mu = -sigma^2 / 2.
     prop = rng.lognormal(-0.5 * cfg.degree_heterogeneity**2, cfg.degree_heterogeneity, n)
 
     # Within school: partners drawn uniformly among the school's other slots.
-    k_in = rng.poisson(0.5 * cfg.within_school_degree * prop)
+    k_in = rng.poisson(TIES_SENT_SHARE * cfg.within_school_degree * prop)
     src_in = np.repeat(np.arange(n), k_in)
     s = school_of[src_in]
     size = schools.size[s]
@@ -177,7 +182,7 @@ def _district_adjacency(
     dst_in = schools.start[s] + np.minimum(off, size - 1)
 
     # Across schools: same region with probability same_region_share, else anywhere.
-    k_x = rng.poisson(0.5 * cfg.cross_school_degree * prop)
+    k_x = rng.poisson(TIES_SENT_SHARE * cfg.cross_school_degree * prop)
     src_x = np.repeat(np.arange(n), k_x)
     m = len(src_x)
     same = rng.random(m) < cfg.same_region_share

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from scalesim.core.district import EducatorFactors
+
+if TYPE_CHECKING:
+    from scalesim.scenario import Scenario
 
 
 @dataclass
@@ -51,6 +56,53 @@ class DistrictState:
     learning: float = 0.0  # the team's learning from PDSA cycles (multiplies strategy effects)
     superintendent_changes: int = 0
     leadership_changed_week: int = -1
+
+    @classmethod
+    def from_scenario(cls, sc: Scenario) -> DistrictState:
+        """The district's state at month 0, from the scenario (through :data:`FROM_SCENARIO`)."""
+        return cls(**{f.attr: f.read(sc) for f in FROM_SCENARIO})
+
+
+@dataclass(frozen=True)
+class ScenarioField:
+    """A scenario field that sets a :class:`DistrictState` attribute.
+
+    The same table builds the state at month 0 and applies overrides mid-run (rehearsal
+    branches, the app), so the two can never disagree.
+    """
+
+    path: str
+    attr: str
+    convert: Callable[[Any], Any] = float
+
+    def read(self, sc: Scenario) -> Any:
+        """The attribute's value for scenario ``sc``."""
+        section, key = self.path.split(".")
+        return self.convert(getattr(getattr(sc, section), key))
+
+
+def _is_tight(mandate: str) -> bool:
+    return mandate == "tight"
+
+
+FROM_SCENARIO: tuple[ScenarioField, ...] = (
+    *(
+        ScenarioField(f"conditions.{k}", k)
+        for k in (
+            "leadership_support",
+            "attention_competition",
+            "community_beliefs",
+            "policy_alignment",
+            "district_ownership",
+        )
+    ),
+    ScenarioField("conditions.mandate", "mandate_tight", _is_tight),
+    *(
+        ScenarioField(f"innovation.{k}", k)
+        for k in ("complexity", "compatibility", "observability", "trialability", "depth_ceiling")
+    ),
+)
+STATE_BY_PATH: dict[str, ScenarioField] = {f.path: f for f in FROM_SCENARIO}
 
 
 @dataclass

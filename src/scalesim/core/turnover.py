@@ -2,7 +2,9 @@
 
 Teachers occupy slots. Leavers' and movers' slots are vacated; movers who stay in the
 district (59%, NCES TFS) fill vacated slots elsewhere and keep their awareness, ownership and
-(halved) depth; the remaining vacancies go to newcomers, who arrive unaware.
+(halved) depth; the remaining vacancies go to newcomers, who arrive unaware. Each function
+decides who changes (from the draws it is given) and declares the change through the model's
+:class:`~scalesim.core.actions.Actions`.
 """
 
 from __future__ import annotations
@@ -11,35 +13,37 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from scalesim.core.district import draw_educators
+from scalesim.core.actions import Reassignment
+from scalesim.core.district import NOVICE_YEARS, draw_educators
 
 if TYPE_CHECKING:
     from scalesim.simulation.model import ScalingModel
 
-NOVICE_YEARS = 3.0
 # Share of depth a mover keeps in a new school (a new school disrupts practice).
 DEPTH_KEPT_ON_MOVE = 0.5
 # Spread (standard deviation) of a new superintendent's support around the scenario's level.
 NEW_LEADER_SD = 0.15
 # Largest share of shallow, unprotected enactment dropped when a new superintendent arrives.
 NEW_LEADER_DROP = 0.3
+# How far the work is protected from a new superintendent: this weight times the sum of policy
+# alignment and district ownership (their mean; DESIGN §4: institutionalization decides what
+# survives). Assumption: both count equally.
+PROTECTION_WEIGHT = 0.5
+# Share of district ownership a new superintendent keeps when no policy embeds the work; the
+# rest is kept in proportion to policy alignment (assumption; 004_*.txt: tight policy outlasts
+# leaders).
+OWNERSHIP_KEPT_UNEMBEDDED = 0.5
 
 
-def move_multiplier(m: ScalingModel) -> np.ndarray:
-    """Per-slot multiplier of the move rate (cached: it depends only on the school).
+def move_multiplier(high_need_slot: np.ndarray, high_need_move_multiplier: float) -> np.ndarray:
+    """Per-slot multiplier of the move rate (it depends only on the school).
 
     Keeps the district-wide move rate at the NCES figure while movers concentrate in
     high-need schools.
     """
-    cached = getattr(m, "_move_mult", None)
-    if cached is None:
-        t = m.sc.turnover
-        high = m.schools.high_need[m.ed.school]
-        frac_high = float(high.mean()) if high.size else 0.0
-        norm = frac_high * t.high_need_move_multiplier + (1.0 - frac_high)
-        cached = np.where(high, t.high_need_move_multiplier, 1.0) / max(norm, 1e-9)
-        m._move_mult = cached
-    return cached
+    frac_high = float(high_need_slot.mean()) if high_need_slot.size else 0.0
+    norm = frac_high * high_need_move_multiplier + (1.0 - frac_high)
+    return np.where(high_need_slot, high_need_move_multiplier, 1.0) / max(norm, 1e-9)
 
 
 def teacher_turnover(m: ScalingModel, share_of_year: float, u: np.ndarray) -> int:
@@ -56,9 +60,8 @@ def teacher_turnover(m: ScalingModel, share_of_year: float, u: np.ndarray) -> in
     """
     t = m.sc.turnover
     novice = m.ed.factors.experience < NOVICE_YEARS
-    move_mult = move_multiplier(m)
     p_leave = np.where(novice, t.novice_leave, t.teacher_leave) * share_of_year
-    p_move = np.where(novice, t.novice_move, t.teacher_move) * move_mult * share_of_year
+    p_move = np.where(novice, t.novice_move, t.teacher_move) * m.move_mult * share_of_year
     leave = u < p_leave
     move = (~leave) & (u < p_leave + p_move)
     vacated = np.flatnonzero(leave | move)
@@ -71,24 +74,7 @@ def teacher_turnover(m: ScalingModel, share_of_year: float, u: np.ndarray) -> in
     # newcomers.
     order = rng.permutation(vacated)
     dest_m, dest_new = order[: stay.size], order[stay.size :]
-    ed = m.ed
-    f = ed.factors
-    if stay.size:
-        snapshot = {name: getattr(f, name)[stay].copy() for name in f.NAMES}
-        aware, own = ed.aware[stay].copy(), ed.ownership[stay].copy()
-        enact, depth = ed.enacting[stay].copy(), ed.depth[stay].copy()
-        person = ed.person[stay].copy()
-        for name, vals in snapshot.items():
-            getattr(f, name)[dest_m] = vals
-        ed.aware[dest_m] = aware
-        ed.ownership[dest_m] = own
-        ed.enacting[dest_m] = enact
-        # A new school disrupts practice: depth halves (modelling assumption).
-        ed.depth[dest_m] = depth * DEPTH_KEPT_ON_MOVE
-        ed.enacting_since[dest_m] = np.where(enact, m.week, -1)
-        ed.person[dest_m] = person
-        ed.champion[dest_m] = False
-        ed.proof_point[dest_m] = False
+    fresh = None
     if dest_new.size:
         fresh = draw_educators(
             m.sc.educators,
@@ -96,17 +82,7 @@ def teacher_turnover(m: ScalingModel, share_of_year: float, u: np.ndarray) -> in
             m.novice_prob[dest_new],
             m.streams["newcomers"],
         )
-        for name in f.NAMES:
-            getattr(f, name)[dest_new] = getattr(fresh, name)
-        ed.aware[dest_new] = False
-        ed.enacting[dest_new] = False
-        ed.depth[dest_new] = 0.0
-        ed.ownership[dest_new] = 0.0
-        ed.champion[dest_new] = False
-        ed.proof_point[dest_new] = False
-        ed.enacting_since[dest_new] = -1
-        ed.person[dest_new] = m.next_person_ids(dest_new.size)
-    m.people_changed(vacated)
+    m.act.replace_people(Reassignment(vacated, stay, dest_m, dest_new, fresh, DEPTH_KEPT_ON_MOVE))
     return int(vacated.size)
 
 
@@ -116,7 +92,7 @@ def principal_turnover(m: ScalingModel, schools: np.ndarray, cause: str) -> None
         return
     ps = m.sc.district.principal_support
     rng = m.streams["principals"]
-    m.schools.principal_support[schools] = np.clip(rng.normal(ps.mean, ps.sd, schools.size), 0, 1)
+    m.act.set_principal_support(schools, np.clip(rng.normal(ps.mean, ps.sd, schools.size), 0, 1))
     m.log.record(
         m,
         "principal_change",
@@ -133,15 +109,16 @@ def superintendent_change(m: ScalingModel, cause: str) -> None:
     DESIGN §4; 004_*.txt: surviving leadership turnover marks completion). District
     ownership itself erodes unless policy embeds the work.
     """
-    d = m.dist
+    d, act = m.dist, m.act
     rng = m.streams["superintendent"]
-    protect = 0.5 * (d.policy_alignment + d.district_ownership)
+    protect = PROTECTION_WEIGHT * (d.policy_alignment + d.district_ownership)
     fresh = float(np.clip(rng.normal(m.sc.conditions.leadership_support, NEW_LEADER_SD), 0, 1))
     before = d.leadership_support
-    d.leadership_support = protect * before + (1.0 - protect) * fresh
-    d.district_ownership *= 0.5 + 0.5 * d.policy_alignment
-    d.superintendent_changes += 1
-    d.leadership_changed_week = m.week
+    act.set_condition("leadership_support", protect * before + (1.0 - protect) * fresh, cause)
+    kept = OWNERSHIP_KEPT_UNEMBEDDED + (1.0 - OWNERSHIP_KEPT_UNEMBEDDED) * d.policy_alignment
+    act.set_condition("district_ownership", d.district_ownership * kept, cause)
+    act.set_condition("superintendent_changes", d.superintendent_changes + 1, cause)
+    act.set_condition("leadership_changed_week", m.week, cause)
     # New leader, new priorities: where the work is not institutionalized, some educators
     # whose practice is still shallow drop it ("this too shall pass", 004_*.txt). The draw is
     # taken for every slot, whatever the state (common random numbers).
@@ -149,8 +126,7 @@ def superintendent_change(m: ScalingModel, cause: str) -> None:
     u = rng.random(ed.n)
     p_drop = NEW_LEADER_DROP * (1.0 - protect) * (1.0 - ed.depth)
     dropped = np.flatnonzero(ed.enacting & (u < p_drop))
-    ed.enacting[dropped] = False
-    ed.enacting_since[dropped] = -1
+    act.stop_enacting(dropped)
     m.log.record(
         m,
         "superintendent_change",

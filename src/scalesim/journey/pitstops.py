@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from scalesim.simulation.model import ScalingModel
 
 
+# The checklist calls the fuel low when less than this share of the week's capacity is left
+# (or any strategy went short since the last stop). Assumption: a tenth is a thin reserve.
+FUEL_LOW = 0.1
+
 # Metrics estimated from a survey sample (shares of educators); the rest come from records.
 SAMPLED = tuple(n for n, d in METRICS.items() if d.unit == "share of educators")
 
@@ -175,7 +179,7 @@ class PitStops:
             {
                 "question": "Is our fuel running low?",
                 "answer": "yes"
-                if (ind["capacity_left"] < 0.1 or ind["shortfall_since_last"] > 0)
+                if (ind["capacity_left"] < FUEL_LOW or ind["shortfall_since_last"] > 0)
                 else "no",
                 "evidence": {
                     "capacity_left": round(ind["capacity_left"], 4),
@@ -210,38 +214,29 @@ class PitStops:
         return decisions
 
     def act(self, m: ScalingModel, spec: AdaptationRule) -> str:
-        """Carry out one action; returns a short description."""
+        """Carry out one action through the model's mutation API; returns a short description."""
         a = spec.then
-        ss = m.strategy_set
         if a.add is not None:
             new = StrategySpec.model_validate({**a.add.model_dump(), "start_month": m.month})
-            if ss.get(new.label) is not None:
+            if m.strategy_set.get(new.label) is not None:
                 return f"add {new.label}: already in the set"
-            ss.add(new)
+            m.add_strategy(new)
             return f"add {new.label}"
         if a.drop is not None:
-            ok = ss.drop(m, a.drop, reason=f"pit stop rule: {spec.when}")
+            ok = m.drop_strategy(a.drop, reason=f"pit stop rule: {spec.when}")
             return f"drop {a.drop}" if ok else f"drop {a.drop}: not in the set"
         if a.retarget is not None:
-            s = ss.get(a.retarget["strategy"])
-            if s is None:
-                return f"retarget {a.retarget['strategy']}: not in the set"
-            from scalesim.scenario import Select
-
-            s.select = Select.model_validate(a.retarget["select"])
-            if s.active:
-                s.on_stop(m)
-                s.resolve_targets(m)
-                s.on_start(m)
-            m.log.record(m, "strategy_change", change="retarget", **s.describe())
+            label = a.retarget["strategy"]
+            if m.strategy_set.get(label) is None:
+                return f"retarget {label}: not in the set"
+            s = m.retarget_strategy(label, a.retarget["select"])
             return f"retarget {s.label} to {s.select.rule}"
         if a.rescale is not None:
-            s = ss.get(a.rescale["strategy"])
-            if s is None:
-                return f"rescale {a.rescale['strategy']}: not in the set"
-            s.intensity = float(s.intensity * a.rescale["factor"])
-            m.log.record(m, "strategy_change", change="rescale", **s.describe())
-            return f"rescale {s.label} ×{a.rescale['factor']}"
+            label = a.rescale["strategy"]
+            if m.strategy_set.get(label) is None:
+                return f"rescale {label}: not in the set"
+            m.rescale_strategy(label, a.rescale["factor"])
+            return f"rescale {label} ×{a.rescale['factor']}"
         assert a.recalibrate is not None
         self.destination = Destination.model_validate(
             {**self.destination.model_dump(), **a.recalibrate}

@@ -41,7 +41,23 @@ RULES = (
     "balanced",
     "explicit",
 )
+# Veterans (for the balanced rule) have at least this many years of experience (assumption;
+# 004_*.txt: influential veterans beside early adopters).
 VETERAN_YEARS = 10.0
+# A veteran's influence grows with experience up to this many years (assumption).
+INFLUENCE_YEARS = 30.0
+# Volunteering: log-odds weights of openness and of accountability pressure, each centred on
+# the middle of its 0–1 scale (assumption; the direction is 003_*.txt's volunteer trap).
+VOLUNTEER_OPENNESS = 3.0
+VOLUNTEER_PRESSURE = 3.0
+SCALE_MIDPOINT = 0.5
+
+
+def volunteer_key(openness: np.ndarray, pressure: np.ndarray) -> np.ndarray:
+    """Log-odds of volunteering (before the Gumbel draw): open, low-pressure units first."""
+    return VOLUNTEER_OPENNESS * (openness - SCALE_MIDPOINT) - VOLUNTEER_PRESSURE * (
+        pressure - SCALE_MIDPOINT
+    )
 
 
 def _gumbel(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -53,7 +69,7 @@ def _school_keys(m: ScalingModel, rule: str, rng: np.random.Generator) -> np.nda
     g = _gumbel(rng, sch.n)
     if rule == "volunteer":
         openness = np.add.reduceat(f.openness, sch.start) / sch.size
-        return 3.0 * (openness - 0.5) - 3.0 * (sch.pressure - 0.5) + g
+        return volunteer_key(openness, sch.pressure) + g
     if rule == "highest_need":
         return sch.need_share + 1e-9 * g
     if rule == "most_central":
@@ -110,7 +126,7 @@ def _educator_keys(
     g = _gumbel(rng, pool.size)
     if rule == "volunteer":
         pressure = m.schools.pressure[m.ed.school[pool]]
-        return 3.0 * (f.openness[pool] - 0.5) - 3.0 * (pressure - 0.5) + g
+        return volunteer_key(f.openness[pool], pressure) + g
     if rule == "highest_need":
         return m.schools.need_share[m.ed.school[pool]] + 1e-6 * g
     if rule == "most_central":
@@ -138,7 +154,12 @@ def _balanced(
     g = _gumbel(rng, pool.size) * 1e-6
     veteran = f.experience[pool] >= VETERAN_YEARS
     vet_key = (
-        np.where(veteran, f.credibility[pool] * np.minimum(f.experience[pool], 30) / 30, -1.0) + g
+        np.where(
+            veteran,
+            f.credibility[pool] * np.minimum(f.experience[pool], INFLUENCE_YEARS) / INFLUENCE_YEARS,
+            -1.0,
+        )
+        + g
     )
     early_key = f.openness[pool] + g
     if school is not None:  # per school: ceil(k/2) veterans then the rest early adopters

@@ -35,6 +35,16 @@ if TYPE_CHECKING:
 
 SHOCKS: dict[str, type[Shock]] = {}
 
+# A pandemic's onset spares deep, owned practice: protection = these weights times depth and
+# ownership (assumption; 003_*.txt: what was deeply embedded survived COVID-19 disruption).
+PANDEMIC_PROTECT_DEPTH = 0.5
+PANDEMIC_PROTECT_OWNERSHIP = 0.5
+# Largest rise in the chance that a policy shift favours the innovation, with a policy
+# network at full strength (assumption; 000_*.txt: policy networks shape policy windows).
+NETWORK_SWAY = 0.8
+# Fall in leadership support after an unfavourable policy shift (assumption).
+UNFAVOURABLE_LEADERSHIP_DROP = 0.1
+
 
 def register(cls: type[Shock]) -> type[Shock]:
     """Class decorator: make a shock available by its ``type_name`` (re-registering is fine)."""
@@ -78,8 +88,12 @@ class Shock:
     def end(self, m: ScalingModel) -> dict[str, Any]:
         """Undo what the oldest open window changed."""
         w = self.windows.pop(0)
-        m.dist.attention_competition -= w.get("attention", 0.0)
-        refresh_factors(m)
+        m.act.set_condition(
+            "attention_competition",
+            m.dist.attention_competition - w.get("attention", 0.0),
+            self.label,
+        )
+        refresh_factors(m, self.label)
         return {}
 
     def open_window(
@@ -87,25 +101,27 @@ class Shock:
     ) -> None:
         """Scale enactment and capacity and add attention competition until :meth:`end`."""
         added = min(attention, 1.0 - m.dist.attention_competition)
-        m.dist.attention_competition += added
+        m.act.set_condition(
+            "attention_competition", m.dist.attention_competition + added, self.label
+        )
         self.windows.append(
             {"enactment_factor": enactment, "capacity_factor": capacity, "attention": added}
         )
-        refresh_factors(m)
+        refresh_factors(m, self.label)
 
 
-def refresh_factors(m: ScalingModel) -> None:
+def refresh_factors(m: ScalingModel, cause: str) -> None:
     """Set the enactment and capacity factors to the product over every open window.
 
     Recomputing (rather than dividing back) restores them exactly, even after a window that
-    dropped a factor to zero.
+    dropped a factor to zero. Windows of shocks fired from the app count too.
     """
     for attr in ("enactment_factor", "capacity_factor"):
         prod = 1.0
-        for sh in m.shock_book.shocks:
+        for sh in (*m.shock_book.shocks, *m.shock_book.manual):
             for w in sh.windows:
                 prod *= w[attr]
-        setattr(m.dist, attr, prod)
+        m.act.set_condition(attr, prod, cause)
 
 
 @register
@@ -161,10 +177,9 @@ class Pandemic(Shock):
     def fire(self, m: ScalingModel) -> dict[str, Any]:
         d, p, ed = m.dist, self.p, m.ed
         u = m.streams[self.stream + ":stop"].random(ed.n)
-        protect = 0.5 * ed.depth + 0.5 * ed.ownership
+        protect = PANDEMIC_PROTECT_DEPTH * ed.depth + PANDEMIC_PROTECT_OWNERSHIP * ed.ownership
         stop = ed.enacting & (u < p.stop_share * (1.0 - protect))
-        ed.enacting[stop] = False
-        ed.enacting_since[stop] = -1
+        m.act.stop_enacting(np.flatnonzero(stop))
         self.open_window(
             m,
             enactment=1.0 - p.enactment_drop,
@@ -193,15 +208,21 @@ class PolicyShift(Shock):
     def fire(self, m: ScalingModel) -> dict[str, Any]:
         d, p = m.dist, self.p
         u = m.streams[self.stream + ":direction"].random()
-        fav_p = p.base_favourable + (1.0 - p.base_favourable) * 0.8 * d.policy_network
+        fav_p = p.base_favourable + (1.0 - p.base_favourable) * NETWORK_SWAY * d.policy_network
         favourable = bool(u < fav_p)
+        act = m.act
         if favourable:
-            d.policy_alignment = min(1.0, d.policy_alignment + p.magnitude)
-        else:
-            d.policy_alignment = max(
-                0.0, d.policy_alignment - p.magnitude * (1.0 - d.district_ownership)
+            act.set_condition(
+                "policy_alignment", min(1.0, d.policy_alignment + p.magnitude), self.label
             )
-            d.leadership_support = max(0.0, d.leadership_support - 0.1)
+        else:
+            cut = p.magnitude * (1.0 - d.district_ownership)
+            act.set_condition("policy_alignment", max(0.0, d.policy_alignment - cut), self.label)
+            act.set_condition(
+                "leadership_support",
+                max(0.0, d.leadership_support - UNFAVOURABLE_LEADERSHIP_DROP),
+                self.label,
+            )
         return {"favourable": favourable, "chance_favourable": round(fav_p, 4)}
 
 

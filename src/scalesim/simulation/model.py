@@ -16,20 +16,33 @@ One step is one week. The step order is written down once, in :data:`PHASES`:
 11. ``pit_stops``    — planned or unplanned pit stops due this week run.
 
 Classroom phases (adoption, depth, ownership, abandonment) pause in summer.
+
+Each step builds one :class:`~scalesim.core.week.Week` (the draws, the share of enacting
+neighbours, the support, who enacts) and hands it to every phase. Rules are pure functions;
+every change of state goes through :attr:`ScalingModel.act`
+(:class:`~scalesim.core.actions.Actions`). The model's methods ``add_strategy``,
+``drop_strategy``, ``retarget_strategy``, ``rescale_strategy``, ``set_strategies``,
+``fire_shock`` and ``apply_overrides`` are the only way to change a running model: pit stops,
+the app and rehearsals all call them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any, Literal
 
 import mesa
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
+from scalesim.common.errors import ScalesimInputError, ScenarioError
 from scalesim.common.rng import Streams, stream_key
-from scalesim.common.units import hazard_to_prob
+from scalesim.common.units import WEEKS_PER_MONTH, WEEKS_PER_YEAR, hazard_to_prob, month_to_week
+from scalesim.common.validation import input_error
 from scalesim.core import rules, turnover
+from scalesim.core.actions import Actions
 from scalesim.core.agents import Educator, ImprovementTeam, School
 from scalesim.core.collector import WeeklyCollector
 from scalesim.core.district import (
@@ -39,19 +52,15 @@ from scalesim.core.district import (
     novice_share_by_slot,
 )
 from scalesim.core.network import build_network
-from scalesim.core.state import DistrictState, EducatorState, Effects
+from scalesim.core.state import STATE_BY_PATH, DistrictState, EducatorState, Effects
+from scalesim.core.week import ALL, Week
 from scalesim.journey.pitstops import PitStops
 from scalesim.journey.shocks import ShockBook
-from scalesim.journey.strategies import StrategySet
+from scalesim.journey.strategies import Strategy, StrategySet
 from scalesim.journey.travel_log import TravelLog
 from scalesim.metrics import METRIC_NAMES, compute_all, current_value
-from scalesim.scenario import (
-    WEEKS_PER_MONTH,
-    WEEKS_PER_YEAR,
-    Scenario,
-    StrategySpec,
-    month_to_week,
-)
+from scalesim.scenario import Scenario, Select, ShockSpec, StrategySpec
+from scalesim.scenario.loading import apply_overrides, scenario_from_dict
 
 # In-session weeks between batches of in-year teacher turnover.
 IN_YEAR_TURNOVER_EVERY = 4
@@ -70,6 +79,31 @@ PHASES: tuple[str, ...] = (
     "pit_stops",
 )
 
+# Scenario sections an override may change in a running model (rehearsal branches, the app).
+# The district, its educators, the network, the calendar, the horizon, the start, the trip
+# ticket and the adaptation rules are fixed when the model is built.
+MUTABLE_SECTIONS = (
+    "adoption",
+    "depth",
+    "ownership",
+    "abandonment",
+    "turnover",
+    "team",
+    "conditions",
+    "innovation",
+    "metrics",
+    "measurement",
+)
+# ... except these, read once at set-up.
+FROZEN_PATHS = ("adoption.credibility_weighted", "depth.start", "ownership.start")
+
+
+def override_allowed(path: str) -> bool:
+    """Whether a dotted scenario path may change in a running model."""
+    if any(path == f or path.startswith(f + ".") for f in FROZEN_PATHS):
+        return False
+    return any(path == p or path.startswith(p + ".") for p in MUTABLE_SECTIONS)
+
 
 class ScalingModel(mesa.Model):
     """An innovation scaling through a district, for equity.
@@ -85,6 +119,7 @@ class ScalingModel(mesa.Model):
         schools: School columns (:class:`~scalesim.core.district.Schools`).
         dist: District-level conditions (:class:`~scalesim.core.state.DistrictState`).
         network: The social network (sparse or complete).
+        act: The one writer of state (:class:`~scalesim.core.actions.Actions`).
         team: The :class:`~scalesim.core.agents.ImprovementTeam` agent.
         log: The travel log.
         week: Weeks completed so far (0 before the first step).
@@ -104,6 +139,7 @@ class ScalingModel(mesa.Model):
         self.week = 0
         self.n_weeks = scenario.n_weeks
         self.log = TravelLog()
+        self.act = Actions(self)
         self._next_person = 0
         self.channel_counts: dict[str, int] = {}
         self.channel_rows: list[dict[str, Any]] = []
@@ -118,21 +154,15 @@ class ScalingModel(mesa.Model):
         )
         self.ed = self._initial_state(factors)
         self.network = build_network(scenario.network, self.schools, self.streams["network"])
-        c, inn = scenario.conditions, scenario.innovation
-        self.dist = DistrictState(
-            leadership_support=c.leadership_support,
-            attention_competition=c.attention_competition,
-            community_beliefs=c.community_beliefs,
-            policy_alignment=c.policy_alignment,
-            district_ownership=c.district_ownership,
-            mandate_tight=c.mandate == "tight",
-            complexity=inn.complexity,
-            compatibility=inn.compatibility,
-            observability=inn.observability,
-            trialability=inn.trialability,
-            depth_ceiling=inn.depth_ceiling,
-        )
+        self.dist = DistrictState.from_scenario(scenario)
         self.effects = Effects(self.ed.n)
+        # Per-slot views of school columns the weekly rules read (schools keep their pressure;
+        # principal support changes only through Actions.set_principal_support).
+        self.pressure_slot = self.schools.pressure[self.ed.school]
+        self.principal_slot = self.schools.principal_support[self.ed.school]
+        self.move_mult = turnover.move_multiplier(
+            self.schools.high_need[self.ed.school], scenario.turnover.high_need_move_multiplier
+        )
         self.people_changed()
 
         self.school_agents = [School(self, i) for i in range(self.schools.n)]
@@ -142,11 +172,7 @@ class ScalingModel(mesa.Model):
             for slot in range(self.ed.n):
                 self.educator(slot)
 
-        self.support_end_week = (
-            month_to_week(scenario.team.support_ends_month)
-            if scenario.team.support_ends_month is not None
-            else None
-        )
+        self.support_end_week = self._support_end(scenario)
         self.in_session = True
         self.current: dict[str, float] = {}
         self.ever_reached = np.zeros(self.schools.n, dtype=bool)
@@ -173,6 +199,11 @@ class ScalingModel(mesa.Model):
         self._record()
 
     # ------------------------------------------------------------------ set-up
+
+    @staticmethod
+    def _support_end(sc: Scenario) -> int | None:
+        m = sc.team.support_ends_month
+        return month_to_week(m) if m is not None else None
 
     def _initial_state(self, factors: EducatorFactors) -> EducatorState:
         sc, sch = self.sc, self.schools
@@ -223,19 +254,16 @@ class ScalingModel(mesa.Model):
         Args:
             slots: The slots whose person changed, or None for all.
         """
-        weights = (
-            self.ed.factors.credibility
-            if self.sc.adoption.credibility_weighted
-            else np.ones(self.ed.n)
-        )
+        f = self.ed.factors
+        weights = f.credibility if self.sc.adoption.credibility_weighted else np.ones(self.ed.n)
         if slots is None:
             self.network.set_weights(weights)
-            self.propensity = rules.educator_propensity(self)
-            self.abandon_log = rules.abandon_static(self)
+            self.propensity = rules.educator_propensity(f)
+            self.abandon_log = rules.abandon_static(f)
             return
         self.network.update_weights(slots, weights)
-        self.propensity[slots] = rules.educator_propensity(self, slots)
-        self.abandon_log[slots] = rules.abandon_static(self, slots)
+        self.propensity[slots] = rules.educator_propensity(f, slots)
+        self.abandon_log[slots] = rules.abandon_static(f, slots)
 
     # ------------------------------------------------------------------ views
 
@@ -252,60 +280,41 @@ class ScalingModel(mesa.Model):
             self._educator_views[slot] = view
         return view
 
+    @property
+    def support_active(self) -> bool:
+        """Whether the team still provides external support (strategies may act)."""
+        return self.support_end_week is None or self.week < self.support_end_week
+
     # ------------------------------------------------------------------ the week
 
     def step(self) -> None:
-        """Advance one week, running :data:`PHASES` in order."""
+        """Advance one week: open its context, then run :data:`PHASES` in order."""
         self.week += 1
         self.effects.reset()
+        n, s = self.ed.n, self.streams
+        # Every mechanism draws for every slot every week, whatever the state, so its draws
+        # never depend on what other mechanisms did (common random numbers).
+        week = Week(
+            index=self.week,
+            month=self.month,
+            in_session=self.in_session,
+            effects=self.effects,
+            e_aware=s["exposure"].standard_exponential(n),
+            e_adopt=s["adoption"].standard_exponential(n),
+            e_abandon=s["abandonment"].standard_exponential(n),
+        )
         for phase in PHASES:
-            getattr(self, f"_{phase}")()
+            getattr(self, f"_{phase}")(week)
         if self.week >= self.n_weeks:
             self.strategy_set.flush_month(self, self.team.month)
             self.running = False
 
-    # ------------------------------------------------------------------ classroom phases
-
-    def _exposure(self) -> None:
-        """Compute this week's peer share and draws, then spread awareness."""
-        self._share = self.network.neighbour_share(self.ed.enacting)
-        s, n = self.streams, self.ed.n
-        # Every mechanism draws for every slot every week, whatever the state, so its draws
-        # never depend on what other mechanisms did (common random numbers).
-        e_aware = s["exposure"].standard_exponential(n)
-        self._e_adopt = s["adoption"].standard_exponential(n)
-        self._e_abandon = s["abandonment"].standard_exponential(n)
-        rules.exposure(self, self._share, e_aware)
-
-    def _adoption(self) -> None:
-        if not self.in_session:
-            return
-        rules.adoption(self, self._share, self._e_adopt)
-        # Depth, ownership and abandonment act on who enacts after adoption, with one
-        # support level shared by depth and abandonment.
-        idx = np.flatnonzero(self.ed.enacting)
-        self._enacting_idx = rules.ALL if idx.size > self.ed.n // 2 else idx
-        self._support = rules.support_level(self, self._share, self._enacting_idx)
-
-    def _depth(self) -> None:
-        if self.in_session:
-            rules.deepen(self, self._support, self._enacting_idx)
-
-    def _ownership(self) -> None:
-        if self.in_session:
-            rules.own(self, self._enacting_idx)
-
-    def _abandonment(self) -> None:
-        if self.in_session:
-            rules.abandon(self, self._support, self._enacting_idx, self._e_abandon)
-
-    # ------------------------------------------------------------------ other phases
-
-    def _calendar(self) -> None:
+    def _calendar(self, week: Week) -> None:
         w = self.week
         week_of_year = (w - 1) % WEEKS_PER_YEAR
         was = self.in_session
         self.in_session = week_of_year < WEEKS_PER_YEAR - self.sc.calendar.summer_weeks
+        week.in_session = self.in_session
         if was and not self.in_session:
             self.log.record(self, "summer_start")
         elif self.in_session and not was:
@@ -319,22 +328,57 @@ class ScalingModel(mesa.Model):
         if self.support_end_week is not None and w == self.support_end_week:
             self.log.record(self, "support_end")
 
-    @property
-    def support_active(self) -> bool:
-        """Whether the team still provides external support (strategies may act)."""
-        return self.support_end_week is None or self.week < self.support_end_week
-
-    def _shocks(self) -> None:
+    def _shocks(self, week: Week) -> None:
         self.shock_book.week(self)
 
-    def _strategies(self) -> None:
+    def _strategies(self, week: Week) -> None:
         self.strategy_set.week(self)
 
-    def _pit_stops(self) -> None:
-        if self.pit_stops.week(self):
-            self._credits_at_last_stop = dict(self.channel_counts)
+    def _exposure(self, week: Week) -> None:
+        week.share = self.network.neighbour_share(self.ed.enacting)
+        self.act.make_aware(
+            rules.exposure(self.ed.aware, week, self.sc.adoption, self.sc.team.communication)
+        )
 
-    def _turnover(self) -> None:
+    def _adoption(self, week: Week) -> None:
+        if not week.in_session:
+            return
+        a = self.sc.adoption
+        new = rules.adoption(self.ed, week, self.dist, a, self.propensity, self.pressure_slot)
+        if new.new.size:
+            self.act.start_enacting(new.new, depth_floor=rules.NEW_ADOPTER_DEPTH)
+        self.attribute_adoptions(new.hazard_parts, extra_peer=new.by_threshold)
+        # Depth, ownership and abandonment act on who enacts after adoption, with one
+        # support level shared by depth and abandonment.
+        idx = np.flatnonzero(self.ed.enacting)
+        week.enacting = ALL if idx.size > self.ed.n // 2 else idx
+        week.support = rules.support_level(self.principal_slot, week, self.sc.depth, week.enacting)
+
+    def _depth(self, week: Week) -> None:
+        if week.in_session:
+            assert week.enacting is not None
+            new = rules.deepen(self.ed.depth, week, self.dist, self.sc.depth, week.enacting)
+            self.act.set_depth(week.enacting, new)
+
+    def _ownership(self, week: Week) -> None:
+        if week.in_session:
+            assert week.enacting is not None
+            ed = self.ed
+            new = rules.own(
+                ed.ownership, ed.depth, week, self.dist, self.sc.ownership, week.enacting
+            )
+            self.act.set_ownership(week.enacting, new)
+
+    def _abandonment(self, week: Week) -> None:
+        if week.in_session:
+            sc = self.sc
+            stop = rules.abandon(
+                self.ed, week, self.dist, sc.abandonment, sc.adoption.modulate, self.abandon_log
+            )
+            if stop.size:
+                self.act.stop_enacting(stop, depth_kept=rules.DEPTH_KEPT_ON_STOP)
+
+    def _turnover(self, week: Week) -> None:
         t = self.sc.turnover
         if not t.enabled:
             return
@@ -350,7 +394,7 @@ class ScalingModel(mesa.Model):
             self.log.record(self, "teacher_turnover", slots_changed=changed, when="year_boundary")
             u_pr = s["principals_draws"].random(self.schools.n)
             turnover.principal_turnover(self, np.flatnonzero(u_pr < t.principal), "annual")
-        elif self.in_session and t.in_year_share > 0 and week_of_year % IN_YEAR_TURNOVER_EVERY == 0:
+        elif week.in_session and t.in_year_share > 0 and week_of_year % IN_YEAR_TURNOVER_EVERY == 0:
             # In-year departures are batched every few weeks: the same annual share, at a
             # quarter of the cost of weekly batches (benchmarks/RESULTS.md).
             batches = max((session_weeks - 1) // IN_YEAR_TURNOVER_EVERY, 1)
@@ -359,10 +403,16 @@ class ScalingModel(mesa.Model):
         if s["superintendent_draws"].random() < hazard_to_prob(t.superintendent):
             turnover.superintendent_change(self, "annual_hazard")
 
-    def _record(self) -> None:
+    def _record(self, week: Week | None = None) -> None:
         self.current, snap = compute_all(self)
         self.ever_reached |= snap.enact_s > 0
         self.datacollector.collect(self)
+
+    def _pit_stops(self, week: Week) -> None:
+        if self.pit_stops.week(self):
+            self._credits_at_last_stop = dict(self.channel_counts)
+
+    # ------------------------------------------------------------------ attribution
 
     def attribute_adoptions(self, parts: dict[str, np.ndarray], extra_peer: int = 0) -> None:
         """Credit this week's new enactments to channels, in proportion to their hazards.
@@ -394,9 +444,7 @@ class ScalingModel(mesa.Model):
         if extra_peer:
             counts["peer"] = counts.get("peer", 0) + extra_peer
         for c, cnt in counts.items():
-            if cnt:
-                self.channel_counts[c] = self.channel_counts.get(c, 0) + cnt
-                self.channel_rows.append({"week": self.week, "channel": c, "new_enacting": cnt})
+            self.credit_channel(c, cnt)
 
     def credit_channel(self, channel: str, count: int) -> None:
         """Credit ``count`` enactments this week directly to ``channel`` (e.g. champions)."""
@@ -413,6 +461,69 @@ class ScalingModel(mesa.Model):
             if v - last.get(k, 0) > 0
         }
 
+    # ------------------------------------------------------------------ changing a running model
+
+    def add_strategy(self, spec: StrategySpec | Mapping[str, Any]) -> Strategy:
+        """Add a strategy to the set; it starts when its timing says (a past start is now).
+
+        Raises:
+            ScenarioError: If the spec is invalid or its label is already in the set.
+        """
+        spec = self._strategy_spec(spec)
+        if self.strategy_set.get(spec.label) is not None:
+            raise ScenarioError(
+                "strategy", "name", f"a strategy labelled {spec.label!r} is already in the set"
+            )
+        return self.strategy_set.add(spec)
+
+    def drop_strategy(self, label: str, reason: str) -> bool:
+        """Take a strategy out of the set now; returns False if it is not in the set."""
+        return self.strategy_set.drop(self, label, reason=reason)
+
+    def retarget_strategy(self, label: str, select: Select | Mapping[str, Any]) -> Strategy:
+        """Change whom a strategy picks; it keeps everything it has built up.
+
+        An active strategy releases its current members' roles and picks again now; one not
+        yet started picks at its start. Progress (co-design's compatibility gain, the redesign
+        of scalable characteristics, champions' time in role) carries on.
+
+        Raises:
+            ScenarioError: If no strategy has that label, or the selection is invalid.
+        """
+        s = self._live(label)
+        try:
+            sel = select if isinstance(select, Select) else Select.model_validate(dict(select))
+        except ValidationError as exc:
+            raise input_error("select", exc, Select, ScenarioError) from None
+        s.retarget(self, sel)
+        self.log.record(self, "strategy_change", change="retarget", **s.describe())
+        return s
+
+    def rescale_strategy(self, label: str, factor: float) -> Strategy:
+        """Multiply a strategy's intensity by ``factor`` (from now on).
+
+        Raises:
+            ScenarioError: If no strategy has that label or the factor is not in [0, 5].
+        """
+        s = self._live(label)
+        if not 0 <= factor <= 5:
+            raise ScenarioError("rescale", "factor", f"expected a number in [0, 5], got {factor}")
+        s.intensity = float(s.intensity * factor)
+        self.log.record(self, "strategy_change", change="rescale", **s.describe())
+        return s
+
+    def set_strategies(self, specs: Sequence[StrategySpec | Mapping[str, Any]]) -> None:
+        """Replace the strategy set from now on (every current strategy stops now).
+
+        The new ones start when their timing says (a start month in the past means now).
+        """
+        new = [self._strategy_spec(s) for s in specs]
+        for s in list(self.strategy_set.items):
+            self.strategy_set.drop(self, s.label, reason="strategy set replaced")
+        for spec in new:
+            self.strategy_set.add(spec)
+        self.log.record(self, "strategy_set_replaced", strategies=[s.label for s in new])
+
     def fire_shock(
         self,
         shock_type: str,
@@ -428,12 +539,6 @@ class ScalingModel(mesa.Model):
         Raises:
             ScenarioError: If the shock type or its parameters are invalid.
         """
-        from pydantic import ValidationError
-
-        from scalesim.common.errors import ScenarioError
-        from scalesim.common.validation import input_error
-        from scalesim.scenario import ShockSpec
-
         data = {
             "type": shock_type,
             "at_month": self.month,
@@ -447,18 +552,62 @@ class ScalingModel(mesa.Model):
             raise input_error("shock", exc, ShockSpec, ScenarioError) from None
         return self.shock_book.fire_now(self, spec)
 
-    def set_strategies(self, specs: list[dict[str, Any]] | list[StrategySpec]) -> None:
-        """Replace the strategy set from now on (rehearsal branches, the app).
+    def apply_overrides(self, overrides: Mapping[str, Any], source: str = "<overrides>") -> None:
+        """Change scenario values from now on (``{"dotted.path": value}``), validated.
 
-        Active strategies stop now; the new ones start when their timing says (a start month
-        in the past means now).
+        District conditions and innovation factors set the district's current state to the
+        new value (through the same table that builds it at month 0); the team's capacity and
+        the end of its support take effect from the next week; mechanism parameters apply to
+        the weeks that follow. Paths fixed when the model was built are refused.
+
+        Raises:
+            ScalesimInputError: Naming the path, if it cannot change now or is invalid.
         """
-        new = [s if isinstance(s, StrategySpec) else StrategySpec.model_validate(s) for s in specs]
-        for s in list(self.strategy_set.items):
-            self.strategy_set.drop(self, s.label, reason="strategy set replaced")
-        for spec in new:
-            self.strategy_set.add(spec)
-        self.log.record(self, "strategy_set_replaced", strategies=[s.label for s in new])
+        for path, value in overrides.items():
+            if not override_allowed(path):
+                raise ScalesimInputError(
+                    source,
+                    path,
+                    "cannot change in a running model (it is fixed when the district is built); "
+                    f"what can change: {', '.join(MUTABLE_SECTIONS)} (except "
+                    f"{', '.join(FROZEN_PATHS)})",
+                )
+            if (
+                path == "team.support_ends_month"
+                and value is not None
+                and month_to_week(float(value)) <= self.week
+            ):
+                raise ScalesimInputError(
+                    source, path, f"month {value} is not after now (month {self.month:.2f})"
+                )
+        new = scenario_from_dict(apply_overrides(self.sc.to_dict(), dict(overrides)), source)
+        for path in overrides:
+            field = STATE_BY_PATH.get(path)
+            if field is not None:
+                self.act.set_condition(field.attr, field.read(new), "override")
+            elif path == "team.capacity_per_month":
+                self.team.capacity_per_month = new.team.capacity_per_month
+            elif path == "team.support_ends_month":
+                self.support_end_week = self._support_end(new)
+        self.sc = new
+        self.log.record(self, "overrides", source=source, changed=sorted(overrides))
+
+    def _strategy_spec(self, spec: StrategySpec | Mapping[str, Any]) -> StrategySpec:
+        if isinstance(spec, StrategySpec):
+            return spec
+        try:
+            return StrategySpec.model_validate(dict(spec))
+        except ValidationError as exc:
+            raise input_error("strategy", exc, StrategySpec, ScenarioError) from None
+
+    def _live(self, label: str) -> Strategy:
+        s = self.strategy_set.get(label)
+        if s is None:
+            known = ", ".join(x.label for x in self.strategy_set.items) or "(none)"
+            raise ScenarioError("strategy", label, f"not in the set; in the set: {known}")
+        return s
+
+    # ------------------------------------------------------------------ tables
 
     def extra_tables(self) -> dict[str, pd.DataFrame]:
         """Pit stops, strategies and capacity shortfalls as tables."""

@@ -48,39 +48,16 @@ from scalesim.scenario import (
     parse_yaml,
     scenario_from_dict,
 )
+from scalesim.simulation.model import (
+    FROZEN_PATHS,
+    MUTABLE_SECTIONS,
+    ScalingModel,
+    override_allowed,
+)
 from scalesim.workbench.compare import concat_parts, summary_tables, write_results
 from scalesim.workbench.executors import Executor
 from scalesim.workbench.experiment import check_path
 from scalesim.workbench.store import RUN_TABLES, run_tables, to_ipc
-
-# Sections an option may override after the branch point.
-# (Adaptation rules and the destination are read when the pit stops are set up, so they
-# cannot change mid-run; a branch changes strategies instead.)
-MUTABLE = (
-    "adoption",
-    "depth",
-    "ownership",
-    "abandonment",
-    "turnover",
-    "team",
-    "conditions",
-    "innovation",
-    "metrics",
-    "measurement",
-)
-# ... except these, fixed when the model was built.
-FROZEN = ("adoption.credibility_weighted", "depth.start", "ownership.start")
-# District-state fields that mirror scenario sections (DistrictState in state.py).
-STATE_FIELDS = {
-    "conditions": (
-        "leadership_support",
-        "attention_competition",
-        "community_beliefs",
-        "policy_alignment",
-        "district_ownership",
-    ),
-    "innovation": ("complexity", "compatibility", "observability", "trialability", "depth_ceiling"),
-}
 
 
 class _Strict(BaseModel):
@@ -129,20 +106,12 @@ class RehearsalTask:
     source: str = "<rehearse>"
 
 
-def _allowed(path: str) -> bool:
-    if any(path == f or path.startswith(f + ".") for f in FROZEN):
-        return False
-    return any(path == p or path.startswith(p + ".") for p in MUTABLE)
-
-
 def load_options(path: str | Path, base: Scenario) -> dict[str, BranchOption]:
     """Load and validate an options file against the scenario (nothing runs).
 
     Raises:
         ScalesimInputError: Naming the file, the field and what was expected.
     """
-    from scalesim.simulation.model import ScalingModel
-
     src = str(path)
     data = parse_yaml(Path(path))
     if not isinstance(data, dict):
@@ -156,23 +125,16 @@ def load_options(path: str | Path, base: Scenario) -> dict[str, BranchOption]:
         where = f"options.{name}"
         for k in opt.overrides:
             check_path(src, f"{where}.overrides.{k}", k, full)
-            if not _allowed(k):
+            if not override_allowed(k):
                 raise ScalesimInputError(
                     src,
                     f"{where}.overrides.{k}",
                     "cannot change after the branch point (it is fixed when the district is "
-                    f"built); options may change: {', '.join(MUTABLE)} (except "
-                    f"{', '.join(FROZEN)})",
+                    f"built); options may change: {', '.join(MUTABLE_SECTIONS)} (except "
+                    f"{', '.join(FROZEN_PATHS)})",
                 )
         ov = dict(opt.overrides)
         if opt.strategies is not None:
-            if not hasattr(ScalingModel, "set_strategies"):
-                raise ScalesimInputError(
-                    src,
-                    f"{where}.strategies",
-                    "this version of the model cannot replace strategies mid-run "
-                    "(ScalingModel.set_strategies is missing)",
-                )
             ov["strategies"] = opt.strategies
         try:
             scenario_from_dict(apply_overrides(full, ov), f"{src} ({where})")
@@ -187,47 +149,23 @@ def load_options(path: str | Path, base: Scenario) -> dict[str, BranchOption]:
 
 
 def apply_option(
-    model: Any,
+    model: ScalingModel,
     overrides: dict[str, Any],
     strategies: Sequence[dict[str, Any]] | None,
     source: str = "<option>",
 ) -> None:
     """Apply an option to a (checkpointed) model, from its current week on.
 
-    Overrides replace the model's scenario (validated) and set the district state that
-    mirrors ``conditions`` and ``innovation``; ``strategies`` replaces the strategy set
-    through :meth:`ScalingModel.set_strategies`.
+    Both go through the model's mutation API: overrides through
+    :meth:`ScalingModel.apply_overrides`, a strategy set through
+    :meth:`ScalingModel.set_strategies`.
 
     Raises:
         ScalesimInputError: If the option cannot apply at this point.
     """
     if overrides:
-        new = scenario_from_dict(apply_overrides(model.sc.to_dict(), overrides), source)
-        for path, value in overrides.items():
-            section, _, key = path.partition(".")
-            if section in STATE_FIELDS and key in STATE_FIELDS[section]:
-                setattr(model.dist, key, getattr(getattr(new, section), key))
-            elif path == "conditions.mandate":
-                model.dist.mandate_tight = new.conditions.mandate == "tight"
-            elif path == "team.capacity_per_month":
-                model.team.capacity_per_month = new.team.capacity_per_month
-            elif path == "team.support_ends_month":
-                if value is not None and month_to_week(float(value)) <= model.week:
-                    raise ScalesimInputError(
-                        source,
-                        path,
-                        f"month {value} is not after the branch point (month {model.month:.2f})",
-                    )
-                model.support_end_week = None if value is None else month_to_week(float(value))
-        model.sc = new
+        model.apply_overrides(overrides, source)
     if strategies is not None:
-        if not hasattr(model, "set_strategies"):
-            raise ScalesimInputError(
-                source,
-                "strategies",
-                "this version of the model cannot "
-                "replace strategies mid-run (set_strategies is missing)",
-            )
         model.set_strategies([dict(s) for s in strategies])
 
 
@@ -238,7 +176,6 @@ def execute_rehearsal(task: RehearsalTask) -> list[Any]:
         One :class:`~scalesim.workbench.sweep.TaskOutput` per option (task id ``option * reps +
         replicate``), tables encoded as Parquet bytes.
     """
-    from scalesim.simulation.model import ScalingModel
     from scalesim.simulation.runner import collect
     from scalesim.workbench.sweep import TaskOutput
 

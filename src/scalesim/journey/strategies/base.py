@@ -124,11 +124,45 @@ class Strategy:
     def on_members_changed(self, m: ScalingModel) -> None:
         """Called after members left (refresh what was precomputed from the members)."""
 
+    def on_targets(self, m: ScalingModel) -> None:
+        """Called when the strategy has (new) targets: at its start and after a retarget.
+
+        Give members their roles, make them aware, precompute what depends on them.
+        """
+
+    def on_release(self, m: ScalingModel) -> None:
+        """Called before the strategy's members change or it stops: take back their roles."""
+
     def on_start(self, m: ScalingModel) -> None:
-        """Called the first week the strategy is active (after targets are resolved)."""
+        """Called once, the first week the strategy is active (after :meth:`on_targets`)."""
 
     def on_stop(self, m: ScalingModel) -> None:
-        """Called when the strategy stops (undo what must not outlive it)."""
+        """Called when the strategy stops (after :meth:`on_release`): what its end brings."""
+
+    def start(self, m: ScalingModel) -> None:
+        """Activate: pick targets, give roles, begin."""
+        self.active = True
+        self.resolve_targets(m)
+        self.on_targets(m)
+        self.on_start(m)
+
+    def stop(self, m: ScalingModel) -> None:
+        """Deactivate: release members' roles, then what the end brings."""
+        self.active = False
+        self.on_release(m)
+        self.on_stop(m)
+
+    def retarget(self, m: ScalingModel, select: Select) -> None:
+        """Pick again with ``select``; accumulated progress stays (same object, same state).
+
+        An active strategy releases its members' roles and picks now; an inactive one picks
+        when it starts. Nothing its end would bring (a pilot's evidence) happens here.
+        """
+        self.select = select
+        if self.active:
+            self.on_release(m)
+            self.resolve_targets(m)
+            self.on_targets(m)
 
     def apply(self, m: ScalingModel, e: float) -> None:
         """One week's effect at effective intensity ``e`` (intensity × funded share)."""
@@ -179,8 +213,7 @@ class StrategySet:
         if s is None:
             return False
         if s.active:
-            s.on_stop(m)
-            s.active = False
+            s.stop(m)
         self.items.remove(s)
         self.retired.append(s)
         m.log.record(m, "strategy_stop", strategy=label, reason=reason)
@@ -193,13 +226,10 @@ class StrategySet:
         for s in self.items:
             due = support and s.due(w)
             if due and not s.active:
-                s.active = True
-                s.resolve_targets(m)
-                s.on_start(m)
+                s.start(m)
                 m.log.record(m, "strategy_start", **s.describe())
             elif s.active and not due:
-                s.active = False
-                s.on_stop(m)
+                s.stop(m)
                 m.log.record(
                     m,
                     "strategy_stop",

@@ -16,6 +16,13 @@ from scalesim.scenario.params import CharacteristicsParams, CoDesignParams
 if TYPE_CHECKING:
     from scalesim.simulation.model import ScalingModel
 
+# Extra adoption rate of design-team members while they co-design, per year at intensity 1
+# (they build the practice: assumption).
+DESIGN_MEMBER_ADOPTION = 2.0
+# With non-negotiables less is adapted locally, so ownership grows at this share of the rate
+# (assumption; 002_*.txt: co-construction within a fixed core).
+NON_NEGOTIABLE_OWNERSHIP = 0.5
+
 
 @register
 class CoDesign(Strategy):
@@ -39,21 +46,21 @@ class CoDesign(Strategy):
         self.gained = 0.0  # compatibility gained so far (kept when the team is retargeted)
 
     @override
-    def on_start(self, m: ScalingModel) -> None:
-        m.ed.aware[self.members] = True
+    def on_targets(self, m: ScalingModel) -> None:
+        m.act.make_aware(self.members)
 
     @override
     def apply(self, m: ScalingModel, e: float) -> None:
         p = self.p
-        own_scale = 0.5 if p.non_negotiables else 1.0
-        m.effects.external_for(self.label)[self.members] += 2.0 * e
+        own_scale = NON_NEGOTIABLE_OWNERSHIP if p.non_negotiables else 1.0
+        m.effects.external_for(self.label)[self.members] += DESIGN_MEMBER_ADOPTION * e
         m.effects.ownership[self.members] += p.member_ownership * own_scale * e
         spill = p.spill_ownership * own_scale * e * self.ramp(p.ramp_months)
         m.effects.ownership += spill * m.ed.enacting
         step = p.compatibility_gain * e / (p.ramp_months * WEEKS_PER_MONTH)
         if self.gained < p.compatibility_gain:
             step = min(step, p.compatibility_gain - self.gained)
-            m.dist.compatibility = min(1.0, m.dist.compatibility + step)
+            m.act.set_condition("compatibility", min(1.0, m.dist.compatibility + step), self.label)
             self.gained += step
         if not p.non_negotiables:
             # The locally adapted version loosens the core while it is in use.
@@ -83,8 +90,9 @@ class ScalableCharacteristics(Strategy):
             return
         step = min(e / (self.p.ramp_months * WEEKS_PER_MONTH), 1.0 - self.progress)
         self.progress += step
-        d = m.dist
-        d.complexity = max(0.0, d.complexity - self.p.complexity_drop * step)
-        d.trialability = min(1.0, d.trialability + self.p.gain * step)
-        d.observability = min(1.0, d.observability + self.p.gain * step)
-        d.compatibility = min(1.0, d.compatibility + self.p.gain * step)
+        d, act = m.dist, m.act
+        act.set_condition(
+            "complexity", max(0.0, d.complexity - self.p.complexity_drop * step), self.label
+        )
+        for name in ("trialability", "observability", "compatibility"):
+            act.set_condition(name, min(1.0, getattr(d, name) + self.p.gain * step), self.label)

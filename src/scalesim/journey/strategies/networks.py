@@ -11,11 +11,18 @@ from typing import TYPE_CHECKING, override
 import numpy as np
 
 from scalesim.common.units import WEEKS_PER_MONTH
+from scalesim.core.rules import CHANNEL_BASE
 from scalesim.journey.strategies.base import Strategy, register
 from scalesim.scenario.params import ChampionParams, ProofPointParams, UsersParams
 
 if TYPE_CHECKING:
     from scalesim.simulation.model import ScalingModel
+
+# Champions are chosen for their practice: they start at least this deep (assumption).
+CHAMPION_DEPTH = 0.4
+# A champion's influence scales with credibility relative to the average educator's
+# (credibility / CREDIBILITY_REFERENCE; the schema's default mean credibility).
+CREDIBILITY_REFERENCE = 0.5
 
 
 @register
@@ -37,9 +44,9 @@ class ProofPoint(Strategy):
     Params = ProofPointParams
 
     @override
-    def on_start(self, m: ScalingModel) -> None:
-        m.ed.proof_point[self.members] = True
-        m.ed.aware[self.members] = True
+    def on_targets(self, m: ScalingModel) -> None:
+        m.act.set_role("proof_point", self.members, True)
+        m.act.make_aware(self.members)
         need = m.schools.need_share
         # Pull of the proof points on each school: mean similarity in need.
         if self.schools.size:
@@ -55,15 +62,17 @@ class ProofPoint(Strategy):
         self.site[self.members] = 1.0
 
     @override
-    def on_stop(self, m: ScalingModel) -> None:
-        m.ed.proof_point[self.members] = False
+    def on_release(self, m: ScalingModel) -> None:
+        m.act.set_role("proof_point", self.members, False)
 
     @override
     def apply(self, m: ScalingModel, e: float) -> None:
         p = self.p
-        m.ed.proof_point[self.members] = True  # newcomers in a proof-point school belong to it
+        # Newcomers in a proof-point school belong to it.
+        m.act.set_role("proof_point", self.members, True)
         ext = m.effects.external_for(self.label)
-        obs = 0.5 + m.dist.observability
+        # Visits convince more where practice is visible (observability; 1 at 0.5).
+        obs = CHANNEL_BASE + m.dist.observability
         ext += (p.site_adoption * e) * self.site + (p.visit_adoption * e * obs) * self.pull_slot
         m.effects.support += (p.site_support * e) * self.site + (
             p.visit_support * e
@@ -105,7 +114,7 @@ class NetworkOfUsers(Strategy):
                 a = members[rng.integers(0, n_members, k)]
                 b = members[rng.integers(0, n_members, k)]
                 keep = m.ed.school[a] != m.ed.school[b]
-                m.network.add_ties(a[keep], b[keep])
+                m.act.add_ties(a[keep], b[keep])
                 m.log.record(
                     m,
                     "convening",
@@ -135,25 +144,22 @@ class LocalChampions(Strategy):
     Params = ChampionParams
 
     @override
-    def on_start(self, m: ScalingModel) -> None:
-        ed = m.ed
+    def on_targets(self, m: ScalingModel) -> None:
+        ed, act = m.ed, m.act
         self.set_champions(m)
-        ed.aware[self.members] = True
+        act.make_aware(self.members)
         new = self.members[~ed.enacting[self.members]]
-        ed.enacting[new] = True
-        ed.enacting_since[new] = m.week
-        ed.depth[self.members] = np.maximum(ed.depth[self.members], 0.4)
-        if new.size:
-            m.credit_channel(self.label, int(new.size))
+        act.start_enacting(new, channel=self.label)
+        act.raise_depth(self.members, CHAMPION_DEPTH)
 
     def set_champions(self, m: ScalingModel) -> None:
         """Flag the champions and precompute their schools' credibility weight."""
         ed = m.ed
-        ed.champion[self.members] = True
+        m.act.set_role("champion", self.members, True)
         cred = np.zeros(m.schools.n)
         np.maximum.at(cred, ed.school[self.members], ed.factors.credibility[self.members])
         # Dense per-slot vectors (champions usually cover most schools).
-        self.cred_slot = cred[ed.school] / 0.5
+        self.cred_slot = cred[ed.school] / CREDIBILITY_REFERENCE
         self.in_school = (cred[ed.school] > 0).astype(float)
 
     @override
@@ -162,8 +168,8 @@ class LocalChampions(Strategy):
         self.set_champions(m)
 
     @override
-    def on_stop(self, m: ScalingModel) -> None:
-        m.ed.champion[self.members] = False
+    def on_release(self, m: ScalingModel) -> None:
+        m.act.set_role("champion", self.members, False)
 
     @override
     def apply(self, m: ScalingModel, e: float) -> None:

@@ -32,9 +32,11 @@ class PolicyNetwork(Strategy):
 
     @override
     def apply(self, m: ScalingModel, e: float) -> None:
-        d = m.dist
-        d.policy_alignment += self.p.alignment_rate * e * DT * (1.0 - d.policy_alignment)
-        d.policy_network += self.p.strength_rate * e * DT * (1.0 - d.policy_network)
+        d, act = m.dist, m.act
+        pa = d.policy_alignment + self.p.alignment_rate * e * DT * (1.0 - d.policy_alignment)
+        act.set_condition("policy_alignment", pa, self.label)
+        pn = d.policy_network + self.p.strength_rate * e * DT * (1.0 - d.policy_network)
+        act.set_condition("policy_network", pn, self.label)
 
 
 @register
@@ -59,19 +61,21 @@ class ShapeLocalPolicy(Strategy):
     def on_start(self, m: ScalingModel) -> None:
         if self.p.mode == "tight":
             self.was_tight = m.dist.mandate_tight
-            m.dist.mandate_tight = True
+            m.act.set_condition("mandate_tight", True, self.label)
 
     @override
     def on_stop(self, m: ScalingModel) -> None:
         if self.p.mode == "tight":
-            m.dist.mandate_tight = self.was_tight
+            m.act.set_condition("mandate_tight", self.was_tight, self.label)
 
     @override
     def apply(self, m: ScalingModel, e: float) -> None:
-        d = m.dist
+        d, act = m.dist, m.act
         if self.p.mode == "align":
-            d.policy_alignment += self.p.alignment_rate * e * DT * (1.0 - d.policy_alignment)
-        d.district_ownership += self.p.ownership_rate * e * DT * (1.0 - d.district_ownership)
+            pa = d.policy_alignment + self.p.alignment_rate * e * DT * (1.0 - d.policy_alignment)
+            act.set_condition("policy_alignment", pa, self.label)
+        do = d.district_ownership + self.p.ownership_rate * e * DT * (1.0 - d.district_ownership)
+        act.set_condition("district_ownership", do, self.label)
 
 
 @register
@@ -90,6 +94,8 @@ class EducatePolicymakers(Strategy):
 
     @override
     def apply(self, m: ScalingModel, e: float) -> None:
-        d = m.dist
-        d.leadership_support += self.p.support_rate * e * DT * (1.0 - d.leadership_support)
-        d.district_ownership += self.p.ownership_rate * e * DT * (1.0 - d.district_ownership)
+        d, act = m.dist, m.act
+        ls = d.leadership_support + self.p.support_rate * e * DT * (1.0 - d.leadership_support)
+        act.set_condition("leadership_support", ls, self.label)
+        do = d.district_ownership + self.p.ownership_rate * e * DT * (1.0 - d.district_ownership)
+        act.set_condition("district_ownership", do, self.label)

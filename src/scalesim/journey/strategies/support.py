@@ -38,7 +38,7 @@ class Coaching(Strategy):
             self.cost_per_month = self.default_cost * self.p.coaches
 
     @override
-    def on_start(self, m: ScalingModel) -> None:
+    def on_targets(self, m: ScalingModel) -> None:
         self.in_target = np.zeros(m.ed.n, dtype=bool)
         self.in_target[self.members] = True
 
@@ -72,8 +72,8 @@ class Pilot(Strategy):
     Params = PilotParams
 
     @override
-    def on_start(self, m: ScalingModel) -> None:
-        m.ed.aware[self.members] = True
+    def on_targets(self, m: ScalingModel) -> None:
+        m.act.make_aware(self.members)
 
     @override
     def apply(self, m: ScalingModel, e: float) -> None:
@@ -87,8 +87,8 @@ class Pilot(Strategy):
         ed = m.ed
         depth = float(np.where(ed.enacting[self.members], ed.depth[self.members], 0.0).mean())
         gain = self.p.evidence_gain * depth
-        m.dist.compatibility = min(1.0, m.dist.compatibility + gain)
-        m.dist.observability = min(1.0, m.dist.observability + gain)
+        for name in ("compatibility", "observability"):
+            m.act.set_condition(name, min(1.0, getattr(m.dist, name) + gain), self.label)
         m.log.record(
             m,
             "pilot_evidence",
@@ -115,15 +115,16 @@ class PdsaCycles(Strategy):
     Params = PdsaParams
 
     @override
-    def on_start(self, m: ScalingModel) -> None:
+    def on_targets(self, m: ScalingModel) -> None:
         # Participants test the practice in their classrooms: they know of it.
-        m.ed.aware[self.members] = True
+        m.act.make_aware(self.members)
 
     @override
     def apply(self, m: ScalingModel, e: float) -> None:
         p = self.p
         cycle_weeks = max(round(p.cycle_months * WEEKS_PER_MONTH), 1)
         if self.weeks_active % cycle_weeks == 0:
-            m.dist.learning = min(p.max_learning, m.dist.learning + p.learning_per_cycle * e)
+            learning = min(p.max_learning, m.dist.learning + p.learning_per_cycle * e)
+            m.act.set_condition("learning", learning, self.label)
         m.effects.ownership[self.members] += p.ownership * e * m.ed.enacting[self.members]
         m.effects.support[self.members] += p.support * e * m.ed.enacting[self.members]
