@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import inspect
+import pkgutil
 import re
 import sys
 from pathlib import Path
@@ -12,9 +13,9 @@ from types import ModuleType
 
 import pytest
 
-from scalesim.core import rules, turnover
+from scalesim.journey.shocks import SHOCKS
+from scalesim.journey.strategies import STRATEGIES
 from scalesim.metrics import METRICS
-from scalesim.simulation import model, runner
 from scalesim.simulation.model import PHASES
 
 
@@ -101,32 +102,102 @@ def test_model_doc_lists_the_phases_in_order(repo: Path) -> None:
     assert tuple(listed) == PHASES
 
 
-def _constants(module: ModuleType) -> dict[str, float]:
-    """Numeric UPPER_CASE names assigned at the top level of the module's own source."""
+def _constants(module: ModuleType) -> dict[str, object]:
+    """Numeric UPPER_CASE names (numbers or tuples of numbers) assigned at the module's top."""
     names: set[str] = set()
     for node in ast.parse(inspect.getsource(module)).body:
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 elts = target.elts if isinstance(target, ast.Tuple) else [target]
                 names |= {e.id for e in elts if isinstance(e, ast.Name)}
+
+    def numeric(v: object) -> bool:
+        if isinstance(v, tuple):
+            return bool(v) and all(numeric(x) for x in v)
+        return isinstance(v, int | float) and not isinstance(v, bool)
+
     values = {k: getattr(module, k) for k in names if re.fullmatch(r"[A-Z][A-Z0-9_]+", k)}
     # DT is 1/52 by definition (a week in years), documented in prose.
-    return {
-        k: v
-        for k, v in values.items()
-        if isinstance(v, int | float) and not isinstance(v, bool) and k != "DT"
-    }
+    return {k: v for k, v in values.items() if numeric(v) and k != "DT"}
 
 
-@pytest.mark.parametrize("module", [rules, turnover, model, runner], ids=lambda m: m.__name__)
+def _mechanism_modules() -> list[ModuleType]:
+    """Every module of the packages that hold mechanisms (core, journey, simulation, metrics)."""
+    out = []
+    for pkg in ("core", "journey", "journey.strategies", "simulation", "metrics"):
+        package = importlib.import_module(f"scalesim.{pkg}")
+        for info in pkgutil.iter_modules(package.__path__):
+            if not info.ispkg:
+                out.append(importlib.import_module(f"scalesim.{pkg}.{info.name}"))
+    return out
+
+
+MECHANISM_MODULES = _mechanism_modules()
+
+
+def _coefficient_rows(doc: str) -> dict[tuple[str, str], tuple[str, str]]:
+    """(module, `NAME = value`) -> (meaning, source) from the coefficient table."""
+    rows = {}
+    for line in doc.splitlines():
+        m = re.match(r"^\| `(\w+ = [^`]+)` \| `([\w.]+)` \| (.*) \| (.*) \|$", line)
+        if m:
+            rows[(m.group(2), m.group(1))] = (m.group(3).strip(), m.group(4).strip())
+    return rows
+
+
+def test_mechanism_modules_are_found() -> None:
+    """The scan sees the rules, turnover, the strategies and the model (it is not vacuous)."""
+    names = {m.__name__ for m in MECHANISM_MODULES}
+    assert {
+        "scalesim.core.rules",
+        "scalesim.core.turnover",
+        "scalesim.journey.strategies.networks",
+        "scalesim.simulation.model",
+    } <= names
+
+
+@pytest.mark.parametrize("module", MECHANISM_MODULES, ids=lambda m: m.__name__)
 def test_model_doc_has_every_coefficient(module: ModuleType, repo: Path) -> None:
-    """Every named numeric constant of the model's modules is in docs/model.md with its value."""
+    """Every named numeric constant is in docs/model.md's table: value, module and source."""
+    rows = _coefficient_rows((repo / "docs" / "model.md").read_text(encoding="utf-8"))
+    short = module.__name__.removeprefix("scalesim.")
+    for name, value in _constants(module).items():
+        key = (short, f"{name} = {value!r}")
+        assert key in rows, f"`{name} = {value!r}` ({short}) missing from docs/model.md"
+        meaning, source = rows[key]
+        assert meaning and source, f"{name}: the table gives no meaning or no source"
+
+
+def test_coefficient_table_has_no_stale_rows(repo: Path) -> None:
+    """Every row of the table is a constant that exists with that value (no leftovers)."""
+    rows = _coefficient_rows((repo / "docs" / "model.md").read_text(encoding="utf-8"))
+    live = {
+        (m.__name__.removeprefix("scalesim."), f"{k} = {v!r}")
+        for m in MECHANISM_MODULES
+        for k, v in _constants(m).items()
+    }
+    assert len(rows) >= 50
+    assert set(rows) <= live, f"stale rows: {sorted(set(rows) - live)}"
+
+
+def test_every_rule_section_cites_a_source(repo: Path) -> None:
+    """Each mechanism in docs/model.md names where it comes from (a document or a study)."""
     doc = (repo / "docs" / "model.md").read_text(encoding="utf-8")
-    consts = _constants(module)
-    if module is rules:
-        assert len(consts) >= 13
-    for name, value in consts.items():
-        assert f"`{name} = {value!r}`" in doc, f"{name} = {value!r} missing from docs/model.md"
+    body = doc.split("## The rules", 1)[1].split("\n## ", 1)[0]
+    sections = re.split(r"^### ", body, flags=re.M)[1:]
+    assert len(sections) >= 6
+    cite = re.compile(r"0\d\d_\*\.txt|DESIGN §|NCES|\b(19|20)\d\d\b")
+    for sec in sections:
+        title = sec.splitlines()[0]
+        assert cite.search(sec), f"docs/model.md: '{title}' cites no source"
+
+
+def test_every_strategy_and_shock_names_its_source() -> None:
+    """Each strategy cites the document it comes from; each shock's class says what it models."""
+    for name, cls in STRATEGIES.items():
+        assert re.search(r"0\d\d_\*\.txt", cls.source), f"strategy {name} cites no document"
+    for name, cls in SHOCKS.items():
+        assert (cls.__doc__ or "").strip(), f"shock {name} has no description"
 
 
 def test_model_doc_cites_the_domain_documents(repo: Path) -> None:

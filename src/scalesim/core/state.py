@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from scalesim.core.district import EducatorFactors
+from scalesim.core.district import EducatorFactors, Schools
 
 if TYPE_CHECKING:
     from scalesim.scenario import Scenario
@@ -162,3 +162,80 @@ class Effects:
             arr = np.zeros(self.n)
             self.external[source] = arr
         return arr
+
+
+# Scenario sections an override may change in a running model (rehearsal branches, the app).
+# The district, its educators, the network, the calendar, the horizon, the start, the trip
+# ticket and the adaptation rules are fixed when the model is built.
+MUTABLE_SECTIONS = (
+    "adoption",
+    "depth",
+    "ownership",
+    "abandonment",
+    "turnover",
+    "team",
+    "conditions",
+    "innovation",
+    "metrics",
+    "measurement",
+)
+# ... except these, read once at set-up.
+FROZEN_PATHS = ("adoption.credibility_weighted", "depth.start", "ownership.start")
+
+
+def override_allowed(path: str) -> bool:
+    """Whether a dotted scenario path may change in a running model."""
+    if any(path == f or path.startswith(f + ".") for f in FROZEN_PATHS):
+        return False
+    return any(path == p or path.startswith(p + ".") for p in MUTABLE_SECTIONS)
+
+
+def initial_educators(
+    sc: Scenario,
+    sch: Schools,
+    factors: EducatorFactors,
+    rng: np.random.Generator,
+    person_ids: Callable[[int], np.ndarray],
+) -> EducatorState:
+    """Who is aware and enacting at month 0, with what depth and ownership.
+
+    Args:
+        sc: The scenario (its ``start``, ``depth.start`` and ``ownership.start``).
+        sch: The schools (educator slots are sorted by school).
+        factors: The educators' factors.
+        rng: The ``initial`` stream.
+        person_ids: Gives fresh person ids for ``k`` people.
+    """
+    n = int(sch.size.sum())
+    st = sc.start
+    school = np.repeat(np.arange(sch.n), sch.size)
+    share = np.full(sch.n, st.enacting_share)
+    if st.enacting_share_high_need is not None:
+        share[sch.high_need] = st.enacting_share_high_need
+    if st.enacting_share_other is not None:
+        share[~sch.high_need] = st.enacting_share_other
+    if st.from_csv and sch.initial_enacting is not None:
+        share = np.where(np.isnan(sch.initial_enacting), share, sch.initial_enacting)
+    u = rng.random(n)
+    enacting = u < share[school]
+    aware = enacting | (rng.random(n) < st.aware_share)
+    depth = np.where(
+        enacting, np.clip(rng.normal(sc.depth.start.mean, sc.depth.start.sd, n), 0, 1), 0.0
+    )
+    ownership = np.where(
+        enacting,
+        np.clip(rng.normal(sc.ownership.start.mean, sc.ownership.start.sd, n), 0, 1),
+        0.0,
+    )
+    return EducatorState(
+        school=school,
+        factors=factors,
+        aware=aware,
+        enacting=enacting,
+        depth=depth,
+        ownership=ownership,
+        champion=np.zeros(n, dtype=bool),
+        proof_point=np.zeros(n, dtype=bool),
+        person=person_ids(n),
+        enacting_since=np.where(enacting, 0, -1),
+    )

@@ -41,8 +41,14 @@ def metric(
     """Register a weekly metric under ``name``."""
 
     def deco(fn: Callable[[Snapshot], float]) -> Callable[[Snapshot], float]:
-        if name in METRICS:
-            raise ValueError(f"metric {name!r} registered twice")
+        old = METRICS.get(name)
+        # The same function registered again (a re-imported module, a re-run notebook cell)
+        # replaces the earlier one; another function under a taken name is an error.
+        if old is not None and (old.fn.__module__, old.fn.__qualname__) != (
+            fn.__module__,
+            fn.__qualname__,
+        ):
+            raise ValueError(f"metric {name!r} is already registered by {old.fn.__qualname__}")
         METRICS[name] = MetricDef(name, fn, kind, dimension, unit, label)
         return fn
 

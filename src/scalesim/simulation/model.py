@@ -24,6 +24,10 @@ every change of state goes through :attr:`ScalingModel.act`
 ``drop_strategy``, ``retarget_strategy``, ``rescale_strategy``, ``set_strategies``,
 ``fire_shock`` and ``apply_overrides`` are the only way to change a running model: pit stops,
 the app and rehearsals all call them.
+
+Longer than 500 lines because the class is one public surface: the weekly phases and the API
+for changing a running model are read together, and the mechanisms themselves live in
+``scalesim.core`` and ``scalesim.journey``.
 """
 
 from __future__ import annotations
@@ -34,7 +38,6 @@ from typing import Any, Literal
 
 import mesa
 import numpy as np
-import pandas as pd
 from pydantic import ValidationError
 
 from scalesim.common.errors import ScalesimInputError, ScenarioError
@@ -44,15 +47,23 @@ from scalesim.common.validation import input_error
 from scalesim.core import rules, turnover
 from scalesim.core.actions import Actions
 from scalesim.core.agents import Educator, ImprovementTeam, School
+from scalesim.core.attribution import attribute
 from scalesim.core.collector import WeeklyCollector
 from scalesim.core.district import (
-    EducatorFactors,
     build_schools,
     draw_educators,
     novice_share_by_slot,
 )
 from scalesim.core.network import build_network
-from scalesim.core.state import STATE_BY_PATH, DistrictState, EducatorState, Effects
+from scalesim.core.state import (
+    FROZEN_PATHS,
+    MUTABLE_SECTIONS,
+    STATE_BY_PATH,
+    DistrictState,
+    Effects,
+    initial_educators,
+    override_allowed,
+)
 from scalesim.core.week import ALL, Week
 from scalesim.journey.pitstops import PitStops
 from scalesim.journey.shocks import ShockBook
@@ -78,31 +89,6 @@ PHASES: tuple[str, ...] = (
     "record",
     "pit_stops",
 )
-
-# Scenario sections an override may change in a running model (rehearsal branches, the app).
-# The district, its educators, the network, the calendar, the horizon, the start, the trip
-# ticket and the adaptation rules are fixed when the model is built.
-MUTABLE_SECTIONS = (
-    "adoption",
-    "depth",
-    "ownership",
-    "abandonment",
-    "turnover",
-    "team",
-    "conditions",
-    "innovation",
-    "metrics",
-    "measurement",
-)
-# ... except these, read once at set-up.
-FROZEN_PATHS = ("adoption.credibility_weighted", "depth.start", "ownership.start")
-
-
-def override_allowed(path: str) -> bool:
-    """Whether a dotted scenario path may change in a running model."""
-    if any(path == f or path.startswith(f + ".") for f in FROZEN_PATHS):
-        return False
-    return any(path == p or path.startswith(p + ".") for p in MUTABLE_SECTIONS)
 
 
 class ScalingModel(mesa.Model):
@@ -152,7 +138,9 @@ class ScalingModel(mesa.Model):
             self.novice_prob,
             self.streams["educators"],
         )
-        self.ed = self._initial_state(factors)
+        self.ed = initial_educators(
+            scenario, self.schools, factors, self.streams["initial"], self.next_person_ids
+        )
         self.network = build_network(scenario.network, self.schools, self.streams["network"])
         self.dist = DistrictState.from_scenario(scenario)
         self.effects = Effects(self.ed.n)
@@ -204,43 +192,6 @@ class ScalingModel(mesa.Model):
     def _support_end(sc: Scenario) -> int | None:
         m = sc.team.support_ends_month
         return month_to_week(m) if m is not None else None
-
-    def _initial_state(self, factors: EducatorFactors) -> EducatorState:
-        sc, sch = self.sc, self.schools
-        n = int(sch.size.sum())
-        rng = self.streams["initial"]
-        st = sc.start
-        school = np.repeat(np.arange(sch.n), sch.size)
-        share = np.full(sch.n, st.enacting_share)
-        if st.enacting_share_high_need is not None:
-            share[sch.high_need] = st.enacting_share_high_need
-        if st.enacting_share_other is not None:
-            share[~sch.high_need] = st.enacting_share_other
-        if st.from_csv and sch.initial_enacting is not None:
-            share = np.where(np.isnan(sch.initial_enacting), share, sch.initial_enacting)
-        u = rng.random(n)
-        enacting = u < share[school]
-        aware = enacting | (rng.random(n) < st.aware_share)
-        depth = np.where(
-            enacting, np.clip(rng.normal(sc.depth.start.mean, sc.depth.start.sd, n), 0, 1), 0.0
-        )
-        ownership = np.where(
-            enacting,
-            np.clip(rng.normal(sc.ownership.start.mean, sc.ownership.start.sd, n), 0, 1),
-            0.0,
-        )
-        return EducatorState(
-            school=school,
-            factors=factors,
-            aware=aware,
-            enacting=enacting,
-            depth=depth,
-            ownership=ownership,
-            champion=np.zeros(n, dtype=bool),
-            proof_point=np.zeros(n, dtype=bool),
-            person=self.next_person_ids(n),
-            enacting_since=np.where(enacting, 0, -1),
-        )
 
     def next_person_ids(self, k: int) -> np.ndarray:
         """Fresh person ids for ``k`` newcomers."""
@@ -421,26 +372,9 @@ class ScalingModel(mesa.Model):
             parts: For each channel, its rate for each new adopter (same order).
             extra_peer: Adopters who crossed their threshold (credited to peers).
         """
-        names = list(parts)
         k = len(next(iter(parts.values()))) if parts else 0
-        counts = dict.fromkeys(names, 0)
-        if k:
-            # Pick each adopter's channel with probability proportional to its rate: a
-            # uniform draw scaled by the total rate, compared with the running sum.
-            total = np.zeros(k)
-            for arr in parts.values():
-                total += arr
-            u = self.streams["attribution"].random(k)
-            target = np.where(total > 0, u * total, 0.0)
-            acc = np.zeros(k)
-            pick = np.zeros(k, dtype=np.int64)
-            for arr in list(parts.values())[:-1]:
-                acc += arr
-                pick += target >= acc
-            # No rate at all (cannot happen for a hazard adopter): spread evenly.
-            pick = np.where(total > 0, pick, (u * len(names)).astype(np.int64))
-            for c, cnt in zip(names, np.bincount(pick, minlength=len(names)), strict=True):
-                counts[c] = int(cnt)
+        u = self.streams["attribution"].random(k) if k else np.zeros(0)
+        counts = attribute(parts, u)
         if extra_peer:
             counts["peer"] = counts.get("peer", 0) + extra_peer
         for c, cnt in counts.items():
@@ -606,51 +540,6 @@ class ScalingModel(mesa.Model):
             known = ", ".join(x.label for x in self.strategy_set.items) or "(none)"
             raise ScenarioError("strategy", label, f"not in the set; in the set: {known}")
         return s
-
-    # ------------------------------------------------------------------ tables
-
-    def extra_tables(self) -> dict[str, pd.DataFrame]:
-        """Pit stops, strategies and capacity shortfalls as tables."""
-        strategies = pd.DataFrame(
-            [
-                {
-                    "strategy": s.label,
-                    "type": s.type_name,
-                    "start_month": s.spec.start_month,
-                    "end_month": s.spec.end_month,
-                    "rule": s.select.rule,
-                    "intensity": s.intensity,
-                    "priority": s.priority,
-                    "schools": int(s.schools.size),
-                    "educators": int(s.members.size),
-                    "spent": s.spent,
-                    "shortfall": s.shortfall,
-                    "credited_enactments": int(self.channel_counts.get(s.label, 0)),
-                }
-                for s in self.strategy_set.all_strategies()
-            ],
-            columns=[
-                "strategy",
-                "type",
-                "start_month",
-                "end_month",
-                "rule",
-                "intensity",
-                "priority",
-                "schools",
-                "educators",
-                "spent",
-                "shortfall",
-                "credited_enactments",
-            ],
-        )
-        return {
-            "pit_stops": pd.DataFrame(self.pit_stops.rows),
-            "strategies": strategies,
-            "shortfalls": pd.DataFrame(
-                self.strategy_set.shortfall_rows, columns=["month_index", "strategy", "shortfall"]
-            ),
-        }
 
     # ------------------------------------------------------------------ running
 

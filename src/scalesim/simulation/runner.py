@@ -162,12 +162,59 @@ def summarize(model: ScalingModel, ts: pd.DataFrame) -> dict[str, Any]:
     }
 
 
+STRATEGY_COLUMNS = (
+    "strategy",
+    "type",
+    "start_month",
+    "end_month",
+    "rule",
+    "intensity",
+    "priority",
+    "schools",
+    "educators",
+    "spent",
+    "shortfall",
+    "credited_enactments",
+)
+
+
+def extra_tables(model: ScalingModel) -> dict[str, pd.DataFrame]:
+    """Pit stops, strategies and capacity shortfalls as tables."""
+    strategies = pd.DataFrame(
+        [
+            {
+                "strategy": s.label,
+                "type": s.type_name,
+                "start_month": s.spec.start_month,
+                "end_month": s.spec.end_month,
+                "rule": s.select.rule,
+                "intensity": s.intensity,
+                "priority": s.priority,
+                "schools": int(s.schools.size),
+                "educators": int(s.members.size),
+                "spent": s.spent,
+                "shortfall": s.shortfall,
+                "credited_enactments": int(model.channel_counts.get(s.label, 0)),
+            }
+            for s in model.strategy_set.all_strategies()
+        ],
+        columns=list(STRATEGY_COLUMNS),
+    )
+    return {
+        "pit_stops": pd.DataFrame(model.pit_stops.rows),
+        "strategies": strategies,
+        "shortfalls": pd.DataFrame(
+            model.strategy_set.shortfall_rows, columns=["month_index", "strategy", "shortfall"]
+        ),
+    }
+
+
 def collect(model: ScalingModel) -> RunResult:
     """Turn a (finished or paused) model into a :class:`RunResult`."""
     ts = timeseries_of(model)
     channels = pd.DataFrame(model.channel_rows, columns=["week", "channel", "new_enacting"])
     channels = channels.astype({"week": "int64", "channel": "str", "new_enacting": "int64"})
-    extra = model.extra_tables() if hasattr(model, "extra_tables") else {}
+    extra = extra_tables(model)
     return RunResult(
         timeseries=ts,
         schools=schools_of(model),

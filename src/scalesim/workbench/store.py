@@ -19,10 +19,8 @@ Two things live here:
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
-import math
 import os
 import shutil
 import tempfile
@@ -37,6 +35,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from scalesim.common.errors import ScalesimInputError
+from scalesim.common.files import atomic_write_bytes, atomic_write_text, write_json
 from scalesim.common.provenance import versions
 from scalesim.common.units import month_to_week
 from scalesim.metrics import METRICS
@@ -256,44 +255,6 @@ def parquet_bytes(table: pd.DataFrame | pa.Table, meta: dict[str, Any] | None = 
 def read_parquet_bytes(data: bytes) -> pd.DataFrame:
     """The inverse of :func:`parquet_bytes`."""
     return pq.read_table(io.BytesIO(data)).to_pandas()
-
-
-# --------------------------------------------------------------------------- atomic files
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Text version of :func:`atomic_write_bytes` (UTF-8)."""
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def write_json(path: Path, data: Any) -> None:
-    """Atomically write pretty, key-sorted JSON."""
-    atomic_write_text(
-        path, json.dumps(data, indent=2, sort_keys=True, default=_json_default) + "\n"
-    )
-
-
-def _json_default(x: Any) -> Any:
-    if isinstance(x, np.integer):
-        return int(x)
-    if isinstance(x, np.floating):
-        return None if math.isnan(x) else float(x)
-    if isinstance(x, np.bool_):
-        return bool(x)
-    return str(x)
 
 
 def write_table_files(
