@@ -24,6 +24,7 @@ import pandas as pd
 import pytest
 
 from conftest import SMALL
+from paired import assert_paired
 from scalesim.core import turnover
 from scalesim.scenario import apply_overrides, scenario_from_dict
 from scalesim.simulation.model import ScalingModel
@@ -70,10 +71,8 @@ def paired(low: dict[str, Any], high: dict[str, Any], what: Outcome) -> np.ndarr
 
 
 def assert_increases(diffs: np.ndarray, margin: float, label: str) -> None:
-    mean = diffs.mean()
-    se = diffs.std(ddof=1) / np.sqrt(len(diffs))
-    assert mean > margin, f"{label}: mean paired difference {mean:+.4f} <= margin {margin}"
-    assert mean > 4 * se, f"{label}: difference {mean:+.4f} within 4 s.e. ({se:.4f}) of zero"
+    """The shared pass rule (tests/paired.py), direction: up, by more than ``margin``."""
+    assert_paired(diffs, "higher", label, margin)
 
 
 def high_pressure_share(end: pd.Series, schools: pd.DataFrame) -> float:

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from paired import assert_paired
 from scalesim.scenario import apply_overrides, scenario_from_dict
 from scalesim.simulation.model import ScalingModel
 
@@ -57,12 +58,8 @@ def compare(
 
 
 def assert_sign(d: np.ndarray, sign: int, what: str) -> None:
-    """Mean of the paired differences has ``sign`` and >= 80% of pairs agree."""
-    agree = (np.sign(d) == sign).mean()
-    assert np.sign(d.mean()) == sign and agree >= 0.8, (
-        f"{what}: expected {'higher' if sign > 0 else 'lower'}; "
-        f"{agree:.0%} of pairs agree; diffs {np.round(d, 4)}"
-    )
+    """The shared pass rule (tests/paired.py) in the direction of ``sign``."""
+    assert_paired(d, "higher" if sign > 0 else "lower", what)
 
 
 def test_codesign_without_non_negotiables_trades_depth_for_ownership() -> None:

@@ -46,3 +46,12 @@ class Streams:
     def names(self) -> list[str]:
         """Names of the streams used so far."""
         return sorted(self._streams)
+
+    def state(self, name: str) -> dict | None:
+        """The exact position of one stream (None if it has not been used yet).
+
+        Two runs on the same seed whose stream ``name`` is at the same position have drawn
+        exactly the same numbers from it.
+        """
+        gen = self._streams.get(name)
+        return None if gen is None else gen.bit_generator.state
