@@ -197,5 +197,7 @@ def test_invariants_hold_every_week(data: dict[str, Any], seed: int) -> None:
     assert schools["share_enacting"].between(0.0, 1.0).all()
     assert schools[["mean_depth", "mean_ownership"]].stack().between(0.0, 1.0).all()
     assert int(schools["educators"].sum()) == n_slots
-    # Gap = reach_furthest - students_reached, both shares.
-    assert ts["equity_gap"].between(-1.0, 1.0).all()
+    # The gap is exactly reach among those furthest from opportunity minus reach among all.
+    np.testing.assert_allclose(
+        ts["equity_gap"], ts["reach_furthest"] - ts["students_reached"], rtol=0, atol=1e-12
+    )

@@ -186,7 +186,13 @@ def test_unknown_name_message_lists_known_names() -> None:
     assert "equity_ratio" in str(info.value) and "share_enacting" in str(info.value)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=400,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(st.text(max_size=120))
 def test_random_text_rejected_or_safe(text: str) -> None:
     """Any string either raises RuleSyntaxError or parses to a rule that evaluates cleanly.
@@ -245,7 +251,7 @@ TOKENS = [
 ]
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400, deadline=None, derandomize=True, database=None)
 @given(st.lists(st.sampled_from(TOKENS), max_size=25))
 def test_random_token_soup_rejected_or_safe(tokens: list[str]) -> None:
     """Random sequences of language and Python tokens never escape the language."""
@@ -361,7 +367,7 @@ trees = st.recursive(leaves, extend, max_leaves=12)
 envs = st.fixed_dictionaries({n: numbers for n in ENV_NAMES})
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=600, deadline=None, derandomize=True, database=None)
 @given(trees, envs)
 def test_valid_expressions_match_reference(tree: tuple[Any, ...], env: dict[str, float]) -> None:
     """A rendered tree parses and evaluates to the reference evaluator's truth value."""
@@ -382,7 +388,7 @@ arith = st.recursive(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400, deadline=None, derandomize=True, database=None)
 @given(arith, envs)
 def test_arithmetic_values_exact(tree: tuple[Any, ...], env: dict[str, float]) -> None:
     """Arithmetic gives exactly the reference value (checked as ``expr == value``)."""
