@@ -47,10 +47,12 @@ def test_time_conversion() -> None:
     assert month_to_week(0) == 0
 
 
-def test_empty_file_means_all_defaults(tmp_path: Path) -> None:
-    """An empty file is the all-defaults scenario, hashing like an empty mapping."""
-    (tmp_path / "empty.yaml").write_text("", encoding="utf-8")
-    assert load_scenario(tmp_path / "empty.yaml").scenario_hash() == Scenario().scenario_hash()
+def test_an_empty_file_is_refused(tmp_path: Path) -> None:
+    """An empty file is a mistake, not the default scenario: one clear error."""
+    (tmp_path / "empty.yaml").write_text("# nothing yet\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match="the file is empty"):
+        load_scenario(tmp_path / "empty.yaml")
+    assert scenario_from_dict({}).scenario_hash() == Scenario().scenario_hash()
 
 
 def test_hash_ignores_spelling_out_defaults() -> None:

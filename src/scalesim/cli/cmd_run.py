@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from scalesim.common.seeds import SEED_MAX
 from scalesim.metrics import METRICS
 
 
@@ -50,15 +51,31 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def run(
         scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
-        seed: Annotated[int, typer.Option(help="Random seed (one seed, one exact history).")] = 1,
+        seed: Annotated[
+            int,
+            typer.Option(
+                min=0, max=SEED_MAX, help="Random seed in [0, 2**63): one seed, one exact history."
+            ),
+        ] = 1,
         out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
         quiet: Annotated[bool, typer.Option(help="Do not print the summary table.")] = False,
+        allow_large: Annotated[
+            bool, typer.Option(help="Run a district larger than the documented limits.")
+        ] = False,
+        allow_any_base: Annotated[
+            bool, typer.Option(help="Let `base:` read a scenario from any folder.")
+        ] = False,
     ) -> None:
         """Run SCENARIO once and write its time series, school end states, log and summary."""
         from scalesim.scenario import load_scenario
+        from scalesim.scenario.budget import DEFAULT_LIMITS
 
         # Validate first: a bad file is reported before Mesa and the model are imported.
-        sc = load_scenario(scenario)
+        sc = load_scenario(
+            scenario,
+            limits=None if allow_large else DEFAULT_LIMITS,
+            base_roots=[] if allow_any_base else None,
+        )
         out = out or Path("out") / sc.name
 
         from scalesim.simulation.output import check_out_dir, write_run

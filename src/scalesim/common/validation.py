@@ -13,15 +13,43 @@ import types
 import typing
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
 from scalesim.common.errors import ScalesimInputError
 
 
-class Strict(BaseModel):
-    """Base of every input section: unknown keys are errors, assignments are validated."""
+def _accepts_bool(ann: Any) -> bool:
+    """Whether a field's annotation takes ``true``/``false`` as such."""
+    if ann is bool or ann is Any:
+        return True
+    origin = typing.get_origin(ann)
+    if origin is typing.Annotated:
+        return _accepts_bool(typing.get_args(ann)[0])
+    if origin in (typing.Union, types.UnionType):
+        return any(_accepts_bool(a) for a in typing.get_args(ann))
+    if origin is typing.Literal:
+        return any(isinstance(a, bool) for a in typing.get_args(ann))
+    return False
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+class Strict(BaseModel):
+    """Base of every input section.
+
+    Unknown keys are errors; assignments are validated; numbers must be finite (``.inf`` and
+    ``.nan`` are refused); and ``true``/``false`` is not a number (pydantic would otherwise
+    read ``true`` as 1 for an integer or float field).
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_numbers(cls, v: Any, info: ValidationInfo) -> Any:
+        if isinstance(v, bool) and info.field_name is not None:
+            field = cls.model_fields.get(info.field_name)
+            if field is not None and not _accepts_bool(field.annotation):
+                raise ValueError("a yes/no value is not a number")
+        return v
 
 
 def location(loc: tuple[Any, ...]) -> str:

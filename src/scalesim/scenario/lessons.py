@@ -22,12 +22,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from scalesim.common.errors import ScalesimInputError, ScenarioError
-from scalesim.common.validation import input_error
+from scalesim.common.validation import Strict, input_error
 from scalesim.metrics import METRICS
-from scalesim.scenario.loading import parse_yaml
+from scalesim.scenario.loading import SHIPPED_SCENARIOS, parse_yaml
 
 ENV_DIR = "SCALESIM_LESSONS_DIR"
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -39,22 +39,20 @@ SECTIONS = (
 )
 
 
-class Arm(BaseModel):
+class Arm(Strict):
     """One arm of a lesson: a scenario file ``<name>.yaml`` next to ``lesson.yaml``."""
 
-    model_config = ConfigDict(extra="forbid")
     name: Annotated[str, Field(pattern=NAME_PATTERN)]
     label: str = Field(description="What this arm does, in a few words.")
 
 
-class Claim(BaseModel):
+class Claim(Strict):
     """An effect the lesson page states: ``arm_a − arm_b`` of a metric, paired by seed.
 
     With ``since_month`` the compared quantity is the metric's change from ``since_month``
     to ``at_month`` within each run (e.g. the drop at a superintendent's departure).
     """
 
-    model_config = ConfigDict(extra="forbid")
     text: str = Field(description="The sentence of lesson.md that states the claim.")
     metric: str
     compare: tuple[str, str] = Field(description="[arm_a, arm_b]: the effect is a − b.")
@@ -80,17 +78,15 @@ class Claim(BaseModel):
         return self
 
 
-class Verify(BaseModel):
+class Verify(Strict):
     """How the claims are checked: seeds ``1..seeds`` for every arm."""
 
-    model_config = ConfigDict(extra="forbid")
     seeds: Annotated[int, Field(ge=5, le=200)] = 12
 
 
-class LessonSpec(BaseModel):
+class LessonSpec(Strict):
     """The contents of ``lesson.yaml``."""
 
-    model_config = ConfigDict(extra="forbid")
     title: str
     summary: str = Field(description="One sentence for `scalesim lessons`.")
     sources: list[Annotated[str, Field(pattern=r"^00[0-4]_\*\.txt$")]] = Field(min_length=1)
@@ -186,7 +182,7 @@ def lessons_dir() -> Path:
     env = os.environ.get(ENV_DIR)
     if env:
         return Path(env)
-    here = Path(__file__).resolve().parents[2] / "scenarios" / "teaching"
+    here = SHIPPED_SCENARIOS / "teaching"
     return here if here.is_dir() else Path.cwd() / "scenarios" / "teaching"
 
 

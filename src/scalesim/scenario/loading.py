@@ -7,6 +7,7 @@ and what was expected; nothing runs before the whole file is valid.
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,29 +16,92 @@ from pydantic import ValidationError
 
 from scalesim.common.errors import ScenarioError
 from scalesim.common.validation import input_error
+from scalesim.scenario.budget import DEFAULT_LIMITS, Limits, check_budget
 from scalesim.scenario.schema import Scenario
 from scalesim.scenario.school_csv import load_school_csv, school_names
 
+# Input files are small documents; a bigger one is a mistake (or an attack on memory).
+MAX_FILE_BYTES = 5_000_000
+# Sections nest a few levels deep; far deeper nesting is not a scenario.
+MAX_NESTING = 50
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a key given twice in one mapping (YAML says "unique")."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"key {key!r} appears twice in one section (first on line {seen[key] + 1})",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
+def _depth(x: Any) -> int:
+    """Nesting depth of a parsed document (iterative: a deep one cannot overflow the stack)."""
+    deepest, stack = 0, [(x, 1)]
+    while stack:
+        node, d = stack.pop()
+        deepest = max(deepest, d)
+        if d > MAX_NESTING:
+            break
+        if isinstance(node, dict):
+            stack.extend((v, d + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, d + 1) for v in node)
+    return deepest
+
 
 def parse_yaml(path: Path) -> Any:
-    """Read a YAML file, reporting syntax errors with their line and column."""
+    """Read a YAML file: syntax errors with line and column, duplicate keys, size and depth.
+
+    Raises:
+        ScenarioError: Naming the file (and the line) and what is wrong.
+    """
+    src = str(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ScenarioError(
+                src, "", f"file is {size:,} bytes; input files are at most {MAX_FILE_BYTES:,}"
+            )
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ScenarioError(str(path), "", "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(str(path), "", f"cannot read file ({exc})") from None
+        raise ScenarioError(src, "", "file not found") from None
+    except IsADirectoryError:
+        raise ScenarioError(src, "", "is a folder, not a file") from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            src, "", f"not a UTF-8 text file (byte {exc.start} cannot be decoded)"
+        ) from None
+    except OSError as exc:
+        raise ScenarioError(src, "", f"cannot read file ({exc.strerror or exc})") from None
     try:
-        return yaml.safe_load(text)
+        data = yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(str(path), "", f"YAML syntax error at {where}{problem}") from None
+        raise ScenarioError(src, "", f"YAML syntax error at {where}{problem}") from None
+    except RecursionError:
+        raise ScenarioError(src, "", f"nested more than {MAX_NESTING} levels deep") from None
+    if _depth(data) > MAX_NESTING:
+        raise ScenarioError(src, "", f"nested more than {MAX_NESTING} levels deep")
+    return data
 
 
 def scenario_from_dict(
-    data: Any, source: str = "<scenario>", base_dir: Path | None = None
+    data: Any,
+    source: str = "<scenario>",
+    base_dir: Path | None = None,
+    limits: Limits | None = DEFAULT_LIMITS,
 ) -> Scenario:
     """Validate a plain mapping as a scenario.
 
@@ -45,6 +109,8 @@ def scenario_from_dict(
         data: The parsed YAML document.
         source: Name used in error messages (usually the file path).
         base_dir: Directory relative CSV paths resolve from.
+        limits: Refuse scenarios larger than this (None: no size check; see
+            :mod:`scalesim.scenario.budget`).
 
     Raises:
         ScenarioError: With the field path, the bad value and what was expected.
@@ -75,6 +141,8 @@ def scenario_from_dict(
         load_school_csv(csv_path)  # validate now, before anything runs
     _check_consistency(scenario, source)
     _check_school_names(scenario, source)
+    if limits is not None:
+        check_budget(scenario, source, limits)
     return scenario
 
 
@@ -149,6 +217,20 @@ def _check_consistency(s: Scenario, source: str) -> None:
                 f"adaptation[{i}].then.{key}",
                 f"no strategy labelled {ref!r}; known: {', '.join(sorted(known))}",
             )
+    if s.n_weeks < 1:
+        raise ScenarioError(
+            source,
+            "horizon_months",
+            f"{s.horizon_months:g} months is shorter than one week (the model's step)",
+        )
+    for i, sh in enumerate(s.shocks):
+        if sh.at_month is not None and sh.at_month > s.horizon_months:
+            raise ScenarioError(
+                source,
+                f"shocks[{i}].at_month",
+                f"shock at month {sh.at_month:g} is after the horizon "
+                f"({s.horizon_months:g} months)",
+            )
     for i, sp in enumerate(s.strategies):
         if sp.start_month > s.horizon_months:
             raise ScenarioError(
@@ -166,13 +248,22 @@ def _check_consistency(s: Scenario, source: str) -> None:
             )
 
 
-def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+def load_scenario(
+    path: str | Path,
+    overrides: dict[str, Any] | None = None,
+    *,
+    limits: Limits | None = DEFAULT_LIMITS,
+    base_roots: Sequence[Path] | None = None,
+) -> Scenario:
     """Load and validate a scenario file.
 
     Args:
         path: The YAML file.
         overrides: Optional ``{"dotted.path": value}`` changes applied before validation
             (used by experiments and the app).
+        limits: Refuse scenarios larger than this (None: no size check).
+        base_roots: Folders a ``base:`` file may come from (default: :func:`base_roots_for`;
+            an empty list allows any folder).
 
     Returns:
         The validated :class:`Scenario`.
@@ -181,10 +272,33 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
         ScenarioError: For any problem, with the file, the field and what was expected.
     """
     path = Path(path)
-    data = resolve_base(path, parse_yaml(path))
+    raw = parse_yaml(path)
+    if raw is None:
+        raise ScenarioError(
+            str(path),
+            "",
+            "the file is empty; write the sections you want to change (a file with just "
+            "`base: default.yaml` runs the default district)",
+        )
+    roots = base_roots_for(path) if base_roots is None else list(base_roots)
+    data = resolve_base(path, raw, roots=roots)
     if overrides:
         data = apply_overrides(data if isinstance(data, dict) else {}, overrides)
-    return scenario_from_dict(data, source=str(path), base_dir=path.parent)
+    return scenario_from_dict(data, source=str(path), base_dir=path.parent, limits=limits)
+
+
+# The scenarios that ship with scalesim (a base may always extend them).
+SHIPPED_SCENARIOS = Path(__file__).resolve().parents[3] / "scenarios"
+
+
+def base_roots_for(path: Path) -> list[Path]:
+    """Where a ``base:`` chain starting at ``path`` may read files from.
+
+    The folder of the file and everything below it, the current working folder and
+    everything below it, and the shipped scenarios. A ``base:`` elsewhere (``../../etc``) is
+    refused unless the caller widens the roots (``scalesim run --allow-any-base``).
+    """
+    return [path.resolve().parent, Path.cwd().resolve(), SHIPPED_SCENARIOS.resolve()]
 
 
 def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -198,11 +312,14 @@ def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def resolve_base(path: Path, data: Any, seen: tuple[Path, ...] = ()) -> Any:
+def resolve_base(
+    path: Path, data: Any, seen: tuple[Path, ...] = (), roots: Sequence[Path] = ()
+) -> Any:
     """Apply a scenario's ``base: other.yaml`` key (a file it extends), recursively.
 
     The base's sections are merged with this file's: mappings key by key, lists and values
-    replaced. Paths are relative to the file that names them.
+    replaced. Paths are relative to the file that names them. A base must be a ``.yaml`` or
+    ``.yml`` file inside one of ``roots`` (no check when ``roots`` is empty).
     """
     if not isinstance(data, dict) or "base" not in data:
         return data
@@ -210,11 +327,20 @@ def resolve_base(path: Path, data: Any, seen: tuple[Path, ...] = ()) -> Any:
     if not isinstance(ref, str):
         raise ScenarioError(str(path), "base", f"expected a file name, got {ref!r}")
     base_path = (path.parent / ref).resolve()
+    if base_path.suffix not in (".yaml", ".yml"):
+        raise ScenarioError(str(path), "base", f"expected a .yaml scenario file, got {ref!r}")
+    if roots and not any(base_path.is_relative_to(r) for r in roots):
+        raise ScenarioError(
+            str(path),
+            "base",
+            f"{ref!r} is outside the scenario's folder, the working folder and the shipped "
+            "scenarios; pass --allow-any-base to read it anyway",
+        )
     if base_path in seen or base_path == path.resolve():
         raise ScenarioError(str(path), "base", f"circular base: {ref}")
     if not base_path.exists():
         raise ScenarioError(str(path), "base", f"base scenario {ref!r} not found")
-    base = resolve_base(base_path, parse_yaml(base_path), (*seen, path.resolve()))
+    base = resolve_base(base_path, parse_yaml(base_path), (*seen, path.resolve()), roots)
     if not isinstance(base, dict):
         raise ScenarioError(str(base_path), "", "expected a mapping of sections")
     rest = {k: v for k, v in data.items() if k != "base"}

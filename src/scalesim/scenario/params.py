@@ -11,19 +11,18 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from scalesim.common.validation import Strict
 
 
-class NoParams(BaseModel):
+class NoParams(Strict):
     """A strategy or shock without parameters of its own."""
 
-    model_config = ConfigDict(extra="forbid")
 
-
-class CoDesignParams(BaseModel):
+class CoDesignParams(Strict):
     """Parameters of co-design."""
 
-    model_config = ConfigDict(extra="forbid")
     non_negotiables: bool = Field(
         False, description="Keep the innovation's core fixed (no loss of depth ceiling)."
     )
@@ -50,10 +49,9 @@ class CoDesignParams(BaseModel):
     ramp_months: float = Field(6.0, gt=0, le=60, description="Months to full effect.")
 
 
-class CharacteristicsParams(BaseModel):
+class CharacteristicsParams(Strict):
     """Parameters of designing for scalable characteristics."""
 
-    model_config = ConfigDict(extra="forbid")
     complexity_drop: float = Field(0.2, ge=0, le=1, description="Fall in complexity.")
     gain: float = Field(
         0.15, ge=0, le=1, description="Rise in trialability, observability and compatibility."
@@ -61,10 +59,9 @@ class CharacteristicsParams(BaseModel):
     ramp_months: float = Field(9.0, gt=0, le=60, description="Months to full effect.")
 
 
-class ProofPointParams(BaseModel):
+class ProofPointParams(Strict):
     """Parameters of proof points."""
 
-    model_config = ConfigDict(extra="forbid")
     site_adoption: float = Field(
         1.5, ge=0, le=20, description="Extra adoption rate in the demonstration schools, per year."
     )
@@ -92,10 +89,9 @@ class ProofPointParams(BaseModel):
     )
 
 
-class UsersParams(BaseModel):
+class UsersParams(Strict):
     """Parameters of a network of users."""
 
-    model_config = ConfigDict(extra="forbid")
     ties_per_member: float = Field(
         2.0,
         ge=0,
@@ -117,10 +113,9 @@ class UsersParams(BaseModel):
     retention: float = Field(0.4, ge=0, le=1, description="Cut in members' abandonment.")
 
 
-class ChampionParams(BaseModel):
+class ChampionParams(Strict):
     """Parameters of local champions."""
 
-    model_config = ConfigDict(extra="forbid")
     influence: float = Field(
         0.6,
         ge=0,
@@ -141,10 +136,9 @@ class ChampionParams(BaseModel):
     )
 
 
-class PolicyNetworkParams(BaseModel):
+class PolicyNetworkParams(Strict):
     """Parameters of a policy network."""
 
-    model_config = ConfigDict(extra="forbid")
     alignment_rate: float = Field(
         0.1, ge=0, le=10, description="Rise of policy alignment per year toward 1."
     )
@@ -157,10 +151,9 @@ class PolicyNetworkParams(BaseModel):
     )
 
 
-class ShapePolicyParams(BaseModel):
+class ShapePolicyParams(Strict):
     """Parameters of shaping local policy."""
 
-    model_config = ConfigDict(extra="forbid")
     mode: Literal["align", "tight"] = Field(
         "align",
         description="'align' evaluation and "
@@ -175,10 +168,9 @@ class ShapePolicyParams(BaseModel):
     )
 
 
-class EducateParams(BaseModel):
+class EducateParams(Strict):
     """Parameters of educating policymakers."""
 
-    model_config = ConfigDict(extra="forbid")
     support_rate: float = Field(
         0.5, ge=0, le=10, description="Rise of leadership support per year toward 1."
     )
@@ -187,10 +179,9 @@ class EducateParams(BaseModel):
     )
 
 
-class CoachingParams(BaseModel):
+class CoachingParams(Strict):
     """Parameters of coaching."""
 
-    model_config = ConfigDict(extra="forbid")
     coaches: float = Field(4.0, gt=0, le=1000, description="Coaches (full-time equivalents).")
     caseload: int = Field(25, ge=1, le=500, description="Educators one coach supports fully.")
     support: float = Field(
@@ -204,10 +195,9 @@ class CoachingParams(BaseModel):
     )
 
 
-class PilotParams(BaseModel):
+class PilotParams(Strict):
     """Parameters of a pilot."""
 
-    model_config = ConfigDict(extra="forbid")
     adoption: float = Field(
         4.0, ge=0, le=52, description="Adoption rate of pilot members, per year."
     )
@@ -222,10 +212,9 @@ class PilotParams(BaseModel):
     )
 
 
-class PdsaParams(BaseModel):
+class PdsaParams(Strict):
     """Parameters of PDSA cycles."""
 
-    model_config = ConfigDict(extra="forbid")
     cycle_months: float = Field(2.0, gt=0, le=24, description="Months per cycle.")
     learning_per_cycle: float = Field(
         0.03,
@@ -238,19 +227,17 @@ class PdsaParams(BaseModel):
     support: float = Field(0.1, ge=0, le=1, description="Depth support of participants.")
 
 
-class PrincipalParams(BaseModel):
+class PrincipalParams(Strict):
     """Which schools lose their principal."""
 
-    model_config = ConfigDict(extra="forbid")
     share_schools: float | None = Field(0.3, gt=0, le=1, description="Share of schools (a wave).")
     n_schools: int | None = Field(None, ge=1, description="Number of schools instead.")
     schools: list[str] | None = Field(None, description="Named schools instead.")
 
 
-class PandemicParams(BaseModel):
+class PandemicParams(Strict):
     """A pandemic or other large-scale event."""
 
-    model_config = ConfigDict(extra="forbid")
     enactment_drop: float = Field(
         0.6,
         ge=0,
@@ -268,34 +255,30 @@ class PandemicParams(BaseModel):
     attention_rise: float = Field(0.3, ge=0, le=1, description="Rise in attention competition.")
 
 
-class PolicyShiftParams(BaseModel):
+class PolicyShiftParams(Strict):
     """An election or policy shift."""
 
-    model_config = ConfigDict(extra="forbid")
     magnitude: float = Field(0.25, ge=0, le=1, description="Change in policy alignment.")
     base_favourable: float = Field(
         0.3, ge=0, le=1, description="Chance it favours the innovation with no policy network."
     )
 
 
-class BudgetParams(BaseModel):
+class BudgetParams(Strict):
     """A budget cut."""
 
-    model_config = ConfigDict(extra="forbid")
     cut: float = Field(0.3, ge=0, le=1, description="Share of team capacity lost.")
 
 
-class CompetingParams(BaseModel):
+class CompetingParams(Strict):
     """A competing initiative."""
 
-    model_config = ConfigDict(extra="forbid")
     attention_rise: float = Field(0.3, ge=0, le=1, description="Rise in attention competition.")
 
 
-class WaveParams(BaseModel):
+class WaveParams(Strict):
     """A teacher turnover wave."""
 
-    model_config = ConfigDict(extra="forbid")
     share: float = Field(
         0.15, gt=0, le=1, description="Extra share of teachers who leave or move now."
     )

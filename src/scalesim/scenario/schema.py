@@ -10,7 +10,7 @@ import hashlib
 import json
 from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from scalesim.common.units import month_to_week
 from scalesim.scenario.fields import Strict, doc_field
@@ -68,9 +68,6 @@ class Scenario(Strict):
     adaptation: list[AdaptationRule] = Field(
         default_factory=list, description="Rules the team applies at pit stops."
     )
-
-    # Set by the loader, not by the file: where relative paths resolve from.
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
     @property
     def n_weeks(self) -> int:

@@ -7,11 +7,11 @@ line and the column.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scalesim.common.errors import ScenarioError
+from scalesim.scenario.csv_files import CsvFile
 
 if TYPE_CHECKING:
     from scalesim.scenario.schema import Scenario
@@ -26,62 +26,36 @@ def load_school_csv(path: Path) -> list[dict[str, Any]]:
         One dict per school with typed values.
 
     Raises:
-        ScenarioError: Naming the file, the column (and row) and what was expected.
+        ScenarioError: Naming the file, the column (and line) and what was expected.
     """
-    src = str(path)
-    try:
-        with open(path, newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
-            header = reader.fieldnames or []
-            missing = [c for c in CSV_COLUMNS if c not in header]
-            if missing:
-                raise ScenarioError(
-                    src,
-                    f"column {missing[0]!r}",
-                    f"missing; expected columns {', '.join(CSV_COLUMNS)} "
-                    "(optional: enacting_share)",
-                )
-            rows = list(reader)
-    except FileNotFoundError:
-        raise ScenarioError(src, "", "district CSV not found") from None
-    if not rows:
-        raise ScenarioError(src, "", "empty district: the CSV has no schools")
+    f = CsvFile(
+        path,
+        CSV_COLUMNS,
+        ("enacting_share",),
+        what="district CSV",
+        empty="empty district: the CSV has no schools",
+    )
     out = []
-    for i, row in enumerate(rows, start=2):  # line 1 is the header
-
-        def num(
-            col: str,
-            lo: float,
-            hi: float,
-            integer: bool = False,
-            row: dict[str, str] = row,
-            line: int = i,
-        ) -> float:
-            raw = (row.get(col) or "").strip()
-            try:
-                val = int(raw) if integer else float(raw)
-            except ValueError:
-                kind = "an integer" if integer else "a number"
-                raise ScenarioError(
-                    src, f"line {line}, column {col!r}", f"expected {kind}, got {raw!r}"
-                ) from None
-            if not lo <= val <= hi:
-                raise ScenarioError(
-                    src,
-                    f"line {line}, column {col!r}",
-                    f"expected a value in [{lo}, {hi}], got {val}",
-                )
-            return val
-
-        rec = {
-            "name": row["name"].strip(),
-            "region": row["region"].strip(),
-            "enrollment": num("enrollment", 0, 1e6),
-            "need_share": num("need_share", 0, 1),
-            "n_educators": int(num("n_educators", 1, 10_000, integer=True)),
+    first_line: dict[str, int] = {}
+    for row in f.rows():
+        name = row.text("name")
+        if name in first_line:
+            raise ScenarioError(
+                str(path),
+                row.where("name"),
+                f"school {name!r} is listed twice (first on line {first_line[name]}); "
+                "school names must be unique",
+            )
+        first_line[name] = row.line
+        rec: dict[str, Any] = {
+            "name": name,
+            "region": row.text("region"),
+            "enrollment": row.number("enrollment", 0, 1e6),
+            "need_share": row.number("need_share", 0, 1),
+            "n_educators": int(row.number("n_educators", 1, 10_000, integer=True)),
         }
-        if "enacting_share" in header and (row.get("enacting_share") or "").strip():
-            rec["enacting_share"] = num("enacting_share", 0, 1)
+        if "enacting_share" in f.header and row.has("enacting_share"):
+            rec["enacting_share"] = row.number("enacting_share", 0, 1)
         out.append(rec)
     return out
 

@@ -42,6 +42,7 @@ from pydantic import ValidationError
 
 from scalesim.common.errors import ScalesimInputError, ScenarioError
 from scalesim.common.rng import Streams, stream_key
+from scalesim.common.seeds import check_seed
 from scalesim.common.units import WEEKS_PER_MONTH, WEEKS_PER_YEAR, hazard_to_prob, month_to_week
 from scalesim.common.validation import input_error
 from scalesim.core import rules, turnover
@@ -117,7 +118,7 @@ class ScalingModel(mesa.Model):
         seed: int = 0,
         educator_agents: Literal["lazy", "eager"] = "lazy",
     ) -> None:
-        seed = int(seed)
+        seed = check_seed(seed)
         super().__init__(rng=np.random.SeedSequence(seed, spawn_key=(stream_key("mesa"),)))
         self.sc = scenario
         self.seed = seed
