@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from scalesim.common.units import month_to_week
-from scalesim.report.figures import Markers
+from scalesim.plotting.markers import Markers
 from scalesim.report.loading import Results
 
 # Need bands: the same edges as the compare command's equity_by_need table

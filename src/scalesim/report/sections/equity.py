@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
-from scalesim.report import derive, figures
+from scalesim.plotting.equity import reach_groups, reach_schools
+from scalesim.report import derive
 from scalesim.report.formatting import derived, fmt, interval, num
 from scalesim.report.sections.base import (
     TITLES,
@@ -76,7 +77,7 @@ def left_behind(ctx: Ctx) -> Section | None:
     sec.blocks.append(
         ctx.figure(
             "reach-groups",
-            figures.reach_groups(plot_ebn, reg, ctx.options),
+            reach_groups(plot_ebn, reg, ctx.options),
             "Reach by school need and by region",
             "Share of each group's educators enacting (light bars) and enacting at depth (hatched) "
             "at the end. Need groups are schools by their share of students furthest from "
@@ -111,7 +112,7 @@ def left_behind(ctx: Ctx) -> Section | None:
         sec.blocks.append(
             ctx.figure(
                 "reach-schools",
-                figures.reach_schools(
+                reach_schools(
                     None if res.multi else sch,
                     curves,
                     ctx.options,

@@ -7,7 +7,9 @@ from typing import Any
 import numpy as np
 from markupsafe import Markup
 
-from scalesim.report import derive, figures
+from scalesim.plotting.outcomes import destination as destination_figure
+from scalesim.plotting.outcomes import probabilities
+from scalesim.report import derive
 from scalesim.report.formatting import derived, fmt, interval, is_missing, num
 from scalesim.report.sections.base import (
     TITLES,
@@ -60,7 +62,7 @@ def trip_ticket(ctx: Ctx) -> Section:
         sec.blocks.append(
             ctx.figure(
                 "destination",
-                figures.destination(bands, ctx.options, targets, mk, pit),
+                destination_figure(bands, ctx.options, targets, mk, pit),
                 "Progress toward the destination",
                 cap,
             )
@@ -315,7 +317,7 @@ def _trip_ticket_multi(ctx: Ctx, sec: Section, d: dict[str, float]) -> None:
         sec.blocks.append(
             ctx.figure(
                 "probabilities",
-                figures.probabilities(tt),
+                probabilities(tt),
                 "How likely is the destination?",
                 "Share of replicates reaching the destination with its "
                 "equity clause by the deadline, and meeting the equity "
