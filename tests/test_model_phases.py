@@ -1,4 +1,4 @@
-"""The weekly step runs the phases of scalesim.simulation.model.PHASES, in that order, every week."""
+"""The weekly step runs the phases of scalesim.simulation.model.PHASES in order, every week."""
 
 from __future__ import annotations
 
