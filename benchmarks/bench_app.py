@@ -32,14 +32,10 @@ import ipywidgets
 import solara
 from mesa.visualization.solara_viz import ModelController
 
-from scalesim.app.figures import (
-    PlotsRenderer,
-    district_data,
-    district_png,
-    plots_data,
-)
 from scalesim.app.model import AppModel
 from scalesim.app.page import RENDER_INTERVAL, cells
+from scalesim.app.snapshots import district_data, plots_data
+from scalesim.plotting.live import PlotsRenderer, district_png
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "RESULTS.md"

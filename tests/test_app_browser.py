@@ -30,6 +30,9 @@ ARGS = [
 ]
 REPO = Path(__file__).resolve().parents[1]
 LOCAL = "http://127.0.0.1:"
+# Not the page's default seed: the page shows it only if the command's configuration
+# reached the server (which runs in the command's process).
+SEED = 4
 
 pytestmark = pytest.mark.browser
 
@@ -50,7 +53,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    """``scalesim app`` on a free local port, for the default scenario."""
+    """``scalesim app`` on a free local port, for the default scenario and seed :data:`SEED`."""
     _need_chromium()
     port = _free_port()
     proc = subprocess.Popen(
@@ -64,6 +67,8 @@ def server() -> Iterator[str]:
             str(port),
             "--host",
             "127.0.0.1",
+            "--seed",
+            str(SEED),
         ],
         cwd=REPO,
         env={**os.environ, "MPLBACKEND": "agg"},
@@ -131,6 +136,7 @@ def test_app_offline_step_play_toggle_shock(server: str, tmp_path: Path) -> None
             expect(page.locator("img.scalesim-plots")).to_be_visible(timeout=60_000)
             expect(page.locator("img.scalesim-district")).to_be_visible(timeout=60_000)
             expect(page.get_by_text("of 156 (month 0.0")).to_be_visible()
+            expect(page.get_by_text(f"seed {SEED} · week 0").first).to_be_visible()
 
             # Step: one week per click.
             page.get_by_role("button", name="Step").click()

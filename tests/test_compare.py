@@ -13,16 +13,10 @@ import yaml
 from exp_helpers import DEFAULT, TINY
 from scalesim.scenario import load_scenario
 from scalesim.simulation.model import ScalingModel
-from scalesim.workbench.compare import (
-    Option,
-    compare,
-    comparison_table,
-    run_options,
-    t_interval,
-    wilson,
-)
+from scalesim.workbench.compare import Option, compare, run_options
 from scalesim.workbench.executors import SerialExecutor
-from scalesim.workbench.experiment import derive_seeds
+from scalesim.workbench.experiment_schema import derive_seeds
+from scalesim.workbench.stats import comparison_table, t_interval, wilson
 from scalesim.workbench.store import load_results
 
 # Metrics whose paired difference must be covered by the 20-replicate interval.

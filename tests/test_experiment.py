@@ -10,7 +10,8 @@ import pytest
 from exp_helpers import REPO, experiment, write
 from scalesim.cli import main
 from scalesim.common.errors import ScalesimInputError
-from scalesim.workbench.experiment import derive_seeds, experiment_from_dict, load_experiment
+from scalesim.workbench.experiment import experiment_from_dict, load_experiment
+from scalesim.workbench.experiment_schema import derive_seeds
 
 
 def load(doc: dict, tmp_path: Path):

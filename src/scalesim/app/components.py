@@ -21,11 +21,12 @@ import solara
 from markdown_it import MarkdownIt
 from mesa.visualization.utils import force_update, update_counter
 
-from scalesim.app.figures import PlotsRenderer, district_data, district_png, plots_data
+from scalesim.app.snapshots import district_data, plots_data
 from scalesim.common.errors import ScalesimInputError
 from scalesim.journey.selection import RULES
 from scalesim.journey.shocks import SHOCKS
 from scalesim.journey.strategies import STRATEGIES
+from scalesim.plotting.live import PlotsRenderer, district_png
 
 if TYPE_CHECKING:
     from scalesim.app.model import AppModel

@@ -1,8 +1,9 @@
 """The SolaraViz page: `scalesim app` serves :data:`Page` with ``solara run``.
 
-What to open comes from the environment, set by ``scalesim app`` before the server
-starts: ``SCALESIM_APP_SCENARIO`` (a scenario file), ``SCALESIM_APP_LESSON`` (a lesson name,
-which wins) and ``SCALESIM_APP_SEED``. Each browser session gets its own model.
+What to open is an :class:`AppConfig` (a scenario file, or a lesson, and a seed) that
+``scalesim app`` hands to :func:`configure` before it starts the Solara server in the same
+process; the server imports this module by name and so finds it. Each browser session gets
+its own model, built from the configuration when the session starts.
 
 Layout: Mesa 3.5.1's SolaraViz places components in a draggable grid of half-width cells
 and has no layout argument, so :func:`install_layout` gives ``make_initial_grid_layout`` a
@@ -12,7 +13,6 @@ side by side, the controls and logs below); any other component count gets Mesa'
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -33,9 +33,6 @@ from scalesim.app.components import (
 )
 from scalesim.app.model import DEFAULT_SCENARIO, FACTORS, AppModel, factor_value
 
-ENV_SCENARIO = "SCALESIM_APP_SCENARIO"
-ENV_LESSON = "SCALESIM_APP_LESSON"
-ENV_SEED = "SCALESIM_APP_SEED"
 # While playing, the model steps every PLAY_INTERVAL_MS (one week per step, RENDER_INTERVAL
 # steps per Step click and per frame). The figures are drawn in the background
 # (components.FigureWorker), so a render pass is short and Mesa's own threading option is
@@ -56,18 +53,26 @@ class AppConfig:
     lesson: str | None = None
     seed: str = "1"
 
-    @classmethod
-    def from_env(cls) -> AppConfig:
-        """Read the configuration ``scalesim app`` put in the environment."""
-        return cls(
-            scenario_file=os.environ.get(ENV_SCENARIO, DEFAULT_SCENARIO),
-            lesson=os.environ.get(ENV_LESSON) or None,
-            seed=os.environ.get(ENV_SEED, "1"),
-        )
-
     def initial_model(self) -> AppModel:
         """The model the page starts with."""
         return AppModel(scenario_file=self.scenario_file, seed=self.seed, lesson=self.lesson)
+
+
+# What new sessions open; only configure() changes it. A plain module attribute works
+# because the Solara server runs in the process that configured it and, in production
+# mode, never re-imports this module.
+_config = AppConfig()
+
+
+def configure(config: AppConfig) -> None:
+    """Set what every new browser session opens (``scalesim app`` calls this first)."""
+    global _config
+    _config = config
+
+
+def current_config() -> AppConfig:
+    """What a new browser session opens: the last :func:`configure`, else the defaults."""
+    return _config
 
 
 def model_params(model: AppModel) -> dict[str, Any]:
@@ -205,7 +210,7 @@ def app_view(model: AppModel) -> Any:
 
 @solara.component
 def Page() -> Any:  # noqa: N802 (Solara components are CapWords)
-    """One model per browser session, opened from the environment's configuration."""
-    config = solara.use_memo(AppConfig.from_env, [])
+    """One model per browser session, opened from :func:`current_config`."""
+    config = solara.use_memo(current_config, [])
     model = solara.use_memo(config.initial_model, [config])
     return app_view(model)

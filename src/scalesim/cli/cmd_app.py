@@ -56,15 +56,16 @@ def register(app: typer.Typer) -> None:
             path = scenario or Path("scenarios/default.yaml")
             sc = load_scenario(path)
             what = f"scenario {sc.name} ({path})"
-        os.environ["SCALESIM_APP_SCENARIO"] = str(Path(path).resolve())
-        os.environ["SCALESIM_APP_SEED"] = str(seed)
-        if lesson is not None:
-            os.environ["SCALESIM_APP_LESSON"] = lesson
-        else:
-            os.environ.pop("SCALESIM_APP_LESSON", None)
-        # Offline and private: no usage telemetry, no version check against PyPI.
+        # For the libraries of this server process, set before they are imported: Solara
+        # reads its telemetry switch at import (offline and private: no usage telemetry;
+        # --no-check-version below skips the version check against PyPI), and Mesa's
+        # visualization imports pyplot, whose figures (if any) then stay off any display.
         os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
         os.environ.setdefault("MPLBACKEND", "agg")
+        from scalesim.app.page import AppConfig, configure
+
+        # The server imports scalesim.app.page by name in this process: it finds this.
+        configure(AppConfig(scenario_file=str(Path(path).resolve()), lesson=lesson, seed=str(seed)))
         if port == 0:
             import socket
 

@@ -22,7 +22,7 @@ NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
 def parse_seeds(reps: int, seed: int, seeds: str | None, option: str = "--seeds") -> list[int]:
     """Explicit seeds (``"1,2,3"``) or ``reps`` seeds derived from ``seed``."""
     from scalesim.common.errors import ScalesimInputError
-    from scalesim.workbench.experiment import SEED_LIMIT, derive_seeds
+    from scalesim.workbench.experiment_schema import SEED_LIMIT, derive_seeds
 
     if seeds:
         try:

@@ -1,8 +1,10 @@
 """Small tables the report derives from the results tables (pure pandas, no model).
 
 Everything here is a re-arrangement or a plain aggregate of stored tables: trajectories in
-long form, schools grouped by need band or region, concentration curves, event markers,
-strategy timelines, and the pit-stop checklist in tabular form.
+long form, schools grouped by need band or region (with
+:func:`scalesim.workbench.stats.school_groups`, as the ``equity_by_need`` table is),
+concentration curves, event markers, strategy timelines, and the pit-stop checklist in
+tabular form.
 """
 
 from __future__ import annotations
@@ -16,13 +18,10 @@ import numpy as np
 import pandas as pd
 
 from scalesim.common.units import month_to_week
-from scalesim.report.figures import Markers
+from scalesim.plotting.markers import Markers
 from scalesim.report.loading import Results
+from scalesim.workbench.stats import NEED_BINS, school_groups
 
-# Need bands: the same edges as the compare command's equity_by_need table
-# (docs/results-format.md), so a run and a comparison read alike.
-NEED_BINS = (0.0, 0.25, 0.5, 0.75, 1.0)
-NEED_LABELS = tuple(f"{int(a * 100)}–{int(b * 100)}%" for a, b in itertools.pairwise(NEED_BINS))
 CURVE_GRID = np.linspace(0.0, 1.0, 101)
 
 
@@ -31,12 +30,6 @@ def need_where(i: int) -> dict[str, Any]:
     lo, hi = NEED_BINS[i], NEED_BINS[i + 1]
     rng = {"ge": lo, "le": hi} if i == len(NEED_BINS) - 2 else {"ge": lo, "lt": hi}
     return {"need_share": rng}
-
-
-def need_band(need: pd.Series) -> np.ndarray:
-    """Band index of each school's need share."""
-    idx = np.searchsorted(NEED_BINS, need.to_numpy(float), side="right") - 1
-    return np.clip(idx, 0, len(NEED_LABELS) - 1)
 
 
 def run_bands(ts: pd.DataFrame, option: str) -> pd.DataFrame:
@@ -52,25 +45,12 @@ def run_bands(ts: pd.DataFrame, option: str) -> pd.DataFrame:
 
 
 def schools_by(schools: pd.DataFrame, key: str) -> pd.DataFrame:
-    """Schools grouped (by ``key`` and option if present): counts, educators, reach."""
-    s = schools.copy()
-    s["never"] = ~s["ever_reached"].astype(bool)
-    keys = [k for k in ("option", key) if k in s.columns]
-    g = (
-        s.groupby(keys, sort=True)
-        .agg(
-            schools=("school", "count"),
-            educators=("educators", "sum"),
-            enacting=("enacting", "sum"),
-            deep=("deep", "sum"),
-            never=("never", "sum"),
-            high_need=("high_need", "sum"),
-        )
-        .reset_index()
-    )
-    g["share"] = g["enacting"] / g["educators"]
-    g["share_deep"] = g["deep"] / g["educators"]
-    return g
+    """Schools grouped by ``key`` (and option if present): counts, educators, reach.
+
+    ``key`` may be ``need_bin``: the band of :data:`~scalesim.workbench.stats.NEED_BINS`.
+    """
+    keys = (["option"] if "option" in schools.columns else []) + [key]
+    return school_groups(schools, keys)
 
 
 def concentration_curve(schools: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:

@@ -26,15 +26,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-# Units shown as percentages (values are shares in [0, 1]).
-PERCENT_UNITS = {
-    "share of educators",
-    "share of schools",
-    "share of students",
-    "share of weekly capacity",
-    "share",
-    "probability",
-}
+from scalesim.metrics.units import PERCENT_UNITS
+
 MINUS = "\u2212"
 
 

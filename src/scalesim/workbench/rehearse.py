@@ -54,10 +54,12 @@ from scalesim.simulation.model import (
     ScalingModel,
     override_allowed,
 )
-from scalesim.workbench.compare import concat_parts, summary_tables, write_results
+from scalesim.workbench.compare import write_results
 from scalesim.workbench.executors import Executor
 from scalesim.workbench.experiment import check_path
+from scalesim.workbench.stats import summary_tables
 from scalesim.workbench.store import RUN_TABLES, run_tables, to_ipc
+from scalesim.workbench.tasks import TaskOutput, concat_parts
 
 
 class _Strict(BaseModel):
@@ -169,15 +171,14 @@ def apply_option(
         model.set_strategies([dict(s) for s in strategies])
 
 
-def execute_rehearsal(task: RehearsalTask) -> list[Any]:
+def execute_rehearsal(task: RehearsalTask) -> list[TaskOutput]:
     """Run one replicate's shared history, checkpoint it, and run every branch from it.
 
     Returns:
-        One :class:`~scalesim.workbench.sweep.TaskOutput` per option (task id ``option * reps +
-        replicate``), tables encoded as Parquet bytes.
+        One :class:`~scalesim.workbench.tasks.TaskOutput` per option (task id ``option * reps +
+        replicate``), tables encoded as Arrow IPC bytes.
     """
     from scalesim.simulation.runner import collect
-    from scalesim.workbench.sweep import TaskOutput
 
     outs = []
     t0 = time.perf_counter()

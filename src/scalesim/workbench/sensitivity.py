@@ -29,8 +29,9 @@ import pandas as pd
 
 from scalesim.common.errors import ScalesimInputError
 from scalesim.common.provenance import versions
+from scalesim.plotting.factors import sensitivity_bars
+from scalesim.plotting.style import png_bytes
 from scalesim.scenario import parse_yaml
-from scalesim.workbench.compare import PALETTE, _mpl
 from scalesim.workbench.executors import Executor
 from scalesim.workbench.experiment import LoadedExperiment, experiment_from_dict
 from scalesim.workbench.store import KNOWN_FORMATS, atomic_write_text, write_json, write_table_files
@@ -223,56 +224,14 @@ def markdown(indices: pd.DataFrame, method: str) -> str:
     return "\n".join(lines)
 
 
-def plot(indices: pd.DataFrame, method: str, path: Path, option: str, outcome: str) -> Path:
-    """A bar plot of one outcome's indices with their confidence half-widths."""
-    plt = _mpl()
+def figure(indices: pd.DataFrame, method: str, option: str, outcome: str) -> bytes:
+    """One outcome's indices with their 95% confidence intervals, as PNG (the report's bars).
+
+    With several options the panel is titled ``option: outcome``, as in the report.
+    """
     cur = indices[(indices["option"] == option) & (indices["outcome"] == outcome)]
-    names = list(cur["parameter"])
-    x = np.arange(len(names))
-    fig, ax = plt.subplots(figsize=(max(5.0, 1.2 * len(names) + 2), 3.6))
-    if method == "sobol":
-        w = 0.38
-        ax.bar(
-            x - w / 2,
-            cur["S1"],
-            w,
-            yerr=cur["S1_conf"],
-            capsize=3,
-            label="first order S1",
-            color=PALETTE[0],
-        )
-        ax.bar(
-            x + w / 2,
-            cur["ST"],
-            w,
-            yerr=cur["ST_conf"],
-            capsize=3,
-            label="total ST",
-            color=PALETTE[1],
-        )
-        ax.set_ylabel("Sobol index")
-    else:
-        w = 0.38
-        ax.bar(
-            x - w / 2,
-            cur["mu_star"],
-            w,
-            yerr=cur["mu_star_conf"],
-            capsize=3,
-            label="μ* (mean |effect|)",
-            color=PALETTE[0],
-        )
-        ax.bar(x + w / 2, cur["sigma"], w, label="σ (interactions)", color=PALETTE[1])
-        ax.set_ylabel(f"elementary effect on {outcome}")
-    ax.set_xticks(x, names, rotation=20, ha="right", fontsize=8)
-    ax.axhline(0, color="0.3", linewidth=0.8)
-    ax.set_title(f"{outcome} ({option}): {method} with 95% CI", fontsize=10)
-    ax.legend(fontsize=8)
-    ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    title = outcome if indices["option"].nunique() == 1 else f"{option}: {outcome}"
+    return png_bytes(sensitivity_bars(cur.assign(outcome=title), [title], method))
 
 
 def write_analysis(
@@ -296,7 +255,7 @@ def write_analysis(
         for option in exp.options:
             for o in exp.spec.outcomes:
                 fname = f"{o.name}-{option}.png" if multi else f"{o.name}.png"
-                plot(indices, method, tmp / "figures" / fname, option, str(o.name))
+                (tmp / "figures" / fname).write_bytes(figure(indices, method, option, str(o.name)))
                 figures.append(f"figures/{fname}")
         write_json(
             tmp / "manifest.json",

@@ -1,12 +1,10 @@
 """Sweeps: every task of an experiment through one executor into a resumable store.
 
-:func:`execute_task` is the unit of work every backend runs: it rebuilds the task's
-scenario from plain data, calls :func:`scalesim.simulation.runner.run_one`, and returns the run's
-tables as Arrow tables (cheap to send between processes). It is pure (task in, tables out;
-no clock, no host name in the tables). The parent gathers the runs of a chunk of
-consecutive task ids and writes the chunk, rows in task order, once all of them are back;
-so results are the same, byte for byte, whichever backend runs the tasks, however many
-workers there are, and in whatever order runs finish.
+Every backend runs :func:`scalesim.workbench.tasks.execute_task` (pure: task in, tables
+out). The parent gathers the runs of a chunk of consecutive task ids and writes the chunk,
+rows in task order, once all of them are back; so results are the same, byte for byte,
+whichever backend runs the tasks, however many workers there are, and in whatever order
+runs finish.
 
 A run that raises (for instance, a sampled value that makes the scenario invalid) is
 stored as a ``runs`` row with ``status: error`` and its message; the sweep goes on.
@@ -26,58 +24,18 @@ import pandas as pd
 from scalesim.common.provenance import versions
 from scalesim.workbench.executors import Executor
 from scalesim.workbench.experiment import LoadedExperiment, Task
+from scalesim.workbench.markdown import markdown_table
+from scalesim.workbench.stats import comparison_table, trip_ticket_table
 from scalesim.workbench.store import (
     SWEEP_FORMAT,
     SweepStore,
-    concat,
-    error_tables,
-    from_ipc,
-    run_tables,
-    to_ipc,
+    load_results,
     write_json,
     write_table_files,
 )
+from scalesim.workbench.tasks import TaskOutput, execute_task, gather
 
 MANIFEST_EVERY_S = 2.0
-
-
-@dataclass
-class TaskOutput:
-    """What a worker sends back: the run's tables (Arrow IPC bytes), and its status."""
-
-    task_id: int
-    status: str
-    error: str
-    parts: dict[str, Any]
-    model_seconds: float = 0.0
-    table_seconds: float = 0.0
-    model_cpu: float = 0.0
-
-
-def execute_task(task: Task) -> TaskOutput:
-    """Run one task and encode its tables (the picklable unit of work of every backend).
-
-    Exceptions raised by the scenario or the model are caught and recorded; only
-    interrupts propagate.
-    """
-    from scalesim.scenario import scenario_from_dict
-    from scalesim.simulation.runner import run_one
-
-    ident = task.identity()
-    t0, c0 = time.perf_counter(), time.process_time()
-    try:
-        sc = scenario_from_dict(task.scenario, source=task.source)
-        result = run_one(sc, task.seed)
-    except Exception as exc:  # a failing run is a result, not a crash of the sweep
-        msg = f"{type(exc).__name__}: {exc}"
-        t1, c1 = time.perf_counter(), time.process_time()
-        parts = {k: to_ipc(v) for k, v in error_tables(ident, msg, task.outcomes).items()}
-        return TaskOutput(
-            task.task_id, "error", msg, parts, t1 - t0, time.perf_counter() - t1, c1 - c0
-        )
-    t1, c1 = time.perf_counter(), time.process_time()
-    parts = {k: to_ipc(v) for k, v in run_tables(result, ident, task.outcomes, task.tables).items()}
-    return TaskOutput(task.task_id, "ok", "", parts, t1 - t0, time.perf_counter() - t1, c1 - c0)
 
 
 @dataclass
@@ -323,10 +281,7 @@ def _write_chunk(
 ) -> None:
     """Concatenate a complete chunk's runs in task order and store it."""
     ordered = [outputs[i] for i in sorted(outputs)]
-    names: list[str] = []
-    for o in ordered:
-        names += [k for k in o.parts if k not in names]
-    tables = {n: concat([from_ipc(o.parts[n]) for o in ordered if n in o.parts]) for n in names}
+    tables = gather(ordered)
     store.write_chunk(first, tables, meta)
     runs = store.manifest["runs"]
     for o in ordered:
@@ -335,14 +290,10 @@ def _write_chunk(
 
 def finalize(store: SweepStore, exp: LoadedExperiment) -> None:
     """Consolidate the ``runs`` table and, with several options, the comparison tables."""
-    from scalesim.workbench.store import load_results
-
     runs = load_results(store.root, "runs")
     meta = {"format": SWEEP_FORMAT, "kind": "sweep", "experiment_hash": exp.hash}
     write_table_files(runs, store.root / "runs", meta)
     if len(exp.options) >= 2 and len(runs):
-        from scalesim.workbench.compare import comparison_table, markdown_table, trip_ticket_table
-
         first = next(iter(exp.options))
         comp = comparison_table(
             runs, baseline=first, pair_on=("point", "replicate"), options=list(exp.options)

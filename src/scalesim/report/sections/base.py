@@ -12,7 +12,8 @@ import pandas as pd
 from markupsafe import Markup
 
 from scalesim.metrics import METRICS
-from scalesim.report import derive, figures
+from scalesim.plotting.style import png_bytes
+from scalesim.report import derive
 from scalesim.report.formatting import num
 from scalesim.report.loading import Results
 
@@ -132,7 +133,7 @@ class Ctx:
 
     def figure(self, name: str, fig: Any, title: str, caption: str) -> Markup:
         """Render ``fig`` to PNG, keep it for figures/, and return it embedded as a data URI."""
-        png = figures.png_bytes(fig)
+        png = png_bytes(fig)
         fname = f"{self.prefix}-{name}.png"
         self.figures[fname] = png
         b64 = base64.b64encode(png).decode("ascii")

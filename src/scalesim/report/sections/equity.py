@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
-from scalesim.report import derive, figures
+from scalesim.plotting.equity import reach_groups, reach_schools
+from scalesim.report import derive
 from scalesim.report.formatting import derived, fmt, interval, num
 from scalesim.report.sections.base import (
     TITLES,
@@ -17,6 +18,7 @@ from scalesim.report.sections.base import (
     para,
     table,
 )
+from scalesim.workbench.stats import NEED_LABELS
 
 # --------------------------------------------------------------------------- left behind
 
@@ -76,7 +78,7 @@ def left_behind(ctx: Ctx) -> Section | None:
     sec.blocks.append(
         ctx.figure(
             "reach-groups",
-            figures.reach_groups(plot_ebn, reg, ctx.options),
+            reach_groups(plot_ebn, reg, ctx.options),
             "Reach by school need and by region",
             "Share of each group's educators enacting (light bars) and enacting at depth (hatched) "
             "at the end. Need groups are schools by their share of students furthest from "
@@ -111,7 +113,7 @@ def left_behind(ctx: Ctx) -> Section | None:
         sec.blocks.append(
             ctx.figure(
                 "reach-schools",
-                figures.reach_schools(
+                reach_schools(
                     None if res.multi else sch,
                     curves,
                     ctx.options,
@@ -142,35 +144,35 @@ def _need_table(ctx: Ctx, sec: Section, sch: pd.DataFrame) -> pd.DataFrame:
     """Need-band table computed from the schools table (single run, or a sweep)."""
     res = ctx.res
     pct = "share of educators"
-    band = derive.need_band(sch["need_share"])
+    groups = derive.schools_by(sch, "need_bin")
     rows, plot = [], []
     for o in ctx.options:
-        for i, lab in enumerate(derive.NEED_LABELS):
-            mask = band == i
+        for i, lab in enumerate(NEED_LABELS):
+            mask = groups["need_bin"] == i
             if res.multi:
-                mask = mask & (sch["option"] == o).to_numpy()
-            cur = sch[mask]
-            if cur.empty:
+                mask &= groups["option"] == o
+            if not mask.any():
                 continue
+            g = groups[mask].iloc[0]
             w = dict(derive.need_where(i))
             if res.multi:
                 w["option"] = o
-            share = cur["enacting"].sum() / cur["educators"].sum()
-            deep = cur["deep"].sum() / cur["educators"].sum()
-            never = int((~cur["ever_reached"].astype(bool)).sum())
+            share, deep, never = g["share"], g["share_deep"], int(g["never"])
             w_never = {**w, "ever_reached": False}
             if res.multi:
                 n_runs = max(ctx.ok_runs(o), 1)
-                schools = num(len(cur) / n_runs, "schools", "schools", "school", w, "count_per_run")
+                schools = num(
+                    g["schools"] / n_runs, "schools", "schools", "school", w, "count_per_run"
+                )
                 nev = num(never / n_runs, "schools", "schools", "school", w_never, "count_per_run")
             else:
-                schools = num(len(cur), "count", "schools", "school", w, "count")
+                schools = num(int(g["schools"]), "count", "schools", "school", w, "count")
                 nev = num(never, "count", "schools", "school", w_never, "count")
             row = [
                 lab,
                 schools,
                 num(
-                    cur["educators"].sum() / (n_runs if res.multi else 1),
+                    g["educators"] / (n_runs if res.multi else 1),
                     "educators",
                     "schools",
                     "educators",

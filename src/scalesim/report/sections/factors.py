@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
-from scalesim.report import figures
+from scalesim.plotting.factors import correlation_heatmap, factor_profile, sensitivity_bars
 from scalesim.report.formatting import fmt, num
 from scalesim.report.sections.base import (
     TITLES,
@@ -201,7 +201,7 @@ def factors(ctx: Ctx) -> Section:
         sec.blocks.append(
             ctx.figure(
                 "factors",
-                figures.factor_profile(pd.DataFrame(plot), opts),
+                factor_profile(pd.DataFrame(plot), opts),
                 "Factor profile",
                 "The scenario's 0–1 factors, grouped by "
                 "category and coloured by whether they help or hinder "
@@ -304,7 +304,7 @@ def _sensitivity(ctx: Ctx, sec: Section) -> None:
         sec.blocks.append(
             ctx.figure(
                 "sensitivity",
-                figures.sensitivity_bars(idx, outs, method),
+                sensitivity_bars(idx, outs, method),
                 "What the outcomes are most sensitive to",
                 "Sensitivity indices per outcome with 95% confidence intervals (SALib).",
             )
@@ -349,7 +349,7 @@ def _sensitivity(ctx: Ctx, sec: Section) -> None:
         sec.blocks.append(
             ctx.figure(
                 "correlations",
-                figures.correlation_heatmap(corr),
+                correlation_heatmap(corr),
                 "Outcomes against the varied factors",
                 "Spearman rank correlation across all runs between each "
                 "varied factor and each outcome.",

@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
-from scalesim.report import derive, figures
+from scalesim.plotting.markers import Markers
+from scalesim.plotting.outcomes import trajectories
+from scalesim.report import derive
 from scalesim.report.formatting import fmt, num
 from scalesim.report.sections.base import (
     TITLES,
@@ -79,7 +81,7 @@ def where_we_have_been(ctx: Ctx) -> Section | None:
     sec.blocks.append(
         ctx.figure(
             "trajectories",
-            figures.trajectories(bands, panels, ctx.options, mk),
+            trajectories(bands, panels, ctx.options, mk),
             "Where we have been",
             cap,
         )
@@ -143,7 +145,7 @@ def _milestones(ctx: Ctx, sec: Section, bands: pd.DataFrame) -> None:
     sec.blocks.append(table(head, rows, cls="num-table milestones", caption=cap))
 
 
-def _event_list(ctx: Ctx, mk: figures.Markers) -> Markup | None:
+def _event_list(ctx: Ctx, mk: Markers) -> Markup | None:
     if ctx.res.kind != "run":
         return None
     items = []

@@ -8,7 +8,9 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from scalesim.metrics import METRICS
-from scalesim.report import derive, figures
+from scalesim.plotting.factors import outcome_scatter
+from scalesim.plotting.outcomes import diff_forest
+from scalesim.report import derive
 from scalesim.report.formatting import derived, fmt, interval, num
 from scalesim.report.sections.base import (
     MAIN_METRICS,
@@ -146,7 +148,7 @@ def _comparison_table(ctx: Ctx, sec: Section, comp: pd.DataFrame) -> None:
         sec.blocks.append(
             ctx.figure(
                 "differences",
-                figures.diff_forest(comp, metrics, opts, base),
+                diff_forest(comp, metrics, opts, base),
                 "Paired differences",
                 "Each option minus the baseline on "
                 f"{pair}, with 95% intervals; arrows give each metric's "
@@ -212,7 +214,7 @@ def _sweep_outcomes(ctx: Ctx, sec: Section) -> None:
         sec.blocks.append(
             ctx.figure(
                 "outcomes",
-                figures.outcome_scatter(pts, params[:4], outcomes[:4], ctx.options, labels),
+                outcome_scatter(pts, params[:4], outcomes[:4], ctx.options, labels),
                 "Outcomes across the design",
                 "Each marker is one design point (mean over its "
                 "replicates); columns are the varied factors, rows the outcomes.",

@@ -8,7 +8,8 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from scalesim.report import derive, figures
+from scalesim.plotting.journey import pit_measurement
+from scalesim.report import derive
 from scalesim.report.formatting import derived, fmt, num
 from scalesim.report.sections.base import (
     TITLES,
@@ -124,7 +125,7 @@ def _pit_run(ctx: Ctx, sec: Section, stops: list[dict[str, Any]]) -> None:
         sec.blocks.append(
             ctx.figure(
                 "pit-measurement",
-                figures.pit_measurement(pit),
+                pit_measurement(pit),
                 "What the team saw",
                 "At each pit stop: the indicator as the team observed it (measured as described "
                 "above) against the model's true value, and the straight path to the target.",

@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 from markupsafe import Markup
 
-from scalesim.report import derive, figures
+from scalesim.plotting.journey import capacity, channel_bars, gantt
+from scalesim.report import derive
 from scalesim.report.formatting import derived, fmt, is_missing, num
 from scalesim.report.sections.base import (
     TITLES,
@@ -138,7 +139,7 @@ def _strategies_run(ctx: Ctx, sec: Section) -> None:
         sec.blocks.append(
             ctx.figure(
                 "strategy-timeline",
-                figures.gantt(tl, horizon, derive.strategy_decisions(ctx.events), mk),
+                gantt(tl, horizon, derive.strategy_decisions(ctx.events), mk),
                 "Strategy set over time",
                 "Bars show when each strategy ran (from the travel log); "
                 "diamonds mark pit-stop decisions that changed it; right: enactments credited to "
@@ -151,7 +152,7 @@ def _strategies_run(ctx: Ctx, sec: Section) -> None:
         sec.blocks.append(
             ctx.figure(
                 "capacity",
-                figures.capacity(bands, ctx.options, mk, budget),
+                capacity(bands, ctx.options, mk, budget),
                 "Fuel",
                 "Capacity spent so far (person-days, against the total available over the run) "
                 "and the share of each week's capacity left after the strategies took their share.",
@@ -312,7 +313,7 @@ def _strategies_multi(ctx: Ctx, sec: Section) -> None:
         sec.blocks.append(
             ctx.figure(
                 "channels",
-                figures.channel_bars(agg, ctx.options),
+                channel_bars(agg, ctx.options),
                 "Credited enactments by channel",
                 "New enactments credited to each strategy, to peers and "
                 "to outside influence, per run.",
@@ -330,7 +331,7 @@ def _strategies_multi(ctx: Ctx, sec: Section) -> None:
         sec.blocks.append(
             ctx.figure(
                 "capacity",
-                figures.capacity(bands, ctx.options, mk, budget),
+                capacity(bands, ctx.options, mk, budget),
                 "Fuel",
                 "Capacity spent so far (person-days; dashed: available over the run) and the "
                 "share of each week's capacity left, mean over replicates with 95% interval.",

@@ -7,7 +7,9 @@ from typing import Any
 import numpy as np
 from markupsafe import Markup
 
-from scalesim.report import derive, figures
+from scalesim.plotting.outcomes import destination as destination_figure
+from scalesim.plotting.outcomes import probabilities
+from scalesim.report import derive
 from scalesim.report.formatting import derived, fmt, interval, is_missing, num
 from scalesim.report.sections.base import (
     TITLES,
@@ -21,6 +23,7 @@ from scalesim.report.sections.base import (
     table,
     trajectory_bands,
 )
+from scalesim.workbench.stats import NEED_LABELS
 
 # --------------------------------------------------------------------------- trip ticket
 
@@ -60,7 +63,7 @@ def trip_ticket(ctx: Ctx) -> Section:
         sec.blocks.append(
             ctx.figure(
                 "destination",
-                figures.destination(bands, ctx.options, targets, mk, pit),
+                destination_figure(bands, ctx.options, targets, mk, pit),
                 "Progress toward the destination",
                 cap,
             )
@@ -130,14 +133,12 @@ def _trip_ticket_run(ctx: Ctx, sec: Section, d: dict[str, float]) -> None:
     # depth bar; it equals the destination's measure only when the two bars coincide.
     bar = float((ctx.base.get("metrics") or {}).get("depth_bar", np.nan))
     if abs(bar - d["min_depth"]) < 1e-12:
-        sch = res.tables["schools"]
-        band = derive.need_band(sch["need_share"])
+        groups = derive.schools_by(res.tables["schools"], "need_bin").set_index("need_bin")
         rows = []
-        for i, lab in enumerate(derive.NEED_LABELS):
-            cur = sch[band == i]
-            if cur.empty:
+        for i, lab in enumerate(NEED_LABELS):
+            if i not in groups.index:
                 continue
-            share = cur["deep"].sum() / cur["educators"].sum()
+            share = groups.at[i, "share_deep"]
             rows.append(
                 [
                     f"Schools with {lab} of students furthest from opportunity",
@@ -315,7 +316,7 @@ def _trip_ticket_multi(ctx: Ctx, sec: Section, d: dict[str, float]) -> None:
         sec.blocks.append(
             ctx.figure(
                 "probabilities",
-                figures.probabilities(tt),
+                probabilities(tt),
                 "How likely is the destination?",
                 "Share of replicates reaching the destination with its "
                 "equity clause by the deadline, and meeting the equity "

@@ -1,10 +1,10 @@
-"""Matplotlib figures of the app: the district and the live plots (pure functions of a model).
+"""The app's figures: the district as tiles and the live plots, drawn from plain data.
 
-Both read the model only through its public views: the educator agents' ``state``, the
-school columns, the DataCollector's table, the trip ticket, the travel log. Colours are
-colour-blind safe: the district uses four steps of viridis (ordered light to dark, so the
-states also read in grey scale) and the plots use the Okabe–Ito palette with distinct line
-styles.
+The app copies what a figure shows out of the model into :class:`DistrictData` or
+:class:`PlotsData` (``scalesim.app.snapshots``, under the model's lock); drawing needs
+no model and no lock. Colours are colour-blind safe: the district uses four steps of
+viridis (ordered light to dark, so the states also read in grey scale) and the plots use
+the Okabe–Ito palette with distinct line styles.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from PIL import Image as PILImage
 
+from scalesim.plotting.style import OI, png_bytes
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-
-    from scalesim.simulation.model import ScalingModel
 
 # unaware, aware, enacting, deep: light grey, then viridis yellow → teal → dark purple.
 STATES = ("unaware", "aware", "enacting", "deep")
@@ -36,51 +36,25 @@ STATE_LABELS = {
     "deep": "enacting at depth",
 }
 HIGH_NEED_FRAME = "#000000"
-# Okabe & Ito (2008) colour-blind-safe palette.
-OI = {
-    "blue": "#0072B2",
-    "orange": "#E69F00",
-    "green": "#009E73",
-    "purple": "#CC79A7",
-    "vermillion": "#D55E00",
-    "sky": "#56B4E9",
-    "black": "#000000",
-}
+# The app's frames are small and redrawn every step: a lower resolution than the report's.
 DPI = 80
-
-
-def to_png(fig: Figure) -> bytes:
-    """Render ``fig`` to PNG bytes."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI)
-    return buf.getvalue()
 
 
 # --------------------------------------------------------------------------- the district
 
 
-def educator_states(model: ScalingModel) -> np.ndarray:
-    """State code (index into :data:`STATES`) of every educator slot, from the agent views."""
-    code = {s: i for i, s in enumerate(STATES)}
-    return np.fromiter(
-        (code[model.educator(slot).state] for slot in range(model.ed.n)),
-        dtype=np.int8,
-        count=model.ed.n,
-    )
-
-
-def school_order(model: ScalingModel) -> tuple[list[int], list[int]]:
-    """High-need schools then the others, each by need share (highest first)."""
-    agents = model.school_agents
-    by_need = sorted(agents, key=lambda s: (-s.need_share, s.index))
-    high = [s.index for s in by_need if s.high_need]
-    other = [s.index for s in by_need if not s.high_need]
-    return high, other
-
-
 @dataclass(frozen=True)
 class DistrictData:
-    """What the district view shows, copied out of the model (drawing needs no lock)."""
+    """What the district view shows, copied out of the model (drawing needs no lock).
+
+    Attributes:
+        states: State code of every educator slot (an index into :data:`STATES`).
+        start: First educator slot of each school.
+        size: Educators in each school.
+        high: High-need schools in display order.
+        other: The other schools in display order.
+        month: The model's month.
+    """
 
     states: np.ndarray
     start: np.ndarray
@@ -90,27 +64,9 @@ class DistrictData:
     month: float
 
 
-def district_data(model: ScalingModel) -> DistrictData:
-    """Copy the educators' states and the school layout out of ``model``."""
-    high, other = school_order(model)
-    return DistrictData(
-        states=educator_states(model),
-        start=model.schools.start.copy(),
-        size=model.schools.size.copy(),
-        high=high,
-        other=other,
-        month=float(model.month),
-    )
-
-
-def district_figure(model: ScalingModel) -> Figure:
-    """The district view of ``model`` now."""
-    return draw_district(district_data(model))
-
-
 def district_png(d: DistrictData) -> bytes:
     """The district view of ``d`` as PNG bytes."""
-    return to_png(draw_district(d))
+    return png_bytes(draw_district(d), dpi=DPI)
 
 
 def draw_district(d: DistrictData, width: float = 6.2, height: float = 5.6) -> Figure:
@@ -193,7 +149,7 @@ def _rgb(colour: str) -> tuple[float, float, float]:
 
 # --------------------------------------------------------------------------- the plots
 
-# (panel title, [(metric, label, colour, line style)])
+
 PANELS: tuple[tuple[str, tuple[tuple[str, str, str, str], ...]], ...] = (
     (
         "Spread",
@@ -235,46 +191,6 @@ PANELS: tuple[tuple[str, tuple[tuple[str, str, str, str], ...]], ...] = (
 )
 
 
-def destination(model: ScalingModel) -> Any:
-    """The trip ticket's destination now (pit stops may have recalibrated it)."""
-    stops = getattr(model, "pit_stops", None)
-    return getattr(stops, "destination", None) or model.sc.trip_ticket.destination
-
-
-def shock_events(model: ScalingModel) -> list[tuple[float, str]]:
-    """``(month, label)`` of every shock so far, from the travel log.
-
-    Dated, hazard-drawn and app-fired shocks log a ``shock`` event; superintendents who
-    leave through the annual turnover hazard log only a ``superintendent_change``.
-    """
-    out = []
-    for e in model.log.events:
-        if e["kind"] == "shock":
-            out.append((e["month"], e["type"].replace("_", " ")))
-        elif e["kind"] == "superintendent_change" and e.get("cause") == "annual_hazard":
-            out.append((e["month"], "superintendent leaves"))
-    return out
-
-
-def strategy_intervals(model: ScalingModel) -> list[tuple[str, float, float | None, bool]]:
-    """``(label, start_month, stop_month, pending)`` per strategy run, from the travel log.
-
-    Strategies in the set that have not started yet are shown as pending at their start.
-    """
-    open_: dict[str, float] = {}
-    rows: list[tuple[str, float, float | None, bool]] = []
-    for e in model.log.events:
-        if e["kind"] == "strategy_start":
-            open_[e["strategy"]] = e["month"]
-        elif e["kind"] == "strategy_stop" and e["strategy"] in open_:
-            rows.append((e["strategy"], open_.pop(e["strategy"]), e["month"], False))
-    rows.extend((label, start, None, False) for label, start in open_.items())
-    for s in model.strategy_set.items:
-        if not s.active and s.label not in open_:
-            rows.append((s.label, max(s.spec.start_month, model.month), None, True))
-    return rows
-
-
 @dataclass(frozen=True)
 class PlotsData:
     """What the plots show, copied out of the model (so drawing needs no lock)."""
@@ -295,26 +211,6 @@ class PlotsData:
     def static_key(self) -> tuple[float, ...]:
         """What the static part of the figure depends on."""
         return (self.horizon, self.target, self.equity_target, self.min_depth, self.by_month)
-
-
-def plots_data(model: ScalingModel) -> PlotsData:
-    """Copy the plotted series and events out of ``model``."""
-    mv = model.datacollector.model_vars
-    n = min(len(mv["month"]), *(len(mv[m]) for _, lines in PANELS for m, *_ in lines))
-    dest = destination(model)
-    return PlotsData(
-        month=np.asarray(mv["month"][:n], dtype=float),
-        series={m: np.asarray(mv[m][:n], dtype=float) for _, lines in PANELS for m, *_ in lines},
-        horizon=model.n_weeks * 12 / 52,
-        now=float(model.month),
-        target=dest.target,
-        equity_target=dest.equity_target,
-        min_depth=dest.min_depth,
-        by_month=dest.by_month,
-        shocks=shock_events(model),
-        intervals=strategy_intervals(model),
-        pit_stops=[(float(r["month"]), bool(r["planned"])) for r in model.pit_stops.rows],
-    )
 
 
 class PlotsRenderer:
@@ -410,11 +306,6 @@ class PlotsRenderer:
             ax.draw_artist(leg)
         for artist in extras:
             artist.remove()
-
-
-def plots_figure(model: ScalingModel) -> Figure:
-    """The plots of ``model`` now, as a full figure (five dimensions and the timeline)."""
-    return PlotsRenderer().figure(plots_data(model))
 
 
 def _target(ax: Axes, level: float, by_month: float, label: str) -> None:
