@@ -1,0 +1,120 @@
+"""What the app's strategy controls do to the model: rows of the panel, switch, retarget.
+
+No Solara here, so the logic is tested without a browser. Every change goes through the
+model's mutation API (``add_strategy``, ``drop_strategy``, ``retarget_strategy``) under the
+model's lock, and is written to the travel log as a user action.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from scalesim.journey.strategies import STRATEGIES
+
+if TYPE_CHECKING:
+    from scalesim.app.model import AppModel
+
+
+@dataclass
+class StrategyRow:
+    """One line of the strategy panel."""
+
+    label: str
+    type: str
+    on: bool
+    rule: str | None
+    status: str
+    spec: dict[str, Any]
+
+
+def strategy_rows(model: AppModel) -> list[StrategyRow]:
+    """The scenario's strategies, every other registered type, then any added since.
+
+    The order never changes as strategies are switched (widgets stay with their row).
+    """
+    specs: dict[str, dict[str, Any]] = {}
+    for s in model.sc.strategies:
+        specs[s.label] = s.model_dump(exclude_none=True)
+    in_scenario = {d["type"] for d in specs.values()}
+    for name in sorted(STRATEGIES):
+        if name not in specs and name not in in_scenario:
+            specs[name] = {"type": name}
+    for s in [*model.strategy_set.retired, *model.strategy_set.items]:
+        specs.setdefault(s.label, s.spec.model_dump(exclude_none=True))
+    rows = []
+    for label, spec in specs.items():
+        cls = STRATEGIES[spec["type"]]
+        live = model.strategy_set.get(label)
+        if cls.targets == "none":
+            rule = None
+        elif live is not None:
+            rule = live.select.rule
+        else:
+            rule = (spec.get("select") or cls.default_select).get("rule", "random")
+        if live is None:
+            status = "off"
+        elif live.active:
+            status = f"active since week {live.start_week}" if live.start_week else "active"
+        else:
+            status = f"starts month {live.spec.start_month:.1f}"
+        rows.append(StrategyRow(label, spec["type"], live is not None, rule, status, spec))
+    return rows
+
+
+def switch_strategy(model: AppModel, row: StrategyRow, on: bool, rule: str | None) -> str:
+    """Put a strategy in the set (from now on) or take it out; returns what was done.
+
+    Both go through the model's mutation API (``add_strategy``, ``drop_strategy``).
+    """
+    with model.lock:
+        if not on:
+            model.drop_strategy(row.label, reason="switched off in the app")
+            model.log.record(model, "user_action", action="strategy off", strategy=row.label)
+            return f"{row.label} switched off"
+        spec = dict(row.spec)
+        start = max(float(spec.get("start_month", 0.0)), model.month)
+        spec["start_month"] = start
+        if spec.get("end_month") is not None and spec["end_month"] <= start:
+            spec.pop("end_month")
+        if rule is not None and rule != "explicit":
+            spec["select"] = _select_with_rule(spec, rule)
+        strategy = model.add_strategy(spec)
+        model.log.record(
+            model,
+            "user_action",
+            action="strategy on",
+            strategy=row.label,
+            rule=strategy.select.rule,
+            start_month=round(start, 3),
+        )
+        return f"{row.label} on from month {start:.1f}" + (
+            f", schools chosen by {strategy.select.rule}" if rule else ""
+        )
+
+
+def _select_with_rule(spec: dict[str, Any], rule: str) -> dict[str, Any]:
+    """The strategy's selection (or its type's default) with another rule."""
+    cls = STRATEGIES[spec["type"]]
+    select = dict(spec.get("select") or cls.default_select)
+    select.pop("schools", None)
+    return {**select, "rule": rule}
+
+
+def retarget_strategy(model: AppModel, row: StrategyRow, rule: str) -> str:
+    """Change the selection rule of a strategy in the set, keeping what it has built up.
+
+    Goes through ``ScalingModel.retarget_strategy``, as a pit stop's retarget does: an active
+    strategy picks again now, with its progress (co-design's gains, champions' time in role).
+    """
+    with model.lock:
+        live = model.strategy_set.get(row.label)
+        assert live is not None, f"{row.label} is not in the set"
+        spec = live.spec.model_dump(exclude_none=True)
+        if live.select is not None:
+            spec["select"] = live.select.model_dump(exclude_none=True)
+        s = model.retarget_strategy(row.label, _select_with_rule(spec, rule))
+        model.log.record(
+            model, "user_action", action="retarget", strategy=row.label, rule=s.select.rule
+        )
+        return f"{row.label}: schools now chosen by {s.select.rule}"
