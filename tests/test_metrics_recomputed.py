@@ -47,6 +47,11 @@ def recompute(m: ScalingModel) -> dict[str, float]:
     reach_fo = float((enroll * need * share).sum() / (enroll * need).sum())
     enacting = df[df["enacting"]]
     n = len(df)
+    # Schools' routines, weighted by the educators each school has.
+    per_educator = pd.DataFrame(
+        {"routines": sch.routines[ed.school], "improvement": sch.improvement[ed.school]}
+    )
+    routines = float(per_educator["routines"].mean())
     return {
         "share_enacting": df["enacting"].mean(),
         "share_aware": df["aware"].mean(),
@@ -64,6 +69,10 @@ def recompute(m: ScalingModel) -> dict[str, float]:
             + enacting["own"].sum() / n
         )
         / 4,
+        "school_routines": routines,
+        "improvement_routines": float(per_educator["improvement"].mean()),
+        "ownership_shift": (routines + d.district_ownership) / 2,
+        "district_improvement": d.district_improvement,
         "leadership_support": d.leadership_support,
         "policy_alignment": d.policy_alignment,
         "reach_furthest": reach_fo,

@@ -284,3 +284,35 @@ def test_selection_is_reproducible() -> None:
     assert starts["proof_point"]["schools"] == N_SCHOOLS
     assert starts["pilot"]["educators"] == N_PEOPLE
     assert starts["pilot"]["select"]["rule"] == "volunteer"
+
+
+def check_pilot_members() -> None:
+    """The members of the gate's pilot still enacting at a champion's depth, nobody else."""
+    from scalesim.journey.strategies.support import CHAMPION_READY_DEPTH
+
+    for s in SEEDS[:3]:
+        data = {
+            **BASE,
+            "horizon_months": 5,
+            "trip_ticket": {"pit_stops": [], "destination": {"by_month": 5}},
+            "strategies": [
+                {"type": "pilot", "end_month": 4, "params": {"spread_at": 0.0}},
+                {
+                    "type": "local_champions",
+                    "select": {"rule": "pilot_members"},
+                    "gate": {"pilot": "pilot"},
+                },
+            ],
+        }
+        m = ScalingModel(scenario_from_dict(data, source="<test>"), seed=s)
+        pilot = m.strategy_set.get("pilot")
+        while not m.log.of_kind("gate_open"):
+            m.step()
+            if not m.log.of_kind("gate_open"):
+                mem = pilot.members
+                ready = mem[m.ed.enacting[mem] & (m.ed.depth[mem] >= CHAMPION_READY_DEPTH)]
+        champs = m.strategy_set.get("local_champions").members
+        assert champs.size > 0 and np.array_equal(champs, np.sort(ready))
+
+
+CHECKS["pilot_members"] = check_pilot_members

@@ -266,6 +266,26 @@ def check_pdsa_cycles() -> None:
     assert_up(diffs, "pdsa_cycles: ownership of enacting participants")
 
 
+def check_engage_leaders() -> None:
+    """Principals of engaged schools back the work more; the district owns more of it."""
+    ps = pairs([{"type": "engage_leaders", "select": {"rule": "random", "n_schools": 10}}])
+    engaged = [a.strategy_set.get("engage_leaders").schools for a, _ in ps]
+    assert_up(
+        [
+            float(a.schools.principal_support[s].mean() - b.schools.principal_support[s].mean())
+            for (a, b), s in zip(ps, engaged, strict=True)
+        ],
+        "engage_leaders: principal support in engaged schools",
+    )
+    for a, b in ps:  # deterministic drives: they hold on every seed
+        assert a.dist.district_ownership > b.dist.district_ownership
+        assert a.dist.district_improvement > b.dist.district_improvement
+    assert_up(
+        [end(a, "school_routines") - end(b, "school_routines") for a, b in ps],
+        "engage_leaders: school routines",
+    )
+
+
 CHECKS: dict[str, Callable[[], None]] = {
     "co_design": check_co_design,
     "scalable_characteristics": check_scalable_characteristics,
@@ -278,6 +298,7 @@ CHECKS: dict[str, Callable[[], None]] = {
     "coaching": check_coaching,
     "pilot": check_pilot,
     "pdsa_cycles": check_pdsa_cycles,
+    "engage_leaders": check_engage_leaders,
 }
 
 

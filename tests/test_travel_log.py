@@ -116,14 +116,18 @@ def test_every_shock_is_logged() -> None:
 def test_strategy_start_stop_and_change_are_logged() -> None:
     """Start (with whom), stop (with why) and each change of every strategy."""
     res = eventful()
-    starts = {e["strategy"]: e for e in kinds(res, "strategy_start")}
+    starts: dict = {}
+    for e in kinds(res, "strategy_start"):  # the first start (a pilot may re-pilot later)
+        starts.setdefault(e["strategy"], e)
     labels = [s.get("name", s["type"]) for s in EVENTFUL["strategies"]]
     assert set(labels) | {"re_educate"} == set(starts)
     for spec in EVENTFUL["strategies"]:
         ev = starts[spec.get("name", spec["type"])]
         assert ev["week"] == max(month_to_week(spec.get("start_month", 0)), 1)
         assert {"type", "select", "intensity", "schools", "educators"} <= set(ev)
-    stops = {e["strategy"]: e for e in kinds(res, "strategy_stop")}
+    stops: dict = {}
+    for e in kinds(res, "strategy_stop"):
+        stops.setdefault(e["strategy"], e)
     for spec in EVENTFUL["strategies"]:
         if "end_month" in spec:
             assert stops[spec["type"]]["week"] == month_to_week(spec["end_month"])
@@ -132,6 +136,7 @@ def test_strategy_start_stop_and_change_are_logged() -> None:
     changes = {(e["strategy"], e["change"]) for e in kinds(res, "strategy_change")}
     assert {("coaching", "retarget"), ("local_champions", "rescale")} <= changes
     assert kinds(res, "pilot_evidence"), "the pilot's evidence is logged when it ends"
+    assert kinds(res, "pilot_decision"), "and the decision that follows it"
 
 
 def test_shortfalls_pit_stops_and_decisions_are_logged() -> None:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from scalesim.app.model import AppModel
 
 # "explicit" needs school names, which a selector cannot offer.
-UI_RULES = [r for r in RULES if r != "explicit"]
+UI_RULES = [r for r in RULES if r not in ("explicit", "pilot_members")]
 # The three shocks with their own button: (type, params, button label).
 SHOCK_BUTTONS: tuple[tuple[str, dict[str, Any], str], ...] = (
     ("superintendent_turnover", {}, "Superintendent leaves"),

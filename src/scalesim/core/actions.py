@@ -167,6 +167,14 @@ class Actions:
         m.schools.principal_support[schools] = values
         m.principal_slot = m.schools.principal_support[m.ed.school]
 
+    def set_routines(self, values: np.ndarray) -> None:
+        """Every school's routines for the practice (the weekly rule's result, or a loss)."""
+        np.copyto(self._m.schools.routines, values)
+
+    def set_improvement(self, values: np.ndarray) -> None:
+        """Every school's improvement routines (the weekly rule's result)."""
+        np.copyto(self._m.schools.improvement, values)
+
     def add_ties(self, a: np.ndarray, b: np.ndarray) -> None:
         """Tie educators ``a[i]`` and ``b[i]`` (e.g. at a convening of a network of users)."""
         self._m.network.add_ties(a, b)

@@ -22,6 +22,10 @@ ENROLLMENT_FACTOR = (0.85, 1.15)
 # Novices have fewer years of experience than this (NCES: "novice" = 1–3 years).
 NOVICE_YEARS = 3.0
 YEARS_PER_DECADE = 10.0
+# Experience shifts factors relative to a fixed reference career, the schema's default mean
+# (NCES SASS: ~14 years), not to the scenario's own mean: a more experienced district is then
+# more cynical and more credible on average, as 004_*.txt's veterans are.
+EXPERIENCE_REFERENCE_YEARS = float(Educators.model_fields["veteran_mean_years"].get_default())
 
 
 @dataclass
@@ -40,6 +44,10 @@ class Schools:
     size: np.ndarray  # educators per school
     start: np.ndarray  # first educator slot
     initial_enacting: np.ndarray | None = None  # per-school start share from a CSV
+    # Scaling in (002_*.txt): the school's routines for the practice and its own improvement
+    # routines, 0–1 (scalesim.core.institutions); set from the scenario when the model is built.
+    routines: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    improvement: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def n(self) -> int:
@@ -133,6 +141,8 @@ def build_schools(sc: Scenario, rng: np.random.Generator) -> Schools:
         size=size,
         start=start,
         initial_enacting=init,
+        routines=np.full(n, sc.institutions.routine_start),
+        improvement=np.full(n, sc.institutions.improvement_start),
     )
 
 
@@ -161,7 +171,7 @@ def draw_educators(
         rng.uniform(0.0, NOVICE_YEARS, n),
         NOVICE_YEARS + rng.exponential(cfg.veteran_mean_years - NOVICE_YEARS, n),
     )
-    decades = (experience - cfg.veteran_mean_years) / YEARS_PER_DECADE
+    decades = (experience - EXPERIENCE_REFERENCE_YEARS) / YEARS_PER_DECADE
 
     def f(d: Dist, per_decade: float = 0.0) -> np.ndarray:
         return np.clip(rng.normal(d.mean, d.sd, n) + per_decade * decades, 0.0, 1.0)

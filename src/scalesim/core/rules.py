@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from scalesim.common.units import DT
+from scalesim.core.institutions import INST_CENTRE
 from scalesim.core.week import ALL, Selection, Week
 from scalesim.scenario import Conditions, Educators
 from scalesim.scenario import Depth as DepthCfg
@@ -277,7 +278,10 @@ def support_level(
         cfg: The scenario's depth section.
         idx: The enacting educators (slots or all).
     """
-    base = cfg.principal_weight * principal_slot[idx] + cfg.peer_support * week.peer_share()[idx]
+    peer = cfg.peer_support * week.peer_share()[idx]
+    if week.collegial is not None:  # collegial support needs school routines (002_*.txt)
+        peer = peer * week.collegial[idx]
+    base = cfg.principal_weight * principal_slot[idx] + peer
     return np.clip(base + week.effects.support[idx], 0.0, 1.0)
 
 
@@ -299,6 +303,8 @@ def deepen(
         * (1.0 - COMPLEXITY_DRAG * d.complexity)
         * np.maximum(ceiling - dep, 0.0)
     )
+    if week.depth_gain is not None:  # schools running their own PDSA cycles learn faster
+        grow = grow * week.depth_gain[idx]
     decay = cfg.decay * (1.0 - support) * dep + cfg.growth * np.maximum(dep - ceiling, 0.0)
     return np.clip(dep + (grow - decay) * (DT * d.enactment_factor), 0.0, 1.0)
 
@@ -328,8 +334,11 @@ def abandon(
     cfg: Abandonment,
     modulate: bool,
     abandon_log: np.ndarray,
+    inst_weight: float = 0.0,
 ) -> np.ndarray:
     """Enacting educators with low depth, low support, high cynicism or overload stop.
+
+    Institutionalization of their school (``week.inst``, weight ``inst_weight``) keeps them.
 
     Returns:
         Slots of the educators who stop this week.
@@ -347,6 +356,7 @@ def abandon(
             - A_OWNERSHIP * (ed.ownership[idx] - C_OWNERSHIP)
             + A_ATTENTION * (d.attention_competition - C_ATTENTION)
             - A_LEADERSHIP * (d.leadership_support - C_LEADERSHIP)
+            - (inst_weight * (week.inst[idx] - INST_CENTRE) if week.inst is not None else 0.0)
         )
         if d.mandate_tight:
             rate = rate * MANDATE_ABANDON

@@ -44,6 +44,7 @@ class DistrictState:
     community_beliefs: float
     policy_alignment: float
     district_ownership: float
+    district_improvement: float
     mandate_tight: bool
     complexity: float
     compatibility: float
@@ -54,6 +55,7 @@ class DistrictState:
     enactment_factor: float = 1.0  # large-scale events suppress classroom enactment
     policy_network: float = 0.0  # strength of the policy network (policy_network strategy)
     learning: float = 0.0  # the team's learning from PDSA cycles (multiplies strategy effects)
+    spread_base: float = 0.0  # base of support left by the last pilot that spread (004_*.txt)
     superintendent_changes: int = 0
     leadership_changed_week: int = -1
 
@@ -94,6 +96,7 @@ FROM_SCENARIO: tuple[ScenarioField, ...] = (
             "community_beliefs",
             "policy_alignment",
             "district_ownership",
+            "district_improvement",
         )
     ),
     ScenarioField("conditions.mandate", "mandate_tight", _is_tight),
@@ -114,6 +117,7 @@ class Effects:
     """
 
     n: int
+    n_schools: int = 0
     awareness: np.ndarray = field(init=False)
     support: np.ndarray = field(init=False)
     ownership: np.ndarray = field(init=False)
@@ -121,12 +125,17 @@ class Effects:
     ceiling_delta: float = 0.0
     external: dict[str, np.ndarray] = field(default_factory=dict)
     peer_extra: dict[str, np.ndarray] = field(default_factory=dict)
+    # Per school, per year: strategies' drive on school routines and improvement routines.
+    routine_drive: np.ndarray = field(init=False)
+    improvement_drive: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         self.awareness = np.zeros(self.n)
         self.support = np.zeros(self.n)
         self.ownership = np.zeros(self.n)
         self.abandon_mult = np.ones(self.n)
+        self.routine_drive = np.zeros(self.n_schools)
+        self.improvement_drive = np.zeros(self.n_schools)
 
     def reset(self) -> None:
         """Clear last week's contributions."""
@@ -134,6 +143,8 @@ class Effects:
         self.support.fill(0.0)
         self.ownership.fill(0.0)
         self.abandon_mult.fill(1.0)
+        self.routine_drive.fill(0.0)
+        self.improvement_drive.fill(0.0)
         self.ceiling_delta = 0.0
         for arr in self.external.values():
             arr.fill(0.0)

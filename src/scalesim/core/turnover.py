@@ -93,6 +93,12 @@ def principal_turnover(m: ScalingModel, schools: np.ndarray, cause: str) -> None
     ps = m.sc.district.principal_support
     rng = m.streams["principals"]
     m.act.set_principal_support(schools, np.clip(rng.normal(ps.mean, ps.sd, schools.size), 0, 1))
+    # A new principal who does not yet back the work loses part of the school's routines,
+    # unless the district owns it (002_*.txt).
+    routines = m.schools.routines.copy()
+    loss = m.sc.institutions.principal_routine_loss * (1.0 - m.dist.district_ownership)
+    routines[schools] *= 1.0 - loss
+    m.act.set_routines(routines)
     m.log.record(
         m,
         "principal_change",

@@ -36,6 +36,10 @@ class Week:
         share: Weighted share of each educator's neighbours who enact (exposure phase).
         enacting: Who enacts after adoption (slots, or :data:`ALL` when most do).
         support: Support for depth of the educators in ``enacting`` (adoption phase).
+        collegial: Per slot, the share of collegial support the school's routines give
+            (:func:`scalesim.core.institutions.collegial_factor`; 1 at the start).
+        depth_gain: Per slot, the multiplier of depth growth from improvement routines.
+        inst: Per slot, the institutionalization of the educator's school.
     """
 
     index: int
@@ -48,6 +52,9 @@ class Week:
     share: np.ndarray | None = None
     enacting: Selection | None = None
     support: np.ndarray | None = None
+    collegial: np.ndarray | None = None
+    depth_gain: np.ndarray | None = None
+    inst: np.ndarray | None = None
 
     def peer_share(self) -> np.ndarray:
         """The share of enacting neighbours (after the exposure phase computed it)."""

@@ -25,6 +25,17 @@ if TYPE_CHECKING:
 # (or any strategy went short since the last stop). Assumption: a tenth is a thin reserve.
 FUEL_LOW = 0.1
 
+# How quickly a team acts on what it decides (000_*.txt, Component 3: who decides, how much
+# hierarchy). A hierarchical team (decision culture 0) waits this many weeks for sign-off;
+# the wait shrinks linearly to none at the default culture (0.5) and above. Assumption.
+DECISION_LAG_WEEKS = 8
+
+
+def decision_lag(decision_culture: float) -> int:
+    """Weeks between a pit stop's decision and its taking effect."""
+    return round(DECISION_LAG_WEEKS * max(0.0, 1.0 - 2.0 * decision_culture))
+
+
 # Metrics estimated from a survey sample (shares of educators); the rest come from records.
 SAMPLED = tuple(n for n, d in METRICS.items() if d.unit == "share of educators")
 
@@ -62,6 +73,8 @@ class PitStops:
         self.destination = Destination.model_validate(sc.trip_ticket.destination.model_dump())
         self.start_share = None
         self.last_shortfall_total = 0.0
+        # Decisions waiting for sign-off: (week due, rule index, condition).
+        self.pending: list[tuple[int, int, str]] = []
 
     def call_unplanned(self, m: ScalingModel, reason: str) -> None:
         """Schedule an unplanned pit stop for next week (the team convenes)."""
@@ -121,6 +134,7 @@ class PitStops:
     def week(self, m: ScalingModel) -> bool:
         """Run the pit stop due this week, if any; returns whether one ran."""
         w = m.week
+        self.apply_due(m)
         planned = w in self.planned
         reason = self.unplanned.pop(w, None)
         if not planned and reason is None:
@@ -207,11 +221,34 @@ class PitStops:
             if self.fired_count[i] >= spec.max_times or not rule.evaluate(ind):
                 continue
             self.fired_count[i] += 1
-            done = self.act(m, spec)
             used = {k: round(ind[k], 4) for k in sorted(rule.names)}
+            lag = decision_lag(m.sc.team.decision_culture)
+            if lag > 0:
+                self.pending.append((m.week + lag, i, spec.when))
+                m.log.record(
+                    m,
+                    "decision",
+                    rule=spec.when,
+                    action="pending",
+                    applies_week=m.week + lag,
+                    observed=used,
+                )
+                decisions.append(f"{spec.when} → in {lag} weeks")
+                continue
+            done = self.act(m, spec)
             m.log.record(m, "decision", rule=spec.when, action=done, observed=used)
             decisions.append(f"{spec.when} → {done}")
         return decisions
+
+    def apply_due(self, m: ScalingModel) -> None:
+        """Carry out the decisions whose sign-off is due this week."""
+        due = [p for p in self.pending if p[0] <= m.week]
+        if not due:
+            return
+        self.pending = [p for p in self.pending if p[0] > m.week]
+        for _, i, when in due:
+            done = self.act(m, self.rules[i][0])
+            m.log.record(m, "decision_applied", rule=when, action=done)
 
     def act(self, m: ScalingModel, spec: AdaptationRule) -> str:
         """Carry out one action through the model's mutation API; returns a short description."""

@@ -6,7 +6,9 @@ Gumbel keys (``log w + Gumbel``), which is sampling without replacement in propo
 
 - ``volunteer``: likelier where openness is high and accountability pressure low, which is
   what produces the volunteer trap (003_*.txt: asking for volunteers recruited only
-  higher-performing schools).
+  higher-performing schools). The pull of pressure is a norm: it is felt only as far as
+  evaluation and accountability are not aligned with the practice, and a team that centres
+  equity addresses it directly (003_*.txt), so both levers change *who* volunteers.
 - ``random``: uniform.
 - ``representative``: stratified by need (high-need vs other), in proportion to the
   district (000_*.txt: proof points representative of the schools scaled to).
@@ -17,6 +19,15 @@ Gumbel keys (``log w + Gumbel``), which is sampling without replacement in propo
 - ``balanced``: for people, half influential veterans (credibility × experience), half early
   adopters (openness) (004_*.txt: balanced pilot teams); for schools, representative.
 - ``explicit``: the named schools (all their educators, or ``per_school`` of them).
+- ``pilot_members``: the members of the pilot named in the strategy's gate who still enact
+  deeply enough to lead (004_*.txt: pilot teachers become the spread's champions); resolved by
+  the strategy itself (:meth:`~scalesim.journey.strategies.base.Strategy.resolve_targets`).
+
+Whom a team reaches first also depends on its equity orientation (000_*.txt, Component 1:
+working first where many underserved students are): every rule with a random part tilts its
+keys toward schools with more students furthest from opportunity, by
+``EQUITY_TILT * (2 * equity_orientation - 1)`` per standard deviation of need (no tilt at the
+default orientation 0.5; away from it for a team that does not centre equity).
 """
 
 from __future__ import annotations
@@ -26,7 +37,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from scalesim.common.errors import ScenarioError
-from scalesim.scenario import Select
+from scalesim.scenario import Conditions, Select
 
 if TYPE_CHECKING:
     from scalesim.simulation.model import ScalingModel
@@ -40,6 +51,7 @@ RULES = (
     "most_credible",
     "balanced",
     "explicit",
+    "pilot_members",
 )
 # Veterans (for the balanced rule) have at least this many years of experience (assumption;
 # 004_*.txt: influential veterans beside early adopters).
@@ -51,13 +63,47 @@ INFLUENCE_YEARS = 30.0
 VOLUNTEER_OPENNESS = 3.0
 VOLUNTEER_PRESSURE = 3.0
 SCALE_MIDPOINT = 0.5
+# The pull of pressure scales with the part of accountability not aligned with the practice,
+# relative to the default alignment (so the default district keeps VOLUNTEER_PRESSURE).
+C_POLICY = float(Conditions.model_fields["policy_alignment"].get_default())
+# A team that fully centres equity halves the pull of pressure (and a team that ignores it
+# makes it 1.5 times as strong): it addresses the differential norms directly (003_*.txt).
+# Assumption; the direction is the document's, the size is a modelling choice.
+EQUITY_NORMS = 0.5
+# Tilt of random keys toward high-need schools per unit of (2 * equity_orientation - 1), per
+# standard deviation of need share (assumption; direction 000_*.txt, Component 1).
+EQUITY_TILT = 0.75
 
 
-def volunteer_key(openness: np.ndarray, pressure: np.ndarray) -> np.ndarray:
-    """Log-odds of volunteering (before the Gumbel draw): open, low-pressure units first."""
-    return VOLUNTEER_OPENNESS * (openness - SCALE_MIDPOINT) - VOLUNTEER_PRESSURE * (
-        pressure - SCALE_MIDPOINT
-    )
+def pressure_weight(policy_alignment: float, equity_orientation: float) -> float:
+    """The volunteer key's weight on accountability pressure under the district's norms."""
+    felt = (1.0 - policy_alignment) / (1.0 - C_POLICY)
+    return VOLUNTEER_PRESSURE * felt * (1.0 - EQUITY_NORMS * (2.0 * equity_orientation - 1.0))
+
+
+def volunteer_key(
+    openness: np.ndarray, pressure: np.ndarray, weight: float = VOLUNTEER_PRESSURE
+) -> np.ndarray:
+    """Log-odds of volunteering (before the Gumbel draw): open, low-pressure units first.
+
+    Args:
+        openness: Mean openness of each unit (school or educator).
+        pressure: Accountability pressure of each unit.
+        weight: Weight of pressure (:func:`pressure_weight`).
+    """
+    return VOLUNTEER_OPENNESS * (openness - SCALE_MIDPOINT) - weight * (pressure - SCALE_MIDPOINT)
+
+
+def equity_tilt(m: ScalingModel) -> np.ndarray:
+    """Per-school addition to random keys from the team's equity orientation (0 at 0.5)."""
+    need = m.schools.need_share
+    sd = float(need.std())
+    z = (need - need.mean()) / sd if sd > 0 else np.zeros_like(need)
+    return (EQUITY_TILT * (2.0 * m.sc.team.equity_orientation - 1.0)) * z
+
+
+def _norms_weight(m: ScalingModel) -> float:
+    return pressure_weight(m.dist.policy_alignment, m.sc.team.equity_orientation)
 
 
 def _gumbel(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -69,7 +115,7 @@ def _school_keys(m: ScalingModel, rule: str, rng: np.random.Generator) -> np.nda
     g = _gumbel(rng, sch.n)
     if rule == "volunteer":
         openness = np.add.reduceat(f.openness, sch.start) / sch.size
-        return volunteer_key(openness, sch.pressure) + g
+        return volunteer_key(openness, sch.pressure, _norms_weight(m)) + g + equity_tilt(m)
     if rule == "highest_need":
         return sch.need_share + 1e-9 * g
     if rule == "most_central":
@@ -77,7 +123,8 @@ def _school_keys(m: ScalingModel, rule: str, rng: np.random.Generator) -> np.nda
         return deg + 1e-9 * g
     if rule == "most_credible":
         return np.add.reduceat(f.credibility, sch.start) / sch.size + 1e-9 * g
-    return g  # random; representative and balanced stratify on top of random keys
+    # random; representative and balanced stratify on top of random keys
+    return g + equity_tilt(m)
 
 
 def _top_stratified(keys: np.ndarray, strata: np.ndarray, k: int) -> np.ndarray:
@@ -124,16 +171,17 @@ def _educator_keys(
 ) -> np.ndarray:
     f = m.ed.factors
     g = _gumbel(rng, pool.size)
+    tilt = equity_tilt(m)[m.ed.school[pool]]
     if rule == "volunteer":
         pressure = m.schools.pressure[m.ed.school[pool]]
-        return volunteer_key(f.openness[pool], pressure) + g
+        return volunteer_key(f.openness[pool], pressure, _norms_weight(m)) + g + tilt
     if rule == "highest_need":
         return m.schools.need_share[m.ed.school[pool]] + 1e-6 * g
     if rule == "most_central":
         return m.network.degree[pool] + 1e-6 * g
     if rule == "most_credible":
         return f.credibility[pool] + 1e-6 * g
-    return g
+    return g + tilt
 
 
 def _top_per_school(keys: np.ndarray, school: np.ndarray, k: int) -> np.ndarray:
@@ -192,7 +240,7 @@ def select_educators(m: ScalingModel, sel: Select, rng: np.random.Generator) -> 
             return pool[_balanced(m, pool, sel.per_school, rng, school)]
         keys = _educator_keys(m, sel.rule, pool, rng)
         if sel.rule == "representative":
-            keys = _gumbel(rng, pool.size)
+            keys = _gumbel(rng, pool.size)  # within one school the tilt is the same for all
         return pool[_top_per_school(keys, school, sel.per_school)]
     if sel.n_educators is not None:
         k = min(sel.n_educators, pool.size)

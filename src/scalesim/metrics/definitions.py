@@ -4,6 +4,9 @@ Each weekly metric is a pure function of a :class:`Snapshot`, registered with it
 direction, dimension, unit and label. The snapshot computes the per-school aggregates once
 per week, so adding a metric costs one small function, not another pass over educators.
 Formulas are written out in docs/metrics.md.
+
+Longer than 500 lines because every metric is one short registered function and the order of
+registration is the order of the output's columns: one file keeps that order in view.
 """
 
 from __future__ import annotations
@@ -272,6 +275,60 @@ def institutionalization(s: Snapshot) -> float:
 
 
 @metric(
+    "school_routines",
+    kind="maximize",
+    dimension="sustainability",
+    unit="0–1",
+    label="School routines for the practice",
+)
+def school_routines(s: Snapshot) -> float:
+    """Educator-weighted mean of the schools' routines for the practice (scaling in)."""
+    sch = s.m.schools
+    return _weighted_share(sch.size.astype(float), sch.routines, float(s.n))
+
+
+@metric(
+    "improvement_routines",
+    kind="maximize",
+    dimension="sustainability",
+    unit="0–1",
+    label="School improvement routines (own PDSA cycles)",
+)
+def improvement_routines(s: Snapshot) -> float:
+    """Educator-weighted mean of the schools' own improvement routines."""
+    sch = s.m.schools
+    return _weighted_share(sch.size.astype(float), sch.improvement, float(s.n))
+
+
+@metric(
+    "ownership_shift",
+    kind="maximize",
+    dimension="sustainability",
+    unit="0–1",
+    label="Ownership shifted to schools and district",
+)
+def ownership_shift(s: Snapshot) -> float:
+    """Share of the work carried by schools' routines and the district, not by the team.
+
+    The mean of school routines and district ownership: Coburn's shift in ownership
+    (000_*.txt; 002_*.txt, scaling in and scaling out).
+    """
+    return 0.5 * school_routines(s) + 0.5 * float(s.m.dist.district_ownership)
+
+
+@metric(
+    "district_improvement",
+    kind="info",
+    dimension="sustainability",
+    unit="0–1",
+    label="District ownership of the improvement process",
+)
+def district_improvement(s: Snapshot) -> float:
+    """How far the district runs the improvement process as its own (002_*.txt)."""
+    return float(s.m.dist.district_improvement)
+
+
+@metric(
     "leadership_support",
     kind="info",
     dimension="sustainability",
@@ -408,7 +465,13 @@ def high_need_left_behind(s: Snapshot) -> float:
     label="Enacting at the destination's depth",
 )
 def destination_share(s: Snapshot) -> float:
-    """Share of educators enacting at or above the trip ticket's ``min_depth``."""
+    """Share enacting at or above the trip ticket's ``min_depth``.
+
+    Of educators, or, when the destination is measured in students, of students (each school's
+    share of educators there, weighted by enrollment).
+    """
+    if s.m.sc.trip_ticket.destination.measure == "students":
+        return _weighted_share(s.enroll, s.dest_s / s.size, s.st.enroll_total)
     return _ratio(float(s.dest_s.sum()), s.n)
 
 
@@ -420,7 +483,12 @@ def destination_share(s: Snapshot) -> float:
     label="Same, in high-need schools",
 )
 def destination_equity_share(s: Snapshot) -> float:
-    """Share of educators of high-need schools enacting at or above ``min_depth``."""
+    """The same among educators of high-need schools, or among students furthest from opportunity.
+
+    Students furthest from opportunity are counted by each school's need share × enrollment.
+    """
+    if s.m.sc.trip_ticket.destination.measure == "students":
+        return _weighted_share(s.need_w, s.dest_s / s.size, s.st.need_total)
     return _ratio(float(s.dest_s[s.high].sum()), s.st.size_high)
 
 

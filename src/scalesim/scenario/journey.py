@@ -36,6 +36,14 @@ class Destination(Strict):
         "000_*.txt (HQPBL example: '80% … including at least 80% furthest from opportunity')",
     )
     min_depth: Share = doc_field(0.5, "Depth at which enactment counts.", "0–1")
+    measure: Literal["educators", "students"] = doc_field(
+        "educators",
+        "What the targets count: 'educators' (share of educators, and of educators in "
+        "high-need schools) or 'students' (share of students whose educator enacts at depth, "
+        "and of students furthest from opportunity).",
+        "",
+        "000_*.txt (destinations stated as a share of a district's students)",
+    )
     by_month: Annotated[float, Field(gt=0)] = doc_field(36.0, "Deadline.", "months", "003_*.txt")
 
 
@@ -94,7 +102,13 @@ class Select(Strict):
         "most_credible",
         "balanced",
         "explicit",
-    ] = doc_field("random", "The selection rule (DESIGN §3; docs/strategies.md).")
+        "pilot_members",
+    ] = doc_field(
+        "random",
+        "The selection rule (DESIGN §3; docs/strategies.md). 'pilot_members': the members of "
+        "the pilot named in the strategy's gate who still enact (004_*.txt: pilot teachers "
+        "become the spread's champions).",
+    )
     n_schools: PositiveInt | None = doc_field(
         None, "Number of schools picked (None: all).", "schools"
     )
@@ -145,6 +159,18 @@ class RegisteredSpec(Strict):
         return v if entry is None else validate_params(entry, v)
 
 
+class Gate(Strict):
+    """Start a strategy only after a pilot's decision (pilot → spread → institutionalize)."""
+
+    pilot: str = doc_field(..., "Label of the pilot strategy whose decision opens the gate.")
+    on: Literal["spread", "repilot", "stop"] = doc_field(
+        "spread", "The decision that opens the gate (004_*.txt: spread, re-pilot or stop)."
+    )
+    delay_months: Annotated[float, Field(ge=0)] = doc_field(
+        0.0, "Months between the decision and the start.", "months"
+    )
+
+
 class StrategySpec(RegisteredSpec):
     """One strategy of the strategy set (DESIGN §3, Table 2 of 000_*.txt)."""
 
@@ -170,6 +196,11 @@ class StrategySpec(RegisteredSpec):
     params: dict[str, Any] = Field(
         default_factory=dict, description="Strategy-specific parameters (docs/strategies.md)."
     )
+    gate: Gate | None = doc_field(
+        None,
+        "Start only when this pilot decides (its start_month is then ignored; end_month, if "
+        "given, counts from start_month as a duration after the gate opens).",
+    )
 
     @property
     def label(self) -> str:
@@ -185,6 +216,8 @@ class StrategySpec(RegisteredSpec):
     def _check_timing(self) -> StrategySpec:
         if self.end_month is not None and self.end_month <= self.start_month:
             raise ValueError("end_month must be after start_month")
+        if self.select is not None and self.select.rule == "pilot_members" and self.gate is None:
+            raise ValueError("select rule 'pilot_members' needs a gate naming the pilot")
         return self
 
 

@@ -217,6 +217,15 @@ def _check_consistency(s: Scenario, source: str) -> None:
                 f"adaptation[{i}].then.{key}",
                 f"no strategy labelled {ref!r}; known: {', '.join(sorted(known))}",
             )
+    pilots = {sp.label for sp in s.strategies if sp.type == "pilot"}
+    for i, sp in enumerate(s.strategies):
+        if sp.gate is not None and sp.gate.pilot not in pilots:
+            raise ScenarioError(
+                source,
+                f"strategies[{i}].gate.pilot",
+                f"no pilot labelled {sp.gate.pilot!r} in the strategy set; pilots: "
+                f"{', '.join(sorted(pilots)) or '(none)'}",
+            )
     if s.n_weeks < 1:
         raise ScenarioError(
             source,

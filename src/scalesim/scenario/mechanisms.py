@@ -186,6 +186,101 @@ class Start(Strict):
     )
 
 
+class Institutions(Strict):
+    """Scaling in and scaling out: school routines, district routines, what carries on.
+
+    002_*.txt separates scaling *in* (schools make the practice their own: a school team,
+    time set aside, shared materials) from scaling *out* (central-office leaders own it and
+    build the structures that keep it), and owning the innovation from owning the improvement
+    process. 004_*.txt calls an innovation institutionalized when it is how things are done and
+    outlasts a change of leaders. These fields set how fast routines grow and fade and what
+    they carry when the team's support ends (docs/model.md, "Scaling in and out";
+    docs/calibration.md for the fitted values).
+    """
+
+    routine_start: Share = doc_field(
+        0.1, "School routines for the practice at month 0 (every school).", "0–1", "assumption"
+    )
+    routine_from_depth: Annotated[float, Field(ge=0, le=20)] = doc_field(
+        1.0,
+        "Growth of a school's routines per year from its deep practice, with its principal "
+        "behind it (× share enacting at depth × (0.5 + principal support)).",
+        "per year",
+        "002_*.txt (schools with deep implementation had principals behind them); calibrated",
+    )
+    routine_from_district: Annotated[float, Field(ge=0, le=20)] = doc_field(
+        0.5,
+        "Growth of a school's routines per year from district ownership "
+        "(× district ownership × share enacting).",
+        "per year",
+        "002_*.txt (district ownership set the conditions for school ownership); assumption",
+    )
+    routine_loss: Annotated[float, Field(ge=0, le=20)] = doc_field(
+        0.3,
+        "Loss of a school's routines per year when nobody uses them (× share not enacting).",
+        "per year",
+        "assumption (calibrated with the support-end targets)",
+    )
+    routine_floor: Share = doc_field(
+        0.5,
+        "Share of collegial support that needs no school routine (the rest scales with them).",
+        "share",
+        "assumption (calibrated with the support-end targets)",
+    )
+    institution_weight: Annotated[float, Field(ge=0, le=10)] = doc_field(
+        1.0,
+        "Log-hazard weight of institutionalization (mean of school routines and district "
+        "ownership) on abandonment, centred on the default world's starting value.",
+        "log-hazard",
+        "004_*.txt (routine practice outlasts leaders); assumption",
+    )
+    principal_routine_loss: Share = doc_field(
+        0.3,
+        "Share of a school's routines lost with a new principal, when the district does not "
+        "own the work (× (1 − district ownership)).",
+        "share",
+        "002_*.txt (a new principal who does not back it means restarting); assumption",
+    )
+    carry_strength: Share = doc_field(
+        0.5,
+        "After the team's support ends, strategies the district or schools can run go on at "
+        "this share of their strength, times district ownership (district-run), school "
+        "routines (school-run) or district ownership of improvement (PDSA).",
+        "share",
+        "002_*.txt (network meetings went on in the year with little external help); assumption",
+    )
+    support_end_drop: Share = doc_field(
+        0.2,
+        "When support ends, enacting educators stop with this probability × (1 − their "
+        "school's institutionalization) × (1 − depth): the 'this too shall pass' signal.",
+        "probability",
+        "004_*.txt (the cycle of initiatives); 002_*.txt (worry the district would abandon "
+        "the work); assumption",
+    )
+    improvement_start: Share = doc_field(
+        0.05, "School improvement routines (own PDSA cycles) at month 0.", "0–1", "assumption"
+    )
+    improvement_from_district: Annotated[float, Field(ge=0, le=20)] = doc_field(
+        0.6,
+        "Growth per year of a school's improvement routines from the district's ownership of "
+        "the improvement process (× district improvement × district mean improvement "
+        "routines): how PDSA spreads beyond its first participants.",
+        "per year",
+        "002_*.txt (a district that owns the practice but not the improvement routine "
+        "inhibits spread); assumption",
+    )
+    improvement_loss: Annotated[float, Field(ge=0, le=20)] = doc_field(
+        0.2, "Loss of improvement routines per year.", "per year", "assumption"
+    )
+    improvement_depth: Annotated[float, Field(ge=0, le=10)] = doc_field(
+        1.0,
+        "Depth grows faster in schools that run improvement cycles: growth × (1 + this × "
+        "(routines − their start)).",
+        "multiplier",
+        "002_*.txt (PDSA formalised learning so the work could be sustained); assumption",
+    )
+
+
 class Metrics(Strict):
     """Thresholds used by the metrics (docs/metrics.md)."""
 

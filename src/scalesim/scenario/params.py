@@ -179,6 +179,30 @@ class EducateParams(Strict):
     )
 
 
+class EngageLeadersParams(Strict):
+    """Parameters of engaging principals and central-office departments."""
+
+    principal_rate: float = Field(
+        0.8,
+        ge=0,
+        le=10,
+        description="Rise per year of the engaged schools' principal support toward 1.",
+    )
+    department_ownership: float = Field(
+        0.3,
+        ge=0,
+        le=10,
+        description="Rise per year of district ownership as other departments take the work "
+        "into their own processes.",
+    )
+    improvement_ownership: float = Field(
+        0.2,
+        ge=0,
+        le=10,
+        description="Rise per year of the district's ownership of the improvement process.",
+    )
+
+
 class CoachingParams(Strict):
     """Parameters of coaching."""
 
@@ -209,6 +233,37 @@ class PilotParams(Strict):
         description="Rise in compatibility and "
         "observability when the pilot ends, times the members' mean "
         "depth.",
+    )
+    evidence_depth: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="Depth at which a member's practice counts as implemented well in the "
+        "pilot's evidence (what a semester can reach).",
+    )
+    evidence_noise: float = Field(
+        0.08,
+        ge=0,
+        le=1,
+        description="Standard deviation of the error in the evidence the district reads "
+        "(halved when practice is fully observable).",
+    )
+    spread_at: float = Field(
+        0.5, ge=0, le=1, description="Observed evidence at or above which the pilot spreads."
+    )
+    repilot_at: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="Observed evidence at or above which (but below spread_at) it re-pilots.",
+    )
+    max_repilots: int = Field(1, ge=0, le=5, description="Re-pilots allowed before stopping.")
+    decision_min_leadership: float = Field(
+        0.4,
+        ge=0,
+        le=1,
+        description="Leadership support the spread decision needs; below it the district "
+        "waits (re-decides weekly).",
     )
 
 
@@ -289,6 +344,7 @@ STRATEGY_PARAMS: dict[str, type[BaseModel]] = {
     "co_design": CoDesignParams,
     "coaching": CoachingParams,
     "educate_policymakers": EducateParams,
+    "engage_leaders": EngageLeadersParams,
     "local_champions": ChampionParams,
     "network_of_users": UsersParams,
     "pdsa_cycles": PdsaParams,

@@ -26,6 +26,7 @@ from scalesim.scenario.mechanisms import (
     Adoption,
     Calendar,
     Depth,
+    Institutions,
     Metrics,
     Ownership,
     Start,
@@ -52,6 +53,7 @@ class Scenario(Strict):
     depth: Depth = Field(default_factory=Depth)
     ownership: Ownership = Field(default_factory=Ownership)
     abandonment: Abandonment = Field(default_factory=Abandonment)
+    institutions: Institutions = Field(default_factory=Institutions)
     turnover: Turnover = Field(default_factory=Turnover)
     calendar: Calendar = Field(default_factory=Calendar)
     start: Start = Field(default_factory=Start)

@@ -232,7 +232,18 @@ class Conditions(Strict):
         "0–1",
     )
     district_ownership: Share = doc_field(
-        0.2, "How far the district (not the team) owns the work at the start.", "0–1"
+        0.2,
+        "How far the district (not the team) owns the work at the start: central-office "
+        "processes and resources (scaling out, 002_*.txt). Carries district-run strategies on "
+        "after support ends, builds school routines and protects them at a principal change.",
+        "0–1",
+    )
+    district_improvement: Share = doc_field(
+        0.1,
+        "How far the district owns the improvement process (runs PDSA cycles as its own "
+        "routine, 002_*.txt): spreads improvement routines to schools and keeps the team's "
+        "learning after support ends.",
+        "0–1",
     )
     mandate: Literal["loose", "tight"] = doc_field(
         "loose", "A 'tight' mandate requires the practice (004_*.txt)."

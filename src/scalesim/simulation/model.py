@@ -10,12 +10,13 @@ One step is one week. The step order is written down once, in :data:`PHASES`:
 5. ``adoption``      — aware educators start enacting (Bass hazard or threshold rule).
 6. ``depth``         — depth moves toward what support allows.
 7. ``ownership``     — ownership grows with depth and co-design; a tight mandate erodes it.
-8. ``abandonment``   — some enacting educators stop.
-9. ``turnover``      — teachers (mostly at the year boundary), principals, superintendent.
-10. ``record``       — the week's metrics go to the DataCollector.
-11. ``pit_stops``    — planned or unplanned pit stops due this week run.
+8. ``routines``      — school routines and improvement routines grow or fade (scaling in).
+9. ``abandonment``   — some enacting educators stop.
+10. ``turnover``     — teachers (mostly at the year boundary), principals, superintendent.
+11. ``record``       — the week's metrics go to the DataCollector.
+12. ``pit_stops``    — planned or unplanned pit stops due this week run.
 
-Classroom phases (adoption, depth, ownership, abandonment) pause in summer.
+Classroom phases (adoption, depth, ownership, routines, abandonment) pause in summer.
 
 Each step builds one :class:`~scalesim.core.week.Week` (the draws, the share of enacting
 neighbours, the support, who enacts) and hands it to every phase. Rules are pure functions;
@@ -45,7 +46,7 @@ from scalesim.common.rng import Streams, stream_key
 from scalesim.common.seeds import check_seed
 from scalesim.common.units import WEEKS_PER_MONTH, WEEKS_PER_YEAR, hazard_to_prob, month_to_week
 from scalesim.common.validation import input_error
-from scalesim.core import rules, turnover
+from scalesim.core import institutions, rules, turnover
 from scalesim.core.actions import Actions
 from scalesim.core.agents import Educator, ImprovementTeam, School
 from scalesim.core.attribution import attribute
@@ -85,6 +86,7 @@ PHASES: tuple[str, ...] = (
     "adoption",
     "depth",
     "ownership",
+    "routines",
     "abandonment",
     "turnover",
     "record",
@@ -144,7 +146,7 @@ class ScalingModel(mesa.Model):
         )
         self.network = build_network(scenario.network, self.schools, self.streams["network"])
         self.dist = DistrictState.from_scenario(scenario)
-        self.effects = Effects(self.ed.n)
+        self.effects = Effects(self.ed.n, self.schools.n)
         # Per-slot views of school columns the weekly rules read (schools keep their pressure;
         # principal support changes only through Actions.set_principal_support).
         self.pressure_slot = self.schools.pressure[self.ed.school]
@@ -164,6 +166,7 @@ class ScalingModel(mesa.Model):
         self.support_end_week = self._support_end(scenario)
         self.in_session = True
         self.current: dict[str, float] = {}
+        self.snapshot: Any = None  # the last recorded week's per-school aggregates
         self.ever_reached = np.zeros(self.schools.n, dtype=bool)
         self.datacollector = WeeklyCollector(
             model_reporters={
@@ -255,6 +258,14 @@ class ScalingModel(mesa.Model):
             e_adopt=s["adoption"].standard_exponential(n),
             e_abandon=s["abandonment"].standard_exponential(n),
         )
+        # Per-slot views of the schools' routines, read by this week's classroom rules.
+        sch, inst = self.schools, self.sc.institutions
+        school = self.ed.school
+        week.collegial = institutions.collegial_factor(sch.routines, inst)[school]
+        week.depth_gain = institutions.depth_factor(sch.improvement, inst)[school]
+        week.inst = institutions.institutionalization(sch.routines, self.dist.district_ownership)[
+            school
+        ]
         for phase in PHASES:
             getattr(self, f"_{phase}")(week)
         if self.week >= self.n_weeks:
@@ -278,7 +289,27 @@ class ScalingModel(mesa.Model):
             self.team.start_month(month)
         self.team.start_week()
         if self.support_end_week is not None and w == self.support_end_week:
-            self.log.record(self, "support_end")
+            self._support_ends(week)
+
+    def _support_ends(self, week: Week) -> None:
+        """The team's external support ends: the signal, and what the team learned.
+
+        Enacting educators in schools where the work is not institutionalized may stop (the
+        'this too shall pass' signal, 004_*.txt); the team's learning survives only as far as
+        the district owns the improvement process (002_*.txt). Which strategies the district or
+        schools carry on is decided by the strategy set this week.
+        """
+        u = self.streams["support_end"].random(self.ed.n)
+        assert week.inst is not None
+        stop = institutions.support_end_drops(
+            self.ed.enacting, self.ed.depth, week.inst, u, self.sc.institutions
+        )
+        if stop.size:
+            self.act.stop_enacting(stop, depth_kept=rules.DEPTH_KEPT_ON_STOP)
+        self.act.set_condition(
+            "learning", self.dist.learning * self.dist.district_improvement, "support_end"
+        )
+        self.log.record(self, "support_end", stopped=int(stop.size))
 
     def _shocks(self, week: Week) -> None:
         self.shock_book.week(self)
@@ -321,11 +352,42 @@ class ScalingModel(mesa.Model):
             )
             self.act.set_ownership(week.enacting, new)
 
+    def _routines(self, week: Week) -> None:
+        if not week.in_session or self.snapshot is None:
+            return
+        sch, snap, cfg = self.schools, self.snapshot, self.sc.institutions
+        self.act.set_routines(
+            institutions.grow_routines(
+                sch.routines,
+                snap.share_s,
+                snap.deep_share_s,
+                sch.principal_support,
+                self.dist.district_ownership,
+                self.effects.routine_drive,
+                cfg,
+            )
+        )
+        self.act.set_improvement(
+            institutions.grow_improvement(
+                sch.improvement,
+                self.dist.district_improvement,
+                self.effects.improvement_drive,
+                sch.size,
+                cfg,
+            )
+        )
+
     def _abandonment(self, week: Week) -> None:
         if week.in_session:
             sc = self.sc
             stop = rules.abandon(
-                self.ed, week, self.dist, sc.abandonment, sc.adoption.modulate, self.abandon_log
+                self.ed,
+                week,
+                self.dist,
+                sc.abandonment,
+                sc.adoption.modulate,
+                self.abandon_log,
+                sc.institutions.institution_weight,
             )
             if stop.size:
                 self.act.stop_enacting(stop, depth_kept=rules.DEPTH_KEPT_ON_STOP)
@@ -357,6 +419,7 @@ class ScalingModel(mesa.Model):
 
     def _record(self, week: Week | None = None) -> None:
         self.current, snap = compute_all(self)
+        self.snapshot = snap
         self.ever_reached |= snap.enact_s > 0
         self.datacollector.collect(self)
 

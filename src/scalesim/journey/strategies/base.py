@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 from pydantic import BaseModel
 
-from scalesim.common.units import WEEKS_PER_MONTH, month_to_week
+from scalesim.common.units import DT, WEEKS_PER_MONTH, month_to_week
 from scalesim.journey.registry import register_entry
 from scalesim.journey.selection import select_educators, select_schools
 from scalesim.scenario import Select, StrategySpec
@@ -27,6 +27,34 @@ STRATEGIES: dict[str, type[Strategy]] = {}
 
 # Strategy effects scale with LEADERSHIP_BASE + leadership support (1 at the default 0.5).
 LEADERSHIP_BASE = 0.5
+# How well strategies combine (000_*.txt, Component 3: the team's collaborative structures;
+# Component 2: without agreed steps a set becomes diffuse and hard to learn from). With k team
+# strategies funded in a week, each one's strength is multiplied by
+# 1 + COLLAB_GAIN * (2 * collaboration - 1) * min(1, (k - 1) / COLLAB_K): one strategy alone is
+# unaffected, five or more run between 0.75 and 1.25 of their strength. Assumptions.
+COLLAB_GAIN = 0.25
+COLLAB_K = 4
+# A carried strategy whose strength falls below this stops (nobody is really running it).
+CARRY_MIN = 0.02
+# Who can run a strategy once the team's support ends (Institutions.carry_strength).
+CARRIERS = ("none", "district", "school", "improvement")
+
+
+def raise_district_ownership(m: ScalingModel, rate: float, cause: str) -> None:
+    """Move district ownership toward 1 at ``rate`` per year (this week's step)."""
+    d = m.dist
+    m.act.set_condition(
+        "district_ownership",
+        d.district_ownership + rate * DT * (1.0 - d.district_ownership),
+        cause,
+    )
+
+
+def coherence(collaboration: float, k: int) -> float:
+    """Multiplier of every strategy's strength when ``k`` team strategies run together."""
+    if k <= 1:
+        return 1.0
+    return 1.0 + COLLAB_GAIN * (2.0 * collaboration - 1.0) * min(1.0, (k - 1) / COLLAB_K)
 
 
 def register(cls: type[Strategy]) -> type[Strategy]:
@@ -54,6 +82,9 @@ class Strategy:
         default_priority: Funding order when capacity is short (1 first).
         source: Where the strategy comes from (document file name).
         Params: Pydantic model of the strategy's own parameters.
+        carrier: Who runs it after the team's support ends: ``"district"`` (at district
+            ownership), ``"school"`` (at its schools' routines), ``"improvement"`` (at the
+            district's ownership of the improvement process) or ``"none"`` (it stops).
     """
 
     type_name: ClassVar[str] = ""
@@ -63,6 +94,7 @@ class Strategy:
     default_priority: ClassVar[int] = 50
     source: ClassVar[str] = ""
     Params: ClassVar[type[BaseModel]] = NoParams
+    carrier: ClassVar[str] = "none"
 
     def __init__(self, spec: StrategySpec, order: int) -> None:
         self.spec = spec
@@ -84,16 +116,55 @@ class Strategy:
         self.member_persons = np.array([], dtype=np.int64)
         self.spent = 0.0
         self.shortfall = 0.0
+        self.carried = False  # run by the district or schools after support ended
+        self.gate_open_week: int | None = None  # gated: the week its pilot's decision opens
+        self.decision: str | None = None  # a pilot's decision: spread, repilot, stop or wait
+        self.district_spent = 0.0  # nominal cost of carried weeks (not the team's fuel)
 
     # -------------------------------------------------------------- lifecycle
 
     def due(self, week: int) -> bool:
-        """Whether the strategy's timing covers ``week``."""
+        """Whether the strategy's timing covers ``week`` (a gated one: after its gate opened)."""
+        if self.spec.gate is not None:
+            if self.gate_open_week is None:
+                return False
+            start = self.gate_open_week
+            end = None if self.end_week is None else start + (self.end_week - self.start_week)
+            return week >= start and (end is None or week < end)
         return week >= self.start_week and (self.end_week is None or week < self.end_week)
+
+    def open_gate(self, m: ScalingModel, cost_factor: float) -> None:
+        """Its pilot decided as the gate asks: start after the delay, at the spread's cost.
+
+        Args:
+            m: The model.
+            cost_factor: The effort the spread needs relative to the strategy's own cost
+                (resistance met and the pilot's base of support, 004_*.txt).
+        """
+        assert self.spec.gate is not None
+        self.gate_open_week = m.week + month_to_week(self.spec.gate.delay_months)
+        self.cost_per_month *= cost_factor
+        m.log.record(
+            m,
+            "gate_open",
+            strategy=self.label,
+            pilot=self.spec.gate.pilot,
+            start_week=self.gate_open_week,
+            cost_factor=round(cost_factor, 4),
+        )
 
     def resolve_targets(self, m: ScalingModel) -> None:
         """Pick the strategy's schools and/or people with its selection rule."""
         rng = m.streams[f"select:{self.label}"]
+        if self.select.rule == "pilot_members" and self.targets == "educators":
+            assert self.spec.gate is not None
+            pilot = next(
+                s for s in m.strategy_set.all_strategies() if s.label == self.spec.gate.pilot
+            )
+            self.members = pilot.spread_members(m)
+            self.schools = np.unique(m.ed.school[self.members])
+            self.member_persons = m.ed.person[self.members].copy()
+            return
         if self.targets == "schools":
             self.schools = select_schools(m, self.select, rng)
             self.members = np.flatnonzero(np.isin(m.ed.school, self.schools))
@@ -168,6 +239,26 @@ class Strategy:
         """One week's effect at effective intensity ``e`` (intensity × funded share)."""
         raise NotImplementedError
 
+    def spread_members(self, m: ScalingModel) -> np.ndarray:
+        """Members who can carry a spread (pilots only; others have none)."""
+        return np.array([], dtype=np.int64)
+
+    def decide(self, m: ScalingModel) -> None:
+        """Decide what follows the strategy (pilots only: spread, re-pilot, stop or wait)."""
+
+    def carry_level(self, m: ScalingModel) -> float:
+        """How strongly the district or schools run this strategy once support has ended."""
+        if self.carrier == "district":
+            return m.dist.district_ownership
+        if self.carrier == "improvement":
+            return m.dist.district_improvement
+        if self.carrier == "school":
+            sch = m.schools
+            if self.schools.size:
+                return float(sch.routines[self.schools].mean())
+            return float((sch.routines * sch.size).sum() / sch.size.sum())
+        return 0.0
+
     def ramp(self, months: float) -> float:
         """Linear ramp from 0 to 1 over ``months`` of activity (strategies need time)."""
         return min(1.0, self.weeks_active / max(months * WEEKS_PER_MONTH, 1.0))
@@ -220,29 +311,45 @@ class StrategySet:
         return True
 
     def week(self, m: ScalingModel) -> None:
-        """Start/stop strategies due this week, allocate capacity, and apply each one."""
+        """Start/stop strategies due this week, allocate capacity, and apply each one.
+
+        After the team's support ends, a strategy that the district or its schools can run
+        (its :attr:`Strategy.carrier`) goes on, carried, at reduced strength and off the
+        team's budget; the others stop.
+        """
         w = m.week
         support = m.support_active
         for s in self.items:
-            due = support and s.due(w)
-            if due and not s.active:
+            if not s.active and s.decision == "wait":
+                s.decide(m)  # a pilot whose spread waits for leaders who back it
+            due = s.due(w)
+            if due and support and not s.active:
                 s.start(m)
                 m.log.record(m, "strategy_start", **s.describe())
-            elif s.active and not due:
+            elif s.active and due and not support and not s.carried and s.carrier != "none":
+                s.carried = True
+                m.log.record(m, "strategy_carried", strategy=s.label, carrier=s.carrier)
+            elif s.active and (not due or (not support and not s.carried)):
                 s.stop(m)
                 m.log.record(
                     m,
                     "strategy_stop",
                     strategy=s.label,
-                    reason="support ended" if not support else "end of timing",
+                    reason="support ended" if due and not support else "end of timing",
                 )
         active = sorted((s for s in self.items if s.active), key=lambda s: (s.priority, s.order))
         # The team's learning (PDSA) and its leaders' backing scale every strategy: at the
         # default leadership support (0.5) the factor is 1; a new superintendent who does not
         # back the work weakens the whole set until policymakers are educated again.
-        learning = (1.0 + m.dist.learning) * (LEADERSHIP_BASE + m.dist.leadership_support)
+        backing = LEADERSHIP_BASE + m.dist.leadership_support
+        learning = (1.0 + m.dist.learning) * backing
+        funded_share: list[float] = []
         for s in active:
             s.sync_members(m)
+            s.weeks_active += 1
+            if s.carried:
+                funded_share.append(0.0)
+                continue
             demand = s.cost_per_month * s.intensity / WEEKS_PER_MONTH
             granted = m.team.spend(demand, s.label) if demand > 0 else 0.0
             funded = granted / demand if demand > 0 else 1.0
@@ -251,8 +358,18 @@ class StrategySet:
                 short = demand - granted
                 s.shortfall += short
                 self.month_shortfall[s.label] = self.month_shortfall.get(s.label, 0.0) + short
-            s.weeks_active += 1
-            e = s.intensity * funded * learning
+            funded_share.append(funded)
+        k = sum(1 for s, f in zip(active, funded_share, strict=True) if f > 0 and not s.carried)
+        coh = coherence(m.sc.team.collaboration, k)
+        for s, funded in zip(active, funded_share, strict=True):
+            if s.carried:
+                e = s.intensity * m.sc.institutions.carry_strength * backing * s.carry_level(m)
+                s.district_spent += s.cost_per_month * e / WEEKS_PER_MONTH
+                if e < CARRY_MIN:
+                    self.drop(m, s.label, reason="no longer carried (strength too low)")
+                    continue
+            else:
+                e = s.intensity * funded * learning * coh
             if e > 0:
                 s.apply(m, e)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, override
 
 from scalesim.common.units import WEEKS_PER_MONTH
-from scalesim.journey.strategies.base import Strategy, register
+from scalesim.journey.strategies.base import Strategy, raise_district_ownership, register
 from scalesim.scenario import StrategySpec
 from scalesim.scenario.params import CharacteristicsParams, CoDesignParams
 
@@ -22,6 +22,10 @@ DESIGN_MEMBER_ADOPTION = 2.0
 # With non-negotiables less is adapted locally, so ownership grows at this share of the rate
 # (assumption; 002_*.txt: co-construction within a fixed core).
 NON_NEGOTIABLE_OWNERSHIP = 0.5
+# Scaling in and out from co-design, per year at full strength (assumptions; 002_*.txt):
+# members' schools build routines, the district design team moves some ownership centrally.
+CO_DESIGN_ROUTINES = 1.0
+CO_DESIGN_DISTRICT_OWNERSHIP = 0.05
 
 
 @register
@@ -62,6 +66,11 @@ class CoDesign(Strategy):
             step = min(step, p.compatibility_gain - self.gained)
             m.act.set_condition("compatibility", min(1.0, m.dist.compatibility + step), self.label)
             self.gained += step
+        # Design-team members lead implementation in their schools (002_*.txt: school
+        # design teams formed in each innovation school); central-office leaders on the
+        # district design team take some ownership.
+        m.effects.routine_drive[self.schools] += CO_DESIGN_ROUTINES * e
+        raise_district_ownership(m, CO_DESIGN_DISTRICT_OWNERSHIP * e, self.label)
         if not p.non_negotiables:
             # The locally adapted version loosens the core while it is in use.
             m.effects.ceiling_delta -= p.ceiling_drop * self.ramp(p.ramp_months)

@@ -12,7 +12,7 @@ import numpy as np
 
 from scalesim.common.units import WEEKS_PER_MONTH
 from scalesim.core.rules import CHANNEL_BASE
-from scalesim.journey.strategies.base import Strategy, register
+from scalesim.journey.strategies.base import Strategy, raise_district_ownership, register
 from scalesim.scenario.params import ChampionParams, ProofPointParams, UsersParams
 
 if TYPE_CHECKING:
@@ -23,6 +23,15 @@ CHAMPION_DEPTH = 0.4
 # A champion's influence scales with credibility relative to the average educator's
 # (credibility / CREDIBILITY_REFERENCE; the schema's default mean credibility).
 CREDIBILITY_REFERENCE = 0.5
+# Drive on school routines per year at full strength (scaling in, 002_*.txt; assumptions
+# fitted jointly through Institutions in docs/calibration.md): demonstration schools build
+# their own routines; champions given time and leadership support do in their schools
+# (000_*.txt, Table 2; 004_*.txt).
+PROOF_POINT_ROUTINES = 0.8
+CHAMPION_ROUTINES = 0.5
+# A network of users moves ownership to the district: its leaders come to run the meetings
+# and institutes, which outlive external support (002_*.txt). Per year at full strength.
+USERS_DISTRICT_OWNERSHIP = 0.1
 
 
 @register
@@ -42,6 +51,7 @@ class ProofPoint(Strategy):
     default_priority = 20
     source = "000_*.txt (Table 2; equity perspective on proof points); 003_*.txt"
     Params = ProofPointParams
+    carrier = "school"
 
     @override
     def on_targets(self, m: ScalingModel) -> None:
@@ -78,6 +88,7 @@ class ProofPoint(Strategy):
             p.visit_support * e
         ) * self.pull_slot * m.ed.enacting
         m.effects.awareness += (p.visit_awareness * e * obs) * self.pull_slot
+        m.effects.routine_drive[self.schools] += PROOF_POINT_ROUTINES * e
 
 
 @register
@@ -93,6 +104,7 @@ class NetworkOfUsers(Strategy):
     default_priority = 25
     source = "000_*.txt (Table 2; build social connections); 004_*.txt"
     Params = UsersParams
+    carrier = "district"
 
     @override
     def on_start(self, m: ScalingModel) -> None:
@@ -125,6 +137,7 @@ class NetworkOfUsers(Strategy):
         dilution = min(1.0, p.reach * e / n_members)
         m.effects.support += (p.support * dilution) * enacting
         m.effects.abandon_mult *= 1.0 - (p.retention * min(e, 1.0)) * enacting
+        raise_district_ownership(m, USERS_DISTRICT_OWNERSHIP * e, self.label)
 
 
 @register
@@ -142,6 +155,7 @@ class LocalChampions(Strategy):
     default_priority = 15
     source = "000_*.txt (Table 2; cultivate school-based champions)"
     Params = ChampionParams
+    carrier = "school"
 
     @override
     def on_targets(self, m: ScalingModel) -> None:
@@ -179,3 +193,4 @@ class LocalChampions(Strategy):
         m.effects.awareness += (p.awareness * e * r) * self.in_school
         m.effects.support += (p.support * e * r) * self.in_school * m.ed.enacting
         m.effects.ownership[self.members] += p.ownership * e
+        m.effects.routine_drive[self.schools] += CHAMPION_ROUTINES * e * r

@@ -1,7 +1,8 @@
 """Influence state and local policymakers (Table 2 of 000_*.txt).
 
 Policy network, shape local policy (align evaluation/accountability, or a "tight" mandate)
-and educate policymakers. Rates are per year on the 0–1 condition scales.
+educate policymakers, and engage principals and other departments. Rates are per year on the
+0–1 condition scales.
 """
 
 from __future__ import annotations
@@ -9,8 +10,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, override
 
 from scalesim.common.units import DT
-from scalesim.journey.strategies.base import Strategy, register
-from scalesim.scenario.params import EducateParams, PolicyNetworkParams, ShapePolicyParams
+from scalesim.journey.strategies.base import Strategy, raise_district_ownership, register
+from scalesim.scenario.params import (
+    EducateParams,
+    EngageLeadersParams,
+    PolicyNetworkParams,
+    ShapePolicyParams,
+)
 
 if TYPE_CHECKING:
     from scalesim.simulation.model import ScalingModel
@@ -56,6 +62,7 @@ class ShapeLocalPolicy(Strategy):
         "004_*.txt ('tight' mandates)"
     )
     Params = ShapePolicyParams
+    carrier = "district"
 
     @override
     def on_start(self, m: ScalingModel) -> None:
@@ -91,6 +98,7 @@ class EducatePolicymakers(Strategy):
     default_priority = 40
     source = "000_*.txt (Table 2; educate policymakers)"
     Params = EducateParams
+    carrier = "district"
 
     @override
     def apply(self, m: ScalingModel, e: float) -> None:
@@ -99,3 +107,39 @@ class EducatePolicymakers(Strategy):
         act.set_condition("leadership_support", ls, self.label)
         do = d.district_ownership + self.p.ownership_rate * e * DT * (1.0 - d.district_ownership)
         act.set_condition("district_ownership", do, self.label)
+
+
+@register
+class EngageLeaders(Strategy):
+    """Invest in every level: principals of the chosen schools and other departments.
+
+    Principals who back the work raise their teachers' support for depth and their schools'
+    routines (002_*.txt: schools with deep implementation had principals behind them; an
+    administrator doing it signals it is worth doing). Other central-office departments take
+    the work into their own processes, which moves ownership of the practice and of the
+    improvement process to the district (003_*.txt, lesson 4: relationships across
+    departments; 000_*.txt: invest in all levels of the system).
+    """
+
+    type_name = "engage_leaders"
+    targets = "schools"
+    default_select = {"rule": "random", "share_schools": 0.5}
+    default_cost = 6.0
+    default_priority = 35
+    source = "003_*.txt (coherence across departments); 002_*.txt (principal backing)"
+    Params = EngageLeadersParams
+    carrier = "district"
+
+    @override
+    def apply(self, m: ScalingModel, e: float) -> None:
+        p, d, act = self.p, m.dist, m.act
+        if self.schools.size:
+            ps = m.schools.principal_support[self.schools]
+            act.set_principal_support(self.schools, ps + p.principal_rate * e * DT * (1.0 - ps))
+        raise_district_ownership(m, p.department_ownership * e, self.label)
+        di = d.district_improvement
+        act.set_condition(
+            "district_improvement",
+            di + p.improvement_ownership * e * DT * (1.0 - di),
+            self.label,
+        )
