@@ -104,7 +104,8 @@ def test_pilot_members_become_the_champions() -> None:
         m = run({"params": {"spread_at": 0.0}}, [CHAMPIONS], seed)
         pilot = m.strategy_set.get("pilot")
         champs = m.strategy_set.get("local_champions")
-        (start,) = [e for e in m.log.of_kind("strategy_start") if e["strategy"] == "local_champions"]
+        starts = m.log.of_kind("strategy_start")
+        (start,) = [e for e in starts if e["strategy"] == "local_champions"]
         assert start["educators"] > 0
         # Every champion was a pilot member (same person, same slot) and was deep enough.
         assert np.isin(champs.member_persons, pilot.member_persons).all()
@@ -122,8 +123,9 @@ def test_spread_members_are_the_enacting_deep_members() -> None:
 
 
 def test_base_of_support_lowers_the_cost_of_spread() -> None:
-    """A balanced pilot (credible veterans and early adopters) builds a broader base of support
-    than a pilot of the most open (early adopters only), so its spread costs less (004_*.txt).
+    """A balanced pilot builds a broader base of support than volunteers, so spread costs less.
+
+    Balanced: credible veterans beside early adopters (004_*.txt).
     """
 
     def reading(rule: str, seed: int) -> dict[str, Any]:

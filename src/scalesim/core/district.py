@@ -136,7 +136,7 @@ def build_schools(sc: Scenario, rng: np.random.Generator) -> Schools:
         need_share=need,
         high_need=need >= dcfg.high_need_threshold,
         performance=performance,
-        pressure=1.0 - performance,
+        pressure=_pressure(performance, dcfg.pressure_cut, dcfg.pressure_width),
         principal_support=_clipped(rng, dcfg.principal_support, n),
         size=size,
         start=start,
@@ -144,6 +144,13 @@ def build_schools(sc: Scenario, rng: np.random.Generator) -> Schools:
         routines=np.full(n, sc.institutions.routine_start),
         improvement=np.full(n, sc.institutions.improvement_start),
     )
+
+
+def _pressure(performance: np.ndarray, cut: float | None, width: float) -> np.ndarray:
+    """Accountability pressure from performance: even (1 − performance) or concentrated."""
+    if cut is None:
+        return 1.0 - performance
+    return 1.0 / (1.0 + np.exp((performance - cut) / width))
 
 
 def draw_educators(

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from scalesim.common.units import DT
+from scalesim.core.district import NOVICE_YEARS
 from scalesim.core.institutions import INST_CENTRE
 from scalesim.core.week import ALL, Selection, Week
 from scalesim.scenario import Conditions, Educators
@@ -55,9 +56,13 @@ C_ATTITUDE, C_EMOTION, C_OPENNESS, C_CYNICISM, C_PERSISTENCE = (
 # observability scales the peer channel. Centred on the scale's midpoint.
 W_COMPLEXITY, W_COMPATIBILITY, W_TRIALABILITY = 1.0, 0.8, 0.5
 SCALE_MIDPOINT = 0.5
-# District conditions (centred on their defaults; policy alignment counts from none).
+# District conditions (centred on their defaults; policy alignment counts from none: its
+# district-wide term is the reassurance that the practice fits evaluation, 003_*.txt; the
+# equity lever is its removing the accountability drag where pressure is, below, and in who
+# volunteers, journey.selection). C_POLICY is the default alignment those are relative to.
 W_LEADERSHIP, W_ATTENTION, W_COMMUNITY, W_POLICY = 0.8, 0.8, 0.4, 0.6
 C_LEADERSHIP = _default(Conditions, "leadership_support")
+C_POLICY = _default(Conditions, "policy_alignment")
 C_ATTENTION = _default(Conditions, "attention_competition")
 C_COMMUNITY = _default(Conditions, "community_beliefs")
 # Tight mandate: an extra external rate (per year) on aware non-enacting educators.
@@ -88,6 +93,16 @@ A_LEADERSHIP = 1.0
 MANDATE_ABANDON = 0.5
 # Share of depth kept by someone who stops enacting.
 DEPTH_KEPT_ON_STOP = 0.5
+# Novices (under NOVICE_YEARS of experience) deepen a new practice at this share of the rate:
+# they are still learning the job itself (000_*.txt, Component 3: years in the role and
+# practised experience; Kraft & Papay 2014: teachers' effectiveness grows most in their first
+# years). Assumption on the size.
+NOVICE_DEPTH_GROWTH = 0.6
+
+
+def experience_depth_factor(experience: np.ndarray, slots: np.ndarray | slice = ALL) -> np.ndarray:
+    """Per-slot multiplier of depth growth from experience (novices deepen more slowly)."""
+    return np.where(experience[slots] < NOVICE_YEARS, NOVICE_DEPTH_GROWTH, 1.0)
 
 
 def occurs(rate: np.ndarray | float, e: np.ndarray) -> np.ndarray:

@@ -38,7 +38,8 @@ class Week:
         support: Support for depth of the educators in ``enacting`` (adoption phase).
         collegial: Per slot, the share of collegial support the school's routines give
             (:func:`scalesim.core.institutions.collegial_factor`; 1 at the start).
-        depth_gain: Per slot, the multiplier of depth growth from improvement routines.
+        depth_gain: Per slot, the multiplier of depth growth from the school's improvement
+            routines and the educator's experience.
         inst: Per slot, the institutionalization of the educator's school.
     """
 

@@ -37,7 +37,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from scalesim.common.errors import ScenarioError
-from scalesim.scenario import Conditions, Select
+from scalesim.core.rules import C_POLICY
+from scalesim.scenario import Select
 
 if TYPE_CHECKING:
     from scalesim.simulation.model import ScalingModel
@@ -63,9 +64,6 @@ INFLUENCE_YEARS = 30.0
 VOLUNTEER_OPENNESS = 3.0
 VOLUNTEER_PRESSURE = 3.0
 SCALE_MIDPOINT = 0.5
-# The pull of pressure scales with the part of accountability not aligned with the practice,
-# relative to the default alignment (so the default district keeps VOLUNTEER_PRESSURE).
-C_POLICY = float(Conditions.model_fields["policy_alignment"].get_default())
 # A team that fully centres equity halves the pull of pressure (and a team that ignores it
 # makes it 1.5 times as strong): it addresses the differential norms directly (003_*.txt).
 # Assumption; the direction is the document's, the size is a modelling choice.
@@ -76,7 +74,11 @@ EQUITY_TILT = 0.75
 
 
 def pressure_weight(policy_alignment: float, equity_orientation: float) -> float:
-    """The volunteer key's weight on accountability pressure under the district's norms."""
+    """The volunteer key's weight on accountability pressure under the district's norms.
+
+    It scales with the part of accountability not aligned with the practice, relative to the
+    default alignment ``C_POLICY`` (so the default district keeps ``VOLUNTEER_PRESSURE``).
+    """
     felt = (1.0 - policy_alignment) / (1.0 - C_POLICY)
     return VOLUNTEER_PRESSURE * felt * (1.0 - EQUITY_NORMS * (2.0 * equity_orientation - 1.0))
 

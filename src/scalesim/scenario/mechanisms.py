@@ -65,7 +65,11 @@ class Depth(Strict):
     """How depth of enactment moves (DESIGN §2.4)."""
 
     growth: Annotated[float, Field(ge=0, le=52)] = doc_field(
-        1.5, "Depth growth rate toward the ceiling at full support.", "per year"
+        2.94,
+        "Depth growth rate toward the ceiling at full support.",
+        "per year",
+        "calibrated: target T3 (the flagship set reaches its trip ticket in about half of the "
+        "seeds), scripts/calibrate.py; docs/calibration.md",
     )
     decay: Annotated[float, Field(ge=0, le=52)] = doc_field(
         0.4, "Depth decay rate without support.", "per year"
@@ -228,7 +232,7 @@ class Institutions(Strict):
         "assumption (calibrated with the support-end targets)",
     )
     institution_weight: Annotated[float, Field(ge=0, le=10)] = doc_field(
-        1.0,
+        2.0,
         "Log-hazard weight of institutionalization (mean of school routines and district "
         "ownership) on abandonment, centred on the default world's starting value.",
         "log-hazard",
@@ -250,12 +254,19 @@ class Institutions(Strict):
         "002_*.txt (network meetings went on in the year with little external help); assumption",
     )
     support_end_drop: Share = doc_field(
-        0.2,
+        0.3,
         "When support ends, enacting educators stop with this probability × (1 − their "
         "school's institutionalization) × (1 − depth): the 'this too shall pass' signal.",
         "probability",
         "004_*.txt (the cycle of initiatives); 002_*.txt (worry the district would abandon "
         "the work); assumption",
+    )
+    attention_after_support: Share = doc_field(
+        0.3,
+        "When support ends, attention competition rises by this × (1 − district ownership): "
+        "the district turns to its next initiative unless it owns this one.",
+        "0–1",
+        "004_*.txt (the cycle in which the district moves to yet another initiative); assumption",
     )
     improvement_start: Share = doc_field(
         0.05, "School improvement routines (own PDSA cycles) at month 0.", "0–1", "assumption"

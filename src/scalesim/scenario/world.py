@@ -88,6 +88,20 @@ class District(Strict):
         "modelling assumption; the sign follows 003 (lower performing schools serve more "
         "low-income students)",
     )
+    pressure_cut: Share | None = doc_field(
+        0.45,
+        "Accountability pressure concentrated on the lowest performers: a school's pressure is "
+        "1 / (1 + exp((performance − cut) / pressure_width)), as accountability systems single "
+        "out the lowest-performing schools. null: pressure = 1 − performance (spread evenly). "
+        "The default cut makes aligning accountability an equity lever (docs/calibration.md, "
+        "T6, T8).",
+        "performance percentile",
+        "ESSA comprehensive support (lowest-performing 5% of Title I schools) and state rating "
+        "bands; 003_*.txt (lower-performing schools under different accountability)",
+    )
+    pressure_width: Annotated[float, Field(gt=0, le=1)] = doc_field(
+        0.08, "Width of the pressure step around pressure_cut.", "performance percentile"
+    )
     principal_support: Dist = dist_field(
         0.5,
         0.2,

@@ -215,10 +215,12 @@ class ScalingModel(mesa.Model):
             self.network.set_weights(weights)
             self.propensity = rules.educator_propensity(f)
             self.abandon_log = rules.abandon_static(f)
+            self.experience_depth = rules.experience_depth_factor(f.experience)
             return
         self.network.update_weights(slots, weights)
         self.propensity[slots] = rules.educator_propensity(f, slots)
         self.abandon_log[slots] = rules.abandon_static(f, slots)
+        self.experience_depth[slots] = rules.experience_depth_factor(f.experience, slots)
 
     # ------------------------------------------------------------------ views
 
@@ -262,7 +264,9 @@ class ScalingModel(mesa.Model):
         sch, inst = self.schools, self.sc.institutions
         school = self.ed.school
         week.collegial = institutions.collegial_factor(sch.routines, inst)[school]
-        week.depth_gain = institutions.depth_factor(sch.improvement, inst)[school]
+        week.depth_gain = (
+            institutions.depth_factor(sch.improvement, inst)[school] * self.experience_depth
+        )
         week.inst = institutions.institutionalization(sch.routines, self.dist.district_ownership)[
             school
         ]
@@ -295,9 +299,10 @@ class ScalingModel(mesa.Model):
         """The team's external support ends: the signal, and what the team learned.
 
         Enacting educators in schools where the work is not institutionalized may stop (the
-        'this too shall pass' signal, 004_*.txt); the team's learning survives only as far as
-        the district owns the improvement process (002_*.txt). Which strategies the district or
-        schools carry on is decided by the strategy set this week.
+        'this too shall pass' signal, 004_*.txt); unless the district owns the work, it turns
+        its attention to the next initiative (004_*.txt); the team's learning survives only as
+        far as the district owns the improvement process (002_*.txt). Which strategies the
+        district or schools carry on is decided by the strategy set this week.
         """
         u = self.streams["support_end"].random(self.ed.n)
         assert week.inst is not None
@@ -306,8 +311,11 @@ class ScalingModel(mesa.Model):
         )
         if stop.size:
             self.act.stop_enacting(stop, depth_kept=rules.DEPTH_KEPT_ON_STOP)
+        d = self.dist
+        self.act.set_condition("learning", d.learning * d.district_improvement, "support_end")
+        rise = self.sc.institutions.attention_after_support * (1.0 - d.district_ownership)
         self.act.set_condition(
-            "learning", self.dist.learning * self.dist.district_improvement, "support_end"
+            "attention_competition", min(1.0, d.attention_competition + rise), "support_end"
         )
         self.log.record(self, "support_end", stopped=int(stop.size))
 
