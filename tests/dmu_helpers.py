@@ -73,3 +73,43 @@ def planted_sweep(root: Path, noise: float = 0.0, n: int = 1500, seed: int = 202
     return write_sweep(
         root, runs, list(x.columns), [{"name": "share_enacting", "kind": "maximize"}], ["base"]
     )
+
+
+def two_lever_sweep(root: Path, points: int = 9, reps: int = 4) -> Path:
+    """Options ``weak``, ``strong`` and ``weak_twin`` over one uncertainty ``u.a``.
+
+    ``strong`` is ``weak`` plus 0.15 in every future and on every seed (so it dominates);
+    ``weak_twin`` is ``weak`` exactly (identical levers). Noise is common to the options of a
+    seed and point (common random numbers). ``tt_reached`` is ``share_enacting >= 0.6``.
+    """
+    rows = []
+    a = np.linspace(0.0, 1.0, points)
+    for p in range(points):
+        for opt, lift in (("weak", 0.0), ("strong", 0.15), ("weak_twin", 0.0)):
+            for r in range(reps):
+                noise = np.random.default_rng(1000 * p + r).normal(0.0, 0.03)
+                share = float(np.clip(0.3 + 0.5 * a[p] + lift + noise, 0.0, 1.0))
+                rows.append(
+                    {
+                        "point": p,
+                        "u.a": float(a[p]),
+                        "option": opt,
+                        "replicate": r,
+                        "seed": 100 + r,
+                        "share_enacting": share,
+                        "capacity_spent": 1000.0 if opt == "strong" else 500.0,
+                        "tt_reached": share >= 0.6,
+                        "tt_equity_clause_holds": share >= 0.6,
+                    }
+                )
+    return write_sweep(
+        root,
+        pd.DataFrame(rows),
+        ["u.a"],
+        [
+            {"name": "share_enacting", "metric": "share_enacting", "kind": "maximize"},
+            {"name": "capacity_spent", "metric": "capacity_spent", "kind": "minimize"},
+            {"name": "tt_reached", "metric": "tt_reached", "kind": "maximize"},
+        ],
+        ["weak", "strong", "weak_twin"],
+    )
