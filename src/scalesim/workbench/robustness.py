@@ -134,7 +134,7 @@ def paired_by_point(
         joined = (
             cur[outcomes]
             .astype(float)
-            .join(base[outcomes].astype(float), rsuffix="__base", how="inner")
+            .join(base[outcomes].astype(float).add_suffix("__base"), how="inner")
         )
         for point, grp in joined.groupby(level="point", sort=True):
             for col in outcomes:
