@@ -112,9 +112,9 @@ def pairs_scatter(
 
     The box's limits are drawn on each panel (numeric dimensions only).
     """
-    dims = [d for d in dims if pd.api.types.is_numeric_dtype(x[d])] or list(dims)[:1]
+    dims = [d for d in dims if pd.api.types.is_numeric_dtype(x[d])]
     k = len(dims)
-    size = 2.6 if k > 1 else 4.0
+    size = 2.6 if k > 2 else 4.2
     fig, axes = new_figure(
         max(k - 1, 1), max(k - 1, 1), size * max(k - 1, 1) + 0.8, size * max(k - 1, 1) + 0.4
     )
@@ -159,7 +159,7 @@ def pairs_scatter(
                 ax.set_ylabel(dy, fontsize=8)
     if k > 1:
         axes[0, 0].legend(loc="best", fontsize=7, markerscale=2)
-    fig.suptitle(f"Restricted dimensions: where {outcome} holds", fontsize=10)
+    fig.suptitle(f"Where {outcome} holds", fontsize=10)
     fig.tight_layout()
     return fig
 

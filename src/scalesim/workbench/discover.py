@@ -415,7 +415,7 @@ def figures(d: Discovery) -> dict[str, bytes]:
         lim["range_min"] = [ranges.get(c, (np.nan, np.nan))[0] for c in lim["dimension"]]
         lim["range_max"] = [ranges.get(c, (np.nan, np.nan))[1] for c in lim["dimension"]]
     out["box_limits.png"] = png_bytes(box_limits(lim, d.outcome))
-    dims = [c for c in d.dims if c in d.x.columns][:4]
+    dims = [c for c in d.dims if c in d.x.columns and pd.api.types.is_numeric_dtype(d.x[c])][:4]
     if dims:
         out["pairs.png"] = png_bytes(pairs_scatter(d.x, d.y, dims, lim, d.outcome))
     return out

@@ -269,6 +269,17 @@ def _score(prob: Problem, runs: pd.DataFrame, strat: pd.DataFrame | None) -> dic
     return row
 
 
+def evaluate_set(prob: Problem, params: dict[str, Any], executor: Executor) -> dict[str, Any]:
+    """Evaluate one candidate (genes as in ``trials``) exactly as the search does.
+
+    Used to place a known set (for instance the team's current plan) next to the front.
+    """
+    tasks = _tasks(prob, 0, prob.levers.scenario(params))
+    outputs = sorted(executor.map_unordered(execute_task, tasks), key=lambda o: o.task_id)
+    tables = {n: t.to_pandas() for n, t in gather(outputs).items()}
+    return _score(prob, tables["runs"], tables.get("strategies"))
+
+
 def run_optimize(
     prob: Problem,
     out: str | Path,
