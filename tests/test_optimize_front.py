@@ -97,7 +97,7 @@ def test_front_has_a_point_at_least_as_good_as_the_known_cheaper_set(
     assert m["kind"] == "optimize" and len(m["sets"]) == len(front) and 1 <= len(m["picked"]) <= 3
     for rel in m["sets"]:
         sc = load_scenario(tmp_path / "out" / rel)
-        assert [s.type for s in sc.strategies][0] == "local_champions"
+        assert sc.strategies[0].type == "local_champions"
 
 
 def test_same_seed_same_results_other_seed_differs(
