@@ -40,34 +40,21 @@ def discovery(ctx: Ctx) -> Section | None:
         return None
     m, t = a["manifest"], a["tables"]
     sec = Section("discovery", *TITLES["discovery"])
-    ch = m.get("chosen", {})
     src = "discover/peeling_trajectory"
-    row = t["peeling_trajectory"][t["peeling_trajectory"]["chosen"]]
+    traj = t["peeling_trajectory"]
+    row = traj[traj["chosen"]].iloc[0]
     w = {"chosen": True}
     sec.blocks.append(
         para(
-            "Condition <code>{}</code> holds in {} of {} runs. The chosen box "
-            "(method {}; highest coverage among boxes with density ≥ 80%) covers {} of those "
-            "runs with a density of {}, restricting {} dimension(s).",
+            "Condition <code>{}</code> holds in {} of {} runs. The chosen PRIM box (the highest "
+            "coverage among boxes with density ≥ 80%) holds {} of those runs, {} of the runs "
+            "inside it meet the condition, and it restricts {} dimension(s).",
             m.get("outcome"),
             num(m.get("cases_meeting"), "count", "discover/manifest.json", "cases_meeting"),
             num(m.get("cases"), "count", "discover/manifest.json", "cases"),
-            str(m.get("method", "")).upper(),
-            num(
-                row["coverage"].iloc[0] if len(row) else ch.get("coverage"),
-                "share",
-                src,
-                "coverage",
-                w,
-            ),
-            num(
-                row["density"].iloc[0] if len(row) else ch.get("density"),
-                "share",
-                src,
-                "density",
-                w,
-            ),
-            num(ch.get("res_dim"), "count", "discover/manifest.json", "chosen.res_dim"),
+            num(row["coverage"], "share", src, "coverage", w),
+            num(row["density"], "share", src, "density", w),
+            num(row["res_dim"], "count", src, "res_dim", w),
         )
     )
     box = t["box"]
@@ -127,8 +114,22 @@ def discovery(ctx: Ctx) -> Section | None:
             note(
                 "CART, the alternative view (a depth-3 tree): its densest leaf ({} density, {} "
                 "coverage) restricts {}.",
-                num(top["density"].iloc[0], "share", "discover/cart", "density", {"rank": 0}),
-                num(top["coverage"].iloc[0], "share", "discover/cart", "coverage", {"rank": 0}),
+                num(
+                    top["density"].iloc[0],
+                    "share",
+                    "discover/cart",
+                    "density",
+                    {"rank": 0},
+                    "first",
+                ),
+                num(
+                    top["coverage"].iloc[0],
+                    "share",
+                    "discover/cart",
+                    "coverage",
+                    {"rank": 0},
+                    "first",
+                ),
                 ", ".join(map(str, top["dimension"])),
             )
         )
