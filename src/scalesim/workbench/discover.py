@@ -298,7 +298,7 @@ def sweep_cases(
                 "",
                 f"{option!r} is not an option of {root}; options: " + ", ".join(options),
             )
-        ok &= (runs["option"].astype(str) == option).to_numpy()
+        ok = ok & (runs["option"].astype(str) == option).to_numpy()
     if not paths:
         raise ScalesimInputError(
             str(root), "uncertainties", "the sweep has no uncertainties to discover over"

@@ -443,16 +443,19 @@ def front_trials(trials: pd.DataFrame, objectives: list[Objective]) -> list[int]
 
 
 def pick_three(trials: pd.DataFrame, front: list[int], objectives: list[Objective]) -> list[int]:
-    """Three points of the front to show: its cheapest, its best, and the one between."""
+    """Three points of the front to show: its cheapest, its best, and the one between.
+
+    The best is the best in the second objective (the goal); ties go to the further
+    objectives, then to the cheaper set.
+    """
     if not front:
         return []
     fr = trials.set_index("trial").loc[front]
-    goal = objectives[1]
-    cheapest = front[0]
-    better = fr[goal.name].idxmax() if goal.direction == "maximize" else fr[goal.name].idxmin()
-    best = int(better)
+    keys = [o.name for o in objectives[1:]] + [objectives[0].name]
+    asc = [o.direction == "minimize" for o in objectives[1:]] + [True]
+    best = int(fr.sort_values(keys, ascending=asc, kind="stable").index[0])
     mid = front[len(front) // 2]
-    return list(dict.fromkeys([cheapest, mid, best]))
+    return list(dict.fromkeys([front[0], mid, best]))
 
 
 def write_results(
