@@ -118,3 +118,16 @@ def test_bad_input_exit_2_nothing_written(tmp_path: Path, capsys, args, needle) 
     err = capsys.readouterr().err
     assert needle in err and err.startswith("error: --"), err
     assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
+
+
+def test_option_filter_and_option_as_a_dimension(tmp_path: Path) -> None:
+    """Pooled options make ``option`` a dimension; --option keeps one option's runs."""
+    from dmu_helpers import two_lever_sweep
+
+    root = two_lever_sweep(tmp_path / "sweep")
+    _, x, _ = sweep_cases(root, "share_enacting < 0.6")
+    assert list(x.columns) == ["u.a", "option"] and len(x) == 9 * 3 * 4
+    _, xs, ys = sweep_cases(root, "share_enacting < 0.6", option="strong")
+    assert list(xs.columns) == ["u.a"] and len(xs) == 9 * 4
+    found = discover(xs, ys, "share_enacting < 0.6")
+    assert list(found.box["dimension"]) == ["u.a"] and found.box["max"].iloc[0] < 0.5

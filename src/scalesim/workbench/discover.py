@@ -62,6 +62,7 @@ PEEL_ALPHA = 0.05
 PASTE_ALPHA = 0.05
 CART_MAX_DEPTH = 3
 OPTION = "option"
+CONSTANT = "_constant"
 
 
 @contextlib.contextmanager
@@ -224,6 +225,10 @@ def run_cart(x: pd.DataFrame, y: np.ndarray, mass_min: float = MASS_MIN) -> pd.D
         from ema_workbench.analysis import scenario_discovery_util as sdutil
         from sklearn.tree import DecisionTreeClassifier
 
+        if x.shape[1] == 1:
+            # EMA 3.0.0's CART.boxes indexes feature names with sklearn's leaf marker (-2),
+            # which fails with a single feature; a constant column is never split on.
+            x = x.assign(**{CONSTANT: 0.0})
         c = cart.CART(x, np.asarray(y, dtype=bool), mass_min=mass_min)
         # EMA's build_tree leaves random_state unset: not reproducible (see module doc).
         c.clf = DecisionTreeClassifier(
