@@ -47,60 +47,23 @@ from scalesim.metrics import METRICS
 from scalesim.scenario import apply_overrides, load_scenario
 from scalesim.workbench.executors import Executor
 from scalesim.workbench.experiment import Task
-from scalesim.workbench.experiment_schema import SUMMARY_OUTCOMES, Design, Experiment
-from scalesim.workbench.optimize_levers import Levers, load_levers
+from scalesim.workbench.experiment_schema import Design, Experiment
+from scalesim.workbench.optimize_levers import (
+    Levers,
+    Objective,
+    batch_seed,
+    load_levers,
+    make_sampler,
+    parse_objectives,
+    suggest,
+)
 from scalesim.workbench.stats import wilson
 from scalesim.workbench.store import KNOWN_FORMATS, write_table_files
 from scalesim.workbench.tasks import execute_task, gather
 
-SAMPLERS = ("tpe", "nsga2")
 DEFAULT_OBJECTIVES = ("capacity_spent", "tt_reached")
 DEFAULT_BATCH = 8
 PROBABILITY_OBJECTIVES = ("tt_reached", "tt_equity_clause_holds")
-
-
-@dataclass(frozen=True)
-class Objective:
-    """One objective: a metric (read at the end of each run) or a run-summary column."""
-
-    name: str
-    direction: str  # "minimize" | "maximize"
-
-
-def parse_objectives(text: str | Sequence[str]) -> list[Objective]:
-    """Objectives from ``"capacity_spent,tt_reached"`` (directions from the registry).
-
-    Raises:
-        ScalesimInputError: A name that is not a metric or a run summary column, an
-            ``info`` metric, a repeated name, or fewer than two objectives.
-    """
-    names = [n.strip() for n in (text.split(",") if isinstance(text, str) else text)]
-    names = [n for n in names if n]
-    out = []
-    for n in names:
-        if n in METRICS:
-            kind = METRICS[n].kind
-            if kind not in ("maximize", "minimize"):
-                raise ScalesimInputError(
-                    "--objectives", "", f"{n!r} is an information metric (no direction)"
-                )
-        elif n in SUMMARY_OUTCOMES:
-            kind = "minimize" if "shortfall" in n else "maximize"
-        else:
-            raise ScalesimInputError(
-                "--objectives",
-                "",
-                f"{n!r} is not a metric; expected metrics ({', '.join(METRICS)}) or run "
-                f"summary columns ({', '.join(SUMMARY_OUTCOMES)})",
-            )
-        out.append(Objective(n, kind))
-    if len(out) < 2:
-        raise ScalesimInputError(
-            "--objectives", "", f"give at least two objectives (cost and a goal), got {names}"
-        )
-    if len({o.name for o in out}) != len(out):
-        raise ScalesimInputError("--objectives", "", "each objective may appear once")
-    return out
 
 
 @dataclass
@@ -138,7 +101,7 @@ def load_problem(
         raise ScalesimInputError("--trials", "", f"expected at least 1 trial (got {trials})")
     if batch < 1:
         raise ScalesimInputError("--batch", "", f"expected at least 1 (got {batch})")
-    if sampler not in SAMPLERS:
+    if sampler not in ("tpe", "nsga2"):
         raise ScalesimInputError("--sampler", "", f"expected tpe or nsga2, got {sampler!r}")
     objs = parse_objectives(objectives)
     path = Path(scenario)
@@ -180,34 +143,6 @@ def _futures(lev: Levers) -> list[dict[str, Any]]:
     )
     points, _ = design_points(spec, lev.source)
     return points
-
-
-def batch_seed(seed: int, batch: int) -> int:
-    """The sampler seed of batch ``batch``: a pure function of (seed, batch index)."""
-    return int.from_bytes(hashlib.sha256(f"{seed}:{batch}".encode()).digest()[:4], "little")
-
-
-def _make_sampler(kind: str, seed: int, batch: int, n_startup: int) -> Any:
-    from optuna.samplers import NSGAIISampler, TPESampler
-
-    if kind == "nsga2":
-        return NSGAIISampler(population_size=max(batch, 2), seed=seed)
-    return TPESampler(seed=seed, multivariate=True, n_startup_trials=n_startup)
-
-
-def _suggest(trial: Any, lev: Levers) -> dict[str, Any]:
-    """Every gene, always (one fixed search space)."""
-    p: dict[str, Any] = {}
-    for g in lev.genes:
-        if g.kind == "bool":
-            p[g.name] = trial.suggest_categorical(g.name, [False, True])
-        elif g.kind == "choice":
-            p[g.name] = trial.suggest_categorical(g.name, list(g.choices))
-        elif g.kind == "int":
-            p[g.name] = trial.suggest_int(g.name, int(g.low), int(g.high), step=int(g.step or 1))
-        else:
-            p[g.name] = trial.suggest_float(g.name, g.low, g.high, step=g.step)
-    return p
 
 
 @dataclass
@@ -307,7 +242,7 @@ def run_optimize(
     n_startup = max(prob.batch, min(16, prob.trials // 4))
     study = optuna.create_study(
         directions=[o.direction for o in prob.objectives],
-        sampler=_make_sampler(prob.sampler, prob.seed, prob.batch, n_startup),
+        sampler=make_sampler(prob.sampler, prob.seed, prob.batch, n_startup),
         storage=storage,
         study_name=lev.spec.name,
     )
@@ -324,9 +259,9 @@ def run_optimize(
     for b in range(n_batches):
         k = min(prob.batch, prob.trials - b * prob.batch)
         ts = time.perf_counter()
-        study.sampler = _make_sampler(prob.sampler, batch_seed(prob.seed, b), prob.batch, n_startup)
+        study.sampler = make_sampler(prob.sampler, batch_seed(prob.seed, b), prob.batch, n_startup)
         asked = [study.ask() for _ in range(k)]
-        params = [_suggest(t, lev) for t in asked]
+        params = [suggest(t, lev) for t in asked]
         sampler_s += time.perf_counter() - ts
         tasks: list[Task] = []
         bad: dict[int, str] = {}

@@ -23,12 +23,15 @@ genes of a switched-off strategy are ignored), so Optuna's multivariate samplers
 space. The whole file is validated, and the extreme candidates are built as scenarios,
 before anything runs: a lever outside the schema, a path that is not a scenario field or a
 strategy the scenario format refuses is a :class:`~scalesim.common.errors.ScalesimInputError`
-naming the file and the field.
+naming the file and the field. The objectives (:func:`parse_objectives`), the samplers and the
+per-batch seeds of the search live here too, next to the space they search.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -37,9 +40,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from scalesim.common.errors import ScalesimInputError
 from scalesim.common.validation import input_error
+from scalesim.metrics import METRICS
 from scalesim.scenario import apply_overrides, parse_yaml, scenario_from_dict
 from scalesim.workbench.experiment import check_path
-from scalesim.workbench.experiment_schema import Replicates, Uncertainty
+from scalesim.workbench.experiment_schema import SUMMARY_OUTCOMES, Replicates, Uncertainty
 
 
 class _Strict(BaseModel):
@@ -259,3 +263,76 @@ def load_levers(path: str | Path, base: dict[str, Any]) -> Levers:
                 f"scenario: {exc.field + ': ' if exc.field else ''}{exc.problem}",
             ) from None
     return lev
+
+
+@dataclass(frozen=True)
+class Objective:
+    """One objective: a metric (read at the end of each run) or a run-summary column."""
+
+    name: str
+    direction: str  # "minimize" | "maximize"
+
+
+def parse_objectives(text: str | Sequence[str]) -> list[Objective]:
+    """Objectives from ``"capacity_spent,tt_reached"`` (directions from the registry).
+
+    Raises:
+        ScalesimInputError: A name that is not a metric or a run summary column, an
+            ``info`` metric, a repeated name, or fewer than two objectives.
+    """
+    names = [n.strip() for n in (text.split(",") if isinstance(text, str) else text)]
+    names = [n for n in names if n]
+    out = []
+    for n in names:
+        if n in METRICS:
+            kind = METRICS[n].kind
+            if kind not in ("maximize", "minimize"):
+                raise ScalesimInputError(
+                    "--objectives", "", f"{n!r} is an information metric (no direction)"
+                )
+        elif n in SUMMARY_OUTCOMES:
+            kind = "minimize" if "shortfall" in n else "maximize"
+        else:
+            raise ScalesimInputError(
+                "--objectives",
+                "",
+                f"{n!r} is not a metric; expected metrics ({', '.join(METRICS)}) or run "
+                f"summary columns ({', '.join(SUMMARY_OUTCOMES)})",
+            )
+        out.append(Objective(n, kind))
+    if len(out) < 2:
+        raise ScalesimInputError(
+            "--objectives", "", f"give at least two objectives (cost and a goal), got {names}"
+        )
+    if len({o.name for o in out}) != len(out):
+        raise ScalesimInputError("--objectives", "", "each objective may appear once")
+    return out
+
+
+def batch_seed(seed: int, batch: int) -> int:
+    """The sampler seed of batch ``batch``: a pure function of (seed, batch index)."""
+    return int.from_bytes(hashlib.sha256(f"{seed}:{batch}".encode()).digest()[:4], "little")
+
+
+def make_sampler(kind: str, seed: int, batch: int, n_startup: int) -> Any:
+    """A fresh sampler: NSGA-II with one batch per generation, or multivariate TPE."""
+    from optuna.samplers import NSGAIISampler, TPESampler
+
+    if kind == "nsga2":
+        return NSGAIISampler(population_size=max(batch, 2), seed=seed)
+    return TPESampler(seed=seed, multivariate=True, n_startup_trials=n_startup)
+
+
+def suggest(trial: Any, lev: Levers) -> dict[str, Any]:
+    """Every gene, always (one fixed search space)."""
+    p: dict[str, Any] = {}
+    for g in lev.genes:
+        if g.kind == "bool":
+            p[g.name] = trial.suggest_categorical(g.name, [False, True])
+        elif g.kind == "choice":
+            p[g.name] = trial.suggest_categorical(g.name, list(g.choices))
+        elif g.kind == "int":
+            p[g.name] = trial.suggest_int(g.name, int(g.low), int(g.high), step=int(g.step or 1))
+        else:
+            p[g.name] = trial.suggest_float(g.name, g.low, g.high, step=g.step)
+    return p
