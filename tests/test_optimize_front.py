@@ -152,3 +152,40 @@ def test_bad_input_exit_2_nothing_written(
     err = capsys.readouterr().err
     assert needle in err and err.startswith("error: "), err
     assert not out.exists()
+
+
+def test_robust_optimisation_runs_every_candidate_in_the_same_futures(
+    files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """With uncertainties, each candidate runs at the same sampled futures on the same seeds."""
+    sc, lv = files
+    doc = {
+        **LEVERS,
+        "uncertainties": {"turnover.superintendent": {"low": 0.0, "high": 0.4}},
+        "sample": {"n": 2, "seed": 3},
+    }
+    lv.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    prob = load_problem(sc, lv, trials=4, batch=4)
+    assert len(prob.futures) == 2
+    run_optimize(prob, tmp_path / "out", SerialExecutor())
+    runs = pd.read_parquet(tmp_path / "out" / "runs.parquet")
+    assert len(runs) == 4 * 2 * 2
+    per_trial = runs.groupby("trial")[["point", "turnover.superintendent", "seed"]].apply(
+        lambda d: tuple(map(tuple, d.to_numpy()))
+    )
+    assert per_trial.nunique() == 1  # same futures and seeds for every candidate
+    assert runs["turnover.superintendent"].nunique() == 2
+
+
+def test_dask_gives_the_serial_results(files: tuple[Path, Path], tmp_path: Path) -> None:
+    """A local Dask cluster (threads, to keep the test quick) tells Optuna the same results."""
+    from scalesim.workbench.executors import DaskExecutor
+
+    prob = load_problem(*files, trials=8, batch=4)
+    run_optimize(prob, tmp_path / "serial", SerialExecutor())
+    with DaskExecutor("local", workers=2, processes=False) as ex:
+        run_optimize(prob, tmp_path / "dask", ex)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(tmp_path / "serial" / "trials.parquet"),
+        pd.read_parquet(tmp_path / "dask" / "trials.parquet"),
+    )

@@ -199,63 +199,72 @@ def robustness_bars(summary: pd.DataFrame, outcome: str) -> Figure:
 def pareto_front(
     trials: pd.DataFrame,
     x: str,
-    y: str,
+    ys: Sequence[str],
     front: Sequence[int],
     picked: Sequence[int],
     x_label: str,
-    y_label: str,
+    y_labels: Sequence[str],
+    probability: Sequence[bool] = (),
 ) -> Figure:
-    """Every evaluated candidate (grey), the front (line) and the three picked points.
+    """Every evaluated candidate (grey), the front and the picked points A, B, C.
 
-    ``trials``: ``trial``, ``x`` and ``y`` columns, ``feasible`` (bool).
+    One panel per goal (``ys``: the objectives after the cost ``x``). ``trials``:
+    ``trial``, the objective columns and ``feasible`` (bool). ``probability`` marks goals on
+    a 0–1 scale.
     """
-    fig, axes = new_figure(1, 1, 6.8, 4.6)
-    ax = axes[0, 0]
+    n = len(ys)
+    fig, axes = new_figure(1, n, 6.4 * n, 4.6)
     feas = trials["feasible"].to_numpy(bool)
-    ax.scatter(
-        trials.loc[feas, x],
-        trials.loc[feas, y],
-        s=14,
-        color="0.7",
-        label="evaluated candidate",
-        zorder=2,
-    )
-    if (~feas).any():
+    idx = trials.set_index("trial")
+    fr = idx.loc[list(front)].sort_values(x)
+    for k, (y, label) in enumerate(zip(ys, y_labels, strict=True)):
+        ax = axes[0, k]
         ax.scatter(
-            trials.loc[~feas, x],
-            trials.loc[~feas, y],
+            trials.loc[feas, x],
+            trials.loc[feas, y],
             s=14,
-            marker="x",
-            color="0.8",
-            label="over capacity",
+            color="0.7",
+            label="evaluated candidate",
             zorder=2,
         )
-    fr = trials.set_index("trial").loc[list(front)].sort_values(x)
-    ax.step(fr[x], fr[y], where="post", color=colour(0), linewidth=1.4, zorder=3)
-    ax.scatter(fr[x], fr[y], s=30, color=colour(0), label="Pareto front", zorder=4)
-    for k, t in enumerate(picked):
-        r = trials.set_index("trial").loc[t]
-        ax.scatter(
-            [r[x]],
-            [r[y]],
-            s=120,
-            facecolors="none",
-            edgecolors=OI["black"],
-            linewidths=1.4,
-            zorder=5,
-        )
-        ax.annotate(
-            chr(ord("A") + k),
-            (r[x], r[y]),
-            xytext=(6, 6),
-            textcoords="offset points",
-            fontsize=10,
-            fontweight="bold",
-        )
-    ax.set_xlabel(x_label)
-    ax.set_ylabel(y_label)
-    ax.set_title("Cost against the chance of reaching the trip ticket")
-    ax.legend(loc="lower right")
+        if (~feas).any():
+            ax.scatter(
+                trials.loc[~feas, x],
+                trials.loc[~feas, y],
+                s=14,
+                marker="x",
+                color="0.8",
+                label="over capacity",
+                zorder=2,
+            )
+        ax.scatter(fr[x], fr[y], s=30, color=colour(0), label="on the front", zorder=4)
+        if n == 1:
+            ax.step(fr[x], fr[y], where="post", color=colour(0), linewidth=1.4, zorder=3)
+        for j, t in enumerate(picked):
+            r = idx.loc[t]
+            ax.scatter(
+                [r[x]],
+                [r[y]],
+                s=120,
+                facecolors="none",
+                edgecolors=OI["black"],
+                linewidths=1.4,
+                zorder=5,
+            )
+            ax.annotate(
+                chr(ord("A") + j),
+                (r[x], r[y]),
+                xytext=(6, 6),
+                textcoords="offset points",
+                fontsize=10,
+                fontweight="bold",
+            )
+        if k < len(probability) and probability[k]:
+            ax.set_ylim(-0.03, 1.03)
+        ax.set_xlabel(x_label)
+        ax.set_ylabel(label)
+        ax.legend(loc="lower right")
+    axes[0, 0].set_title("Cost against reaching the trip ticket", loc="left")
     fig.tight_layout()
     return fig
 

@@ -197,6 +197,17 @@ def robustness(ctx: Ctx) -> Section | None:
     return sec
 
 
+PROBABILITIES = ("tt_reached", "tt_equity_clause_holds")
+
+
+def _label(name: str) -> str:
+    if name == "tt_reached":
+        return "P(trip ticket reached, with its equity clause)"
+    if name == "tt_equity_clause_holds":
+        return "P(equity clause holds)"
+    return metric_label(name)
+
+
 def _timeline_rows(s: dict[str, Any]) -> pd.DataFrame:
     rows = [
         {
@@ -233,8 +244,8 @@ def optimization(ctx: Ctx) -> Section:
             str(m.get("sampler")),
             str(m.get("seed")),
             num(len(m.get("front", [])), "count", "front", "trial", agg="count"),
-            metric_label(cost),
-            metric_label(goal),
+            _label(cost),
+            _label(goal),
         )
     )
     front, picked = list(m.get("front", [])), list(m.get("picked", []))
@@ -242,7 +253,16 @@ def optimization(ctx: Ctx) -> Section:
         sec.blocks.append(
             ctx.figure(
                 "front",
-                pareto_front(ok, cost, goal, front, picked, metric_label(cost), metric_label(goal)),
+                pareto_front(
+                    ok,
+                    cost,
+                    objs[1:],
+                    front,
+                    picked,
+                    _label(cost),
+                    [_label(o) for o in objs[1:]],
+                    [o in PROBABILITIES for o in objs[1:]],
+                ),
                 "Pareto front",
                 "Every candidate (grey), the front (blue), and the three sets A, B, C shown below.",
             )
