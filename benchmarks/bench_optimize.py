@@ -1,7 +1,7 @@
 """Benchmark: a multi-objective search of the default district, and what its machinery costs.
 
 ``scalesim optimize`` (issue 13) on ``scenarios/default.yaml`` with
-``experiments/levers-default.yaml``: ``--trials`` candidates (default 200), each evaluated
+``experiments/levers/default-district.yaml``: ``--trials`` candidates (default 200), each evaluated
 on the levers file's 8 replicate seeds, asked in batches of ``--batch``, on ``--workers``
 local processes (``spawn``). Measured:
 
@@ -31,7 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "default.yaml"
-LEVERS = ROOT / "experiments" / "levers-default.yaml"
+LEVERS = ROOT / "experiments" / "levers" / "default-district.yaml"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 

@@ -189,3 +189,14 @@ def test_dask_gives_the_serial_results(files: tuple[Path, Path], tmp_path: Path)
         pd.read_parquet(tmp_path / "serial" / "trials.parquet"),
         pd.read_parquet(tmp_path / "dask" / "trials.parquet"),
     )
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted((DEFAULT.parents[1] / "experiments" / "levers").glob("*.yaml")),
+    ids=lambda p: p.name,
+)
+def test_shipped_levers_files_validate(path: Path) -> None:
+    """Every levers file in experiments/levers/ loads against the default district."""
+    prob = load_problem(DEFAULT, path, trials=1)
+    assert prob.levers.genes and len(prob.seeds) >= 1
