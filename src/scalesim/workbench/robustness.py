@@ -87,6 +87,11 @@ def regret(perf: pd.DataFrame, directions: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(out, index=perf.index)
 
 
+def _nan(fn: Any, v: np.ndarray, *args: Any) -> float:
+    """``fn`` over the finite values of ``v``; NaN (without a warning) if there are none."""
+    return float(fn(v, *args)) if np.isfinite(v).any() else float("nan")
+
+
 def summary(
     perf: pd.DataFrame, reg: pd.DataFrame, met: pd.Series, directions: dict[str, str]
 ) -> pd.DataFrame:
@@ -106,11 +111,11 @@ def summary(
                     "outcome": col,
                     "kind": kind,
                     "futures": int(np.isfinite(v).sum()),
-                    "mean": float(np.nanmean(v)),
-                    "p10": float(np.nanquantile(v, QUANTILE_LOW)),
-                    "max_regret": float(np.nanmax(r)),
-                    "p90_regret": float(np.nanquantile(r, QUANTILE_REGRET)),
-                    "mean_regret": float(np.nanmean(r)),
+                    "mean": _nan(np.nanmean, v),
+                    "p10": _nan(np.nanquantile, v, QUANTILE_LOW),
+                    "max_regret": _nan(np.nanmax, r),
+                    "p90_regret": _nan(np.nanquantile, r, QUANTILE_REGRET),
+                    "mean_regret": _nan(np.nanmean, r),
                     "satisficing_share": share,
                 }
             )
