@@ -20,7 +20,7 @@ from scalesim.plotting.discovery import (
     robustness_bars,
     timelines,
 )
-from scalesim.report.formatting import num
+from scalesim.report.formatting import interval, num
 from scalesim.report.sections.base import TITLES, Ctx, Section, metric_label, note, para, table
 
 
@@ -278,7 +278,15 @@ def optimization(ctx: Ctx) -> Section:
             [
                 f"{chr(ord('A') + k)} (trial {int(tnum)})",
                 num(r[cost], "", "trials", cost, w),
-                num(r[goal], "probability", "trials", goal, w),
+                Markup("{} {}").format(
+                    num(r[goal], "probability", "trials", goal, w),
+                    interval(
+                        num(r[f"{goal}_ci_low"], "probability", "trials", f"{goal}_ci_low", w),
+                        num(r[f"{goal}_ci_high"], "probability", "trials", f"{goal}_ci_high", w),
+                    ),
+                )
+                if f"{goal}_ci_low" in r.index
+                else num(r[goal], "", "trials", goal, w),
                 names,
                 Markup("<code>sets/trial-{:04d}.yaml</code>").format(int(tnum)),
             ]
