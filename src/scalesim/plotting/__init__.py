@@ -13,4 +13,5 @@ Functions take plain tables (pandas) or the app's plain data classes and return 
 - :mod:`~scalesim.plotting.journey`: strategy timeline, capacity, channels, pit-stop measurement.
 - :mod:`~scalesim.plotting.factors`: factor profile, sensitivity indices, correlations, scatter.
 - :mod:`~scalesim.plotting.live`: the app's district tiles and live plots.
+- :mod:`~scalesim.plotting.discovery`: PRIM trajectory and box, robustness, the Pareto front.
 """

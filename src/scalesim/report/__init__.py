@@ -49,6 +49,13 @@ def _title(res: Results) -> tuple[str, str]:
             f"{(m.get('replicates') or {}).get('count')} replicates; options: "
             + ", ".join(res.options),
         )
+    if res.kind == "optimize":
+        return (
+            f"Optimisation: {m.get('name')}",
+            f"{(m.get('trials') or {}).get('asked')} candidates on "
+            f"{(m.get('replicates') or {}).get('count')} common seeds; "
+            f"{len(m.get('front', []))} on the front",
+        )
     what = "Rehearsal" if res.kind == "rehearse" else "Comparison"
     sub = f"{', '.join(res.options)} on {m.get('reps')} common seeds"
     if res.kind == "rehearse":

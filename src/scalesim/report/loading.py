@@ -7,6 +7,10 @@ A folder is recognised by the ``format`` field of its ``summary.json`` (a single
 figure is drawn, so a folder that is missing tables, lacks columns, or comes from a format
 version this code does not know gets one clear :class:`~scalesim.common.errors.ScalesimInputError`
 naming the folder and what is missing.
+
+Longer than 500 lines: one reader per kind of results folder (run, compare, rehearse, sweep
+with its analyses, optimize) and the tables and columns each must have, kept together so
+that what the report accepts is stated in one place.
 """
 
 from __future__ import annotations
@@ -30,6 +34,19 @@ FORMATS = {
     "rehearse": "scalesim.rehearse/1",
     "sweep": "scalesim.sweep/1",
     "sensitivity": "scalesim.sensitivity/1",
+    "discover": "scalesim.discover/1",
+    "robustness": "scalesim.robustness/1",
+    "optimize": "scalesim.optimize/1",
+}
+# Analyses of a sweep kept in its sub-folders (scalesim discover, robustness), with their tables.
+SWEEP_ANALYSES: dict[str, tuple[str, ...]] = {
+    "discover": ("peeling_trajectory", "box", "cart"),
+    "robustness": ("robustness", "futures", "paired", "failures"),
+}
+OPTIMIZE_TABLES: dict[str, tuple[str, ...]] = {
+    "trials": ("trial", "state", "set", "feasible", "on_front"),
+    "front": ("trial", "set"),
+    "runs": ("trial", "task_id", "option", "replicate", "seed", "status", "tt_reached"),
 }
 
 # Metric columns the figures and tables read from time series.
@@ -171,6 +188,8 @@ class Results:
         scenarios: The resolved scenario of each option (a run has one, named after it).
         log: A run's travel log (list of events); empty for other kinds.
         sensitivity: For a sweep with ``sensitivity/``: its manifest and ``indices`` table.
+        analyses: For a sweep with ``discover/`` or ``robustness/``: each one's manifest
+            and tables, by folder name.
     """
 
     kind: str
@@ -180,12 +199,15 @@ class Results:
     scenarios: dict[str, dict[str, Any]] = field(default_factory=dict)
     log: list[dict[str, Any]] = field(default_factory=list)
     sensitivity: dict[str, Any] | None = None
+    analyses: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def options(self) -> list[str]:
         """Option names in the order the producer gave them (the first is the baseline)."""
         if self.kind == "run":
             return [str(self.meta.get("scenario", "run"))]
+        if self.kind == "optimize":  # the three sets picked on the front
+            return [f"trial-{int(t):04d}" for t in self.meta.get("picked", [])]
         opts = [str(o["name"]) for o in self.meta.get("options", []) if "name" in o]
         if not opts and "runs" in self.tables:
             opts = list(dict.fromkeys(self.tables["runs"]["option"].astype(str)))
@@ -255,11 +277,11 @@ def detect_kind(root: Path) -> tuple[str, dict[str, Any]]:
     if manifest.exists():
         meta = _read_json(manifest, root)
         kind = meta.get("kind")
-        if kind not in FORMATS or kind == "run":
+        if kind not in FORMATS or kind in ("run", "discover", "robustness"):
             raise _fail(
                 root,
                 "manifest.json: kind",
-                f"unknown kind {kind!r}; expected one of compare, rehearse, sweep",
+                f"unknown kind {kind!r}; expected one of compare, rehearse, sweep, optimize",
             )
         _check_format(root, "manifest.json", meta.get("format"), kind)
         return kind, meta
@@ -430,6 +452,27 @@ def _load_sweep(root: Path, meta: dict[str, Any]) -> Results:
         idx = _read_table(sens, "indices", "sensitivity")
         _check_columns(sens, "indices", idx, ("outcome", "parameter", "method"))
         res.sensitivity = {"manifest": smeta, "indices": idx}
+    for sub, names in SWEEP_ANALYSES.items():
+        folder = root / sub
+        if not (folder / "manifest.json").exists():
+            continue
+        ameta = _read_json(folder / "manifest.json", folder)
+        _check_format(folder, "manifest.json", ameta.get("format"), sub)
+        _require_files(folder, [f"{n}.parquet" for n in names], f"`scalesim {sub}`")
+        tabs = {name: _read_table(folder, name, sub) for name in names}
+        res.analyses[sub] = {"manifest": ameta, "tables": tabs}
+    return res
+
+
+def _load_optimize(root: Path, meta: dict[str, Any]) -> Results:
+    names = ["manifest.json", *[f"{t}.parquet" for t in OPTIMIZE_TABLES], "base_scenario.yaml"]
+    _require_files(root, names, "`scalesim optimize`")
+    res = Results("optimize", root, meta)
+    for name, cols in OPTIMIZE_TABLES.items():
+        df = _read_table(root, name, "optimize")
+        _check_columns(root, name, df, cols)
+        res.tables[name] = df
+    res.scenarios["base"] = _read_yaml(root / "base_scenario.yaml", root)
     return res
 
 
@@ -461,4 +504,6 @@ def load(path: str | Path) -> Results:
         return _load_run(root, meta)
     if kind == "sweep":
         return _load_sweep(root, meta)
+    if kind == "optimize":
+        return _load_optimize(root, meta)
     return _load_multi(root, kind, meta)

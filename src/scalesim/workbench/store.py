@@ -47,6 +47,9 @@ KNOWN_FORMATS = {
     "compare": "scalesim.compare/1",
     "rehearse": "scalesim.rehearse/1",
     "sensitivity": "scalesim.sensitivity/1",
+    "discover": "scalesim.discover/1",
+    "robustness": "scalesim.robustness/1",
+    "optimize": "scalesim.optimize/1",
 }
 RUN_TABLES = ("runs", "timeseries", "schools", "channels", "log")
 TT_FIELDS = (

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from scalesim.report.sections.base import SECTIONS, TITLES, Ctx, Section
+from scalesim.report.sections.decisions import discovery, optimization, robustness
 from scalesim.report.sections.equity import left_behind
 from scalesim.report.sections.factors import factors
 from scalesim.report.sections.headline import headline
@@ -33,6 +34,9 @@ BUILDERS: dict[str, Callable[[Ctx], Section | None]] = {
     "strategies": strategies,
     "factors": factors,
     "compared-options": compared_options,
+    "discovery": discovery,
+    "robustness": robustness,
+    "optimization": optimization,
     "provenance": provenance,
 }
 

@@ -42,6 +42,18 @@ TITLES = {
         "Compared options",
         "Side by side, on the same seeds, with intervals and paired differences.",
     ),
+    "discovery": (
+        "Where it fails: scenario discovery",
+        "In which conditions does the outcome condition hold (PRIM box, CART leaf)?",
+    ),
+    "robustness": (
+        "Robustness across futures",
+        "Which strategy set holds up in the futures we cannot control, and where each fails.",
+    ),
+    "optimization": (
+        "The cheapest sets that get there",
+        "The front of cost against reaching the trip ticket with its equity clause.",
+    ),
     "provenance": ("Provenance", "Exactly what produced these results."),
 }
 # Which sections each kind of folder gets. A sweep spans many conditions, so a per-pit-stop
@@ -75,8 +87,11 @@ SECTIONS = {
         "left-behind",
         "factors",
         "compared-options",
+        "discovery",
+        "robustness",
         "provenance",
     ),
+    "optimize": ("optimization", "provenance"),
 }
 # The metrics of the side-by-side table, in reading order.
 MAIN_METRICS = (
