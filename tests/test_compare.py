@@ -70,8 +70,8 @@ def test_paired_intervals_cover_the_reference_difference() -> None:
     1 − 0.05/8: together they cover their eight reference differences with probability at
     least 95% (eight separate 95% intervals would all cover only about two times in three).
     The seed sets are fixed (roots 1 and 1000), so the check is deterministic. The
-    reference mean's own error (400 replicates) is about a fifth of the intervals'
-    half-width, so it cannot decide the verdict by itself.
+    reference mean's own standard error (400 replicates: sd/20) is a small fraction of the
+    intervals' half-width (t · sd/√20 ≈ 0.7 sd), so it cannot decide the verdict by itself.
     """
     a, b = tiny(), tiny(**{"adoption.p_external": 0.6, "conditions.leadership_support": 0.7})
     opts = [Option("a", a), Option("b", b)]
