@@ -137,7 +137,8 @@ def _connect_within(
     accepts the connection and never answers (a port held by another program): the
     client then waits for ever (tests/test_sweep.py shows it). So the client is built in a
     daemon thread that is abandoned at the deadline; a daemon thread does not keep the
-    process alive.
+    process alive. (In a long-lived process, a client that connects after the deadline is
+    left to that thread; the command line exits with code 2 before it matters.)
 
     Returns:
         The client and ``None``, or ``None`` and the exception (``None`` if no answer).
