@@ -3,7 +3,7 @@
 The real command serves the app (``scalesim app --port N --host 127.0.0.1``, a
 subprocess); the browser may only talk to 127.0.0.1, and every other request is blocked
 and recorded, so the test fails if the page needed the internet. In CI (``CI`` set) a
-missing Chromium is a failure, not a skip: ``.ci/run`` installs it.
+missing Chromium is a failure, not a skip (tests/browser_env.py): ``.ci/run`` installs it.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
+from browser_env import CHROMIUM, need_chromium
+
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -37,14 +38,6 @@ SEED = 4
 pytestmark = pytest.mark.browser
 
 
-def _need_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"{CHROMIUM} is missing in CI: .ci/run must install Debian's chromium")
-    pytest.skip(f"needs Debian's chromium at {CHROMIUM} (installed by .ci/run)")
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -54,7 +47,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     """``scalesim app`` on a free local port, for the default scenario and seed :data:`SEED`."""
-    _need_chromium()
+    need_chromium()
     port = _free_port()
     proc = subprocess.Popen(
         [

@@ -6,13 +6,17 @@ front end does, and checks the effect on the real model: no mocks.
 
 from __future__ import annotations
 
-import time
+import io
+import threading
 from pathlib import Path
 
 import ipyvuetify as v
+import numpy as np
+import PIL.Image
 import pytest
 import solara
 from mesa.visualization.solara_viz import ModelController, ModelCreator
+from mesa.visualization.utils import force_update
 
 from scalesim.app.components import (
     DistrictView,
@@ -25,6 +29,7 @@ from scalesim.app.components import (
 )
 from scalesim.app.model import AppModel
 from scalesim.app.page import app_view, model_params
+from scalesim.plotting.live import DPI
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT = str(REPO / "scenarios" / "default.yaml")
@@ -57,22 +62,45 @@ def small_model(**kw: object) -> AppModel:
     return AppModel(scenario_file=DEFAULT, **{**SMALL, **kw})  # type: ignore[arg-type]
 
 
-def _image(
-    rc: solara.core.RenderContext, css_class: str, not_: bytes = b"", timeout: float = 60.0
-) -> bytes:
-    """The PNG an image component shows, once it differs from ``not_``.
+# A guard against a hung drawing thread, not a timing: a frame takes a fraction of a second.
+HANG_GUARD_S = 120.0
 
-    Figures are drawn by a background worker (``FigureWorker``), so wait for the frame.
+
+def _drain_figures() -> None:
+    """Join every figure-drawing thread until none is left: each asked-for frame is published.
+
+    The render pass only asks ``FigureWorker`` for a frame; its thread draws the frame and
+    publishes it (which re-renders the image widget) before it ends, and a frame asked for
+    while it ends starts the next thread first. So once no ``scalesim-figure-…`` thread is
+    alive, the widgets show the model as it is now: no polling, no sleep.
     """
+    while workers := [t for t in threading.enumerate() if t.name.startswith("scalesim-figure-")]:
+        for t in workers:
+            t.join(HANG_GUARD_S)
+            assert not t.is_alive(), f"{t.name} still drawing after {HANG_GUARD_S:g} s: hung"
+
+
+def _image(rc: solara.core.RenderContext, css_class: str) -> bytes:
+    """The PNG an image component shows once every requested frame is drawn."""
     import ipywidgets
 
-    deadline = time.monotonic() + timeout
-    while True:
-        found = [w for w in rc.find(ipywidgets.Image).widgets if css_class in w._dom_classes]
-        if found and bytes(found[0].value) != not_:
-            return bytes(found[0].value)
-        assert time.monotonic() < deadline, f"no new {css_class} frame in {timeout} s"
-        time.sleep(0.05)
+    _drain_figures()
+    found = [w for w in rc.find(ipywidgets.Image).widgets if css_class in w._dom_classes]
+    assert len(found) == 1, f"{len(found)} {css_class} images"
+    return bytes(found[0].value)
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    """The PNG decoded to an (height, width, RGB) array of 0–255 integers."""
+    with PIL.Image.open(io.BytesIO(png)) as im:
+        assert im.format == "PNG"
+        return np.asarray(im.convert("RGB"), dtype=np.int16)
+
+
+def _count(px: np.ndarray, colour: str) -> int:
+    """Pixels of exactly ``colour`` (``#RRGGBB``)."""
+    rgb = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+    return int(np.all(px == rgb, axis=-1).sum())
 
 
 def test_page_builds_with_every_panel() -> None:
@@ -120,12 +148,36 @@ def test_step_button_advances_the_model_and_the_plots() -> None:
     before = _image(rc, "scalesim-plots")
     rc.find(v.Btn, children=["Step"]).widget.click()
     assert model.value.week == 1
-    _image(rc, "scalesim-plots", not_=before)
+    after = _image(rc, "scalesim-plots")
+    assert after != before and _pixels(after).shape == _pixels(before).shape
 
 
-def test_district_view_renders_a_png() -> None:
-    rc = render(DistrictView(small_model()))
-    assert _image(rc, "scalesim-district")[:8] == b"\x89PNG\r\n\x1a\n"
+def test_district_view_shows_the_educators_states() -> None:
+    """The district PNG decodes to the figure's size, and its tiles follow the model's state.
+
+    Each educator is one equal cell of a school's tile, so the pixels of the enacting
+    colours are a fixed area per enacting educator plus the legend's swatches (a constant):
+    measured at three moments of a run, they lie on one line, within a few pixels per cell
+    (cells are whole pixels, so their areas differ slightly).
+    """
+    model = small_model(p_external=0.3)
+    rc = render(DistrictView(model))
+    enacting = ("#21918C", "#3B0F70")  # enacting, enacting at depth (plotting.live)
+    seen: list[tuple[int, int, np.ndarray]] = []
+    for weeks in (0, 20, 20):
+        for _ in range(weeks):
+            model.step()
+        force_update()
+        px = _pixels(_image(rc, "scalesim-district"))
+        assert px.shape == (round(5.6 * DPI), round(6.2 * DPI), 3)
+        seen.append((int(model.ed.enacting.sum()), sum(_count(px, c) for c in enacting), px))
+    (n0, p0, px0), (n1, p1, px1), (n2, p2, _) = seen
+    assert n0 < n1 - 10 < n2 - 20, [s[0] for s in seen]
+    per_cell = (p1 - p0) / (n1 - n0)
+    assert 10 < per_cell < 200, per_cell  # a cell is a few pixels on a side
+    predicted = p1 + per_cell * (n2 - n1)
+    assert abs(p2 - predicted) < 0.05 * (p2 - p0), (p2, predicted)
+    assert _count(px1, "#E3E3E3") < _count(px0, "#E3E3E3")  # fewer unaware cells
 
 
 def test_strategy_toggle_changes_the_strategy_set() -> None:
@@ -187,8 +239,6 @@ def test_pit_stops_and_travel_log_update_as_the_run_goes() -> None:
     rc_log = render(TravelLogPanel(model))
     for _ in range(27):  # the first planned pit stop is at month 6 (week 26)
         model.step()
-    from mesa.visualization.utils import force_update
-
     force_update()
     html = rc.find(solara.widgets.HTML).widget.unsafe_innerHTML
     assert "Latest: month 6.0, planned" in html
@@ -264,10 +314,7 @@ def test_a_figure_that_fails_shows_a_message_not_a_traceback() -> None:
         raise ValueError("no data")
 
     rc = render(FigureView(small_model(), lambda m: m.week, lambda: broken, "scalesim-broken"))
-    deadline = time.monotonic() + 30
-    while not rc.find(v.Alert).widgets:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    _drain_figures()
     assert rc.find(v.Alert).widget.children == ["Could not draw the figure: no data"]
 
 

@@ -343,18 +343,79 @@ def test_python_api_returns_the_tables(repo: Path) -> None:
     ):
         assert key in res.summary, key
     assert set(res.summary["end"]) >= set(METRICS)
-    for key in (
-        "target",
-        "equity_target",
-        "min_depth",
-        "by_month",
-        "reached",
-        "reached_month",
-        "shortfall",
-        "equity_shortfall",
-        "equity_clause_holds",
-    ):
-        assert key in res.summary["trip_ticket"], key
+    # The values, recomputed here from the scenario file and the run's own time series.
+    sc = scalesim.load_scenario(repo / "scenarios" / "csv_district.yaml")
+    assert res.summary["scenario_hash"] == sc.scenario_hash()
+    assert (res.summary["scenario"], res.summary["seed"]) == (sc.name, 1)
+    last = ts.iloc[-1]
+    assert res.summary["end"] == {k: float(last[k]) for k in METRICS}
+    by_channel = res.channels.groupby("channel")["new_enacting"].sum()
+    assert res.summary["adoptions_by_channel"] == {k: int(v) for k, v in by_channel.items()}
+    assert res.summary["trip_ticket"] == expected_ticket(sc, ts)
+
+
+def expected_ticket(sc: scalesim.Scenario, ts: pd.DataFrame) -> dict[str, object]:
+    """The trip-ticket verdict from its definition (docs/metrics.md), without the runner's code.
+
+    Reached: some week up to the deadline (``round(by_month × 52/12)``) has both the
+    destination share and the high-need share at or above their targets; the shortfalls are
+    the distances left at the deadline week.
+    """
+    dest = sc.trip_ticket.destination
+    deadline = round(dest.by_month * 52 / 12)
+    rows = ts.to_dict("records")
+    hits = [
+        r["month"]
+        for r in rows
+        if r["week"] <= deadline
+        and r["destination_share"] >= dest.target
+        and r["destination_equity_share"] >= dest.equity_target
+    ]
+    at = rows[min(deadline, len(rows) - 1)]
+    return {
+        "target": dest.target,
+        "equity_target": dest.equity_target,
+        "min_depth": dest.min_depth,
+        "by_month": dest.by_month,
+        "deadline_in_run": deadline <= rows[-1]["week"],
+        "reached": bool(hits),
+        "reached_month": hits[0] if hits else None,
+        "achieved_at_deadline": at["destination_share"],
+        "equity_achieved_at_deadline": at["destination_equity_share"],
+        "shortfall": max(dest.target - at["destination_share"], 0.0),
+        "equity_shortfall": max(dest.equity_target - at["destination_equity_share"], 0.0),
+        "equity_clause_holds": at["destination_equity_share"] >= dest.equity_target,
+    }
+
+
+# (destination, expected (reached, equity clause holds, deadline within the run)); with
+# min_depth 0.1 the district starts at 13.5% (6.6% in high-need schools) and declines.
+TICKETS = {
+    "reached-then-lost": (
+        {"target": 0.1, "equity_target": 0.05, "by_month": 30},
+        (True, False, True),
+    ),
+    "missed-clause-holds": (
+        {"target": 0.5, "equity_target": 0.01, "by_month": 12},
+        (False, True, True),
+    ),
+    "after-horizon": (
+        {"target": 0.3, "equity_target": 0.95, "by_month": 48},
+        (False, False, False),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", TICKETS)
+def test_trip_ticket_values_match_their_definition(repo: Path, case: str) -> None:
+    """Reached or not, the month, both shortfalls and the clause equal a recomputation."""
+    destination, verdict = TICKETS[case]
+    over = {f"trip_ticket.destination.{k}": v for k, v in {**destination, "min_depth": 0.1}.items()}
+    sc = scalesim.load_scenario(repo / "scenarios" / "csv_district.yaml", overrides=over)
+    res = scalesim.run(sc, seed=2)
+    want = expected_ticket(sc, res.timeseries)
+    assert res.summary["trip_ticket"] == want
+    assert (want["reached"], want["equity_clause_holds"], want["deadline_in_run"]) == verdict
 
 
 def test_python_api_accepts_mapping_and_scenario() -> None:

@@ -106,10 +106,16 @@ def _constants(module: ModuleType) -> dict[str, object]:
     """Numeric UPPER_CASE names (numbers or tuples of numbers) assigned at the module's top."""
     names: set[str] = set()
     for node in ast.parse(inspect.getsource(module)).body:
-        if isinstance(node, ast.Assign):
-            for target in node.targets:
-                elts = target.elts if isinstance(target, ast.Tuple) else [target]
-                names |= {e.id for e in elts if isinstance(e, ast.Name)}
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else [node.target]
+            if isinstance(node, ast.AnnAssign) and node.value is not None
+            else []
+        )
+        for target in targets:
+            elts = target.elts if isinstance(target, ast.Tuple) else [target]
+            names |= {e.id for e in elts if isinstance(e, ast.Name)}
 
     def numeric(v: object) -> bool:
         if isinstance(v, tuple):
@@ -121,18 +127,66 @@ def _constants(module: ModuleType) -> dict[str, object]:
     return {k: v for k, v in values.items() if numeric(v) and k != "DT"}
 
 
+# The packages that hold mechanisms (docs/architecture.md): every module in them, at any
+# depth and package __init__ files included, is scanned for coefficients.
+MECHANISM_PACKAGES = ("core", "journey", "simulation", "metrics")
+SRC = Path(__file__).resolve().parents[1] / "src" / "scalesim"
+
+
+def _all_modules() -> list[str]:
+    """Every module of scalesim, found by walking the package (``__main__`` runs the CLI)."""
+    import scalesim
+
+    names = [i.name for i in pkgutil.walk_packages(scalesim.__path__, "scalesim.")]
+    return ["scalesim", *(n for n in names if not n.endswith(".__main__"))]
+
+
+def _is_mechanism(name: str) -> bool:
+    """Whether module ``name`` belongs to a mechanism package."""
+    parts = name.split(".")
+    return len(parts) > 1 and parts[1] in MECHANISM_PACKAGES
+
+
 def _mechanism_modules() -> list[ModuleType]:
-    """Every module of the packages that hold mechanisms (core, journey, simulation, metrics)."""
-    out = []
-    for pkg in ("core", "journey", "journey.strategies", "simulation", "metrics"):
-        package = importlib.import_module(f"scalesim.{pkg}")
-        for info in pkgutil.iter_modules(package.__path__):
-            if not info.ispkg:
-                out.append(importlib.import_module(f"scalesim.{pkg}.{info.name}"))
-    return out
+    """Every module of the mechanism packages, at any depth, ``__init__`` files included."""
+    return [importlib.import_module(n) for n in _all_modules() if _is_mechanism(n)]
 
 
 MECHANISM_MODULES = _mechanism_modules()
+
+
+def test_scan_covers_every_file_of_the_mechanism_packages() -> None:
+    """Each .py file under core/, journey/, simulation/ and metrics/ is a scanned module."""
+    on_disk = set()
+    for pkg in MECHANISM_PACKAGES:
+        for f in (SRC / pkg).rglob("*.py"):
+            parts = f.relative_to(SRC).with_suffix("").parts
+            parts = parts[:-1] if parts[-1] == "__init__" else parts
+            on_disk.add(".".join(("scalesim", *parts)))
+    assert on_disk == {m.__name__ for m in MECHANISM_MODULES}
+
+
+def test_no_coefficient_hides_outside_the_mechanism_packages() -> None:
+    """A mechanism module imports numeric constants from elsewhere only from common.units.
+
+    Scans every module of scalesim: a coefficient moved to a module the table does not
+    cover (common, scenario, workbench, ...) and imported back would escape the check.
+    The calendar's definitions (a year is 52 weeks, a month 52/12) are the one exception.
+    """
+    constants = {n: _constants(importlib.import_module(n)) for n in _all_modules()}
+    assert len(constants) > 80
+    hidden = []
+    for mod in MECHANISM_MODULES:
+        for node in ast.walk(ast.parse(inspect.getsource(mod))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "") in constants:
+                if _is_mechanism(node.module) or node.module == "scalesim.common.units":
+                    continue
+                hidden += [
+                    f"{mod.__name__}: {a.name} from {node.module}"
+                    for a in node.names
+                    if a.name in constants[node.module]
+                ]
+    assert not hidden, hidden
 
 
 def _coefficient_rows(doc: str) -> dict[tuple[str, str], tuple[str, str]]:
@@ -180,24 +234,60 @@ def test_coefficient_table_has_no_stale_rows(repo: Path) -> None:
     assert set(rows) <= live, f"stale rows: {sorted(set(rows) - live)}"
 
 
-def test_every_rule_section_cites_a_source(repo: Path) -> None:
-    """Each mechanism in docs/model.md names where it comes from (a document or a study)."""
+CITE = re.compile(r"0\d\d_\*\.txt|DESIGN §|NCES|\b(19|20)\d\d\b")
+# Phases whose mechanism is documented in docs/strategies.md (strategies, shocks, pit stops)
+# or that are bookkeeping (the calendar, recording the metrics).
+NOT_RULES = {"calendar", "shocks", "strategies", "record", "pit_stops"}
+
+
+def _sections(doc: str, level: str, within: str) -> dict[str, str]:
+    """Title -> text of the ``level`` headings inside the section headed ``within``."""
+    body = doc.split(within, 1)[1].split("\n## ", 1)[0]
+    parts = re.split(rf"^{level} ", body, flags=re.M)[1:]
+    return {p.splitlines()[0]: p for p in parts}
+
+
+def test_every_rule_phase_has_a_section_that_cites_a_source(repo: Path) -> None:
+    """Each phase of the week that is a rule has its section in docs/model.md, with a source."""
     doc = (repo / "docs" / "model.md").read_text(encoding="utf-8")
-    body = doc.split("## The rules", 1)[1].split("\n## ", 1)[0]
-    sections = re.split(r"^### ", body, flags=re.M)[1:]
-    assert len(sections) >= 6
-    cite = re.compile(r"0\d\d_\*\.txt|DESIGN §|NCES|\b(19|20)\d\d\b")
-    for sec in sections:
-        title = sec.splitlines()[0]
-        assert cite.search(sec), f"docs/model.md: '{title}' cites no source"
+    sections = _sections(doc, "###", "## The rules")
+
+    def phase_of(title: str) -> str | None:
+        """The phase a section documents: its first word, or the phase method it names."""
+        named = [p for p in PHASES if f"ScalingModel._{p}`" in title]
+        first = title.split()[0].lower()
+        return named[0] if named else first if first in PHASES else None
+
+    by_phase = {phase_of(title): text for title, text in sections.items()}
+    assert None not in by_phase, f"a section documents no phase: {sorted(sections)}"
+    assert set(by_phase) == set(PHASES) - NOT_RULES, sorted(by_phase, key=str)
+    assert len(by_phase) == len(sections), "two sections document the same phase"
+    for phase, text in by_phase.items():
+        assert CITE.search(text), f"docs/model.md: the {phase} rule cites no source"
+    # The functions the headings name exist (no section about a rule that is gone).
+    from scalesim.core import rules, turnover
+
+    for title in sections:
+        for ref in re.findall(r"`rules\.(\w+)`", title):
+            assert callable(getattr(rules, ref, None)), f"{title}: rules.{ref} does not exist"
+        for ref in re.findall(r"`(\w+)\.py`", title):
+            assert ref == turnover.__name__.rsplit(".", 1)[1], title
 
 
-def test_every_strategy_and_shock_names_its_source() -> None:
-    """Each strategy cites the document it comes from; each shock's class says what it models."""
+def test_every_strategy_and_shock_names_its_source(repo: Path) -> None:
+    """Each strategy cites the document it comes from; each shock's entry cites its source."""
     for name, cls in STRATEGIES.items():
         assert re.search(r"0\d\d_\*\.txt", cls.source), f"strategy {name} cites no document"
-    for name, cls in SHOCKS.items():
-        assert (cls.__doc__ or "").strip(), f"shock {name} has no description"
+    doc = (repo / "docs" / "strategies.md").read_text(encoding="utf-8")
+    body = doc.split("\n## Shocks\n", 1)[1].split("\n## ", 1)[0]
+    entries = {
+        m.group(1): m.group(0)
+        for m in re.finditer(r"^- `(\w+)` —.*?(?=^- `|^\S|\Z)", body, re.M | re.S)
+    }
+    assert set(entries) == set(SHOCKS), f"shocks without an entry: {set(SHOCKS) - set(entries)}"
+    for name, text in entries.items():
+        assert (SHOCKS[name].__doc__ or "").strip(), f"shock {name} has no description"
+        assert CITE.search(text), f"docs/strategies.md: shock {name} cites no source"
 
 
 def test_model_doc_cites_the_domain_documents(repo: Path) -> None:

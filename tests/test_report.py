@@ -5,7 +5,10 @@ report is parsed with :mod:`html.parser`; the tests check the sections that appl
 only those), that every figure is an embedded PNG identical to the file in ``figures/``,
 that nothing on the page points outside it, and that every number the page shows equals
 the number in the source table it names (an independent resolver below reads the tables
-with pandas). Bad folders get one clear message, exit code 2, and no HTML.
+with pandas). Because a number tagged with the wrong source would pass that check, the
+key numbers of a run and a compare report are also checked by their place on the page
+against the runs done again in this process. Bad folders get one clear message, exit code 2,
+and no HTML.
 """
 
 from __future__ import annotations
@@ -668,3 +671,200 @@ def test_real_command_exit_code(run_dir: Path, tmp_path: Path, scalesim_cmd: lis
     assert proc.stderr.startswith("error: ") and "channels.parquet" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (broken / "report.html").exists()
+
+
+# ------------------------------------------------- numbers against an independent run
+#
+# The checks above follow each number's own tag to the table it names, so a number tagged
+# with the wrong source (or the wrong row) would pass them. Here the test decides what a
+# cell must show from its place on the page (table caption, row header, column header) and
+# computes it from the run done again in this process through the Python API
+# (scalesim.run): neither the folder's files nor the report's code are involved.
+
+
+class Tables(HTMLParser):
+    """Every table of a page: caption -> {row header: {column header: cell text}}."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: dict[str, dict[str, dict[str, str]]] = {}
+        self._caption: str | None = None
+        self._head: list[str] = []
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+        self._in_caption = False
+        self._in_head = False
+
+    @override
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self._caption = None  # a table without a caption is filed under ""
+        elif tag == "caption":
+            self._in_caption, self._caption = True, ""
+        elif tag == "thead":
+            self._in_head, self._head = True, []
+        elif tag == "tr" and not self._in_head:
+            self._row = []
+        elif tag in ("th", "td"):
+            self._cell = []
+
+    @override
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "caption":
+            self._in_caption = False
+            self.tables[self._caption or ""] = {}
+        elif tag == "thead":
+            self._in_head = False
+        elif tag in ("th", "td") and self._cell is not None:
+            text = " ".join("".join(self._cell).split())
+            if self._in_head:
+                self._head.append(text)
+            elif self._row is not None:
+                self._row.append(text)
+            self._cell = None
+        elif tag == "tr" and self._row:
+            self.tables.setdefault(self._caption or "", {})[self._row[0]] = dict(
+                zip(self._head[1:], self._row[1:], strict=False)
+            )
+            self._row = None
+
+    @override
+    def handle_data(self, data: str) -> None:
+        if self._in_caption:
+            self._caption = (self._caption or "") + data
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def tables_of(path: Path) -> dict[str, dict[str, dict[str, str]]]:
+    parser = Tables()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser.tables
+
+
+def shows(text: str, value: float) -> bool:
+    """Whether ``text`` prints ``value`` as rounded on the page (shares as % or pp)."""
+    m = NUMBER.search(text)
+    assert m, f"no number in {text!r}"
+    token = m.group(0).replace("\u2212", "-").replace(",", "")
+    decimals = len(token.split(".")[1]) if "." in token else 0
+    scale = 100.0 if ("%" in text or " pp" in text) else 1.0
+    return abs(float(token) - value * scale) <= 0.5 * 10**-decimals + 1e-9
+
+
+def _week(month: float) -> int:
+    return round(month * 52 / 12)
+
+
+def test_run_report_numbers_equal_an_independent_run(
+    run_dir: Path, inputs: dict[str, Path], tmp_path: Path
+) -> None:
+    """Trip ticket, milestones, reach by need, strategies and channels, from a fresh run."""
+    import scalesim
+    from scalesim.metrics import METRICS
+
+    out = tmp_path / "run.html"
+    _cli("report", run_dir, "--out", out)
+    tables = tables_of(out)
+    res = scalesim.run(inputs["tiny"], seed=3)
+    ts, sch = res.timeseries.set_index("week"), res.schools
+    dest = TINY["trip_ticket"]["destination"]
+    at = ts.loc[_week(dest["by_month"])]
+
+    ticket = tables["How far each group is from the destination at the deadline."]
+    for row, share, target in (
+        ("All educators", at["destination_share"], dest["target"]),
+        (
+            "High-need schools (equity clause)",
+            at["destination_equity_share"],
+            dest["equity_target"],
+        ),
+    ):
+        cells = ticket[row]
+        assert shows(cells["At the deadline (at depth)"], share), (row, cells, share)
+        assert shows(cells["Target"], target), (row, cells)
+        assert shows(cells["Distance"], max(target - share, 0.0)), (row, cells)
+
+    [milestones] = [t for c, t in tables.items() if c.startswith("Where the district stood")]
+    by_label = {d.label: name for name, d in METRICS.items()}
+    checked = 0
+    for row, cells in milestones.items():
+        name = next(n for label, n in by_label.items() if row.startswith(label + " ("))
+        for col, text in cells.items():
+            month = float(col.removeprefix("month "))
+            week = min(_week(month), int(ts.index[-1]))
+            assert shows(text, float(ts.loc[week, name])), (row, col, text)
+            checked += 1
+    assert checked >= 10
+
+    bands = tables["Reach by school need at the end of the run."]
+    assert len(bands) >= 2
+    for row, cells in bands.items():
+        lo, hi = (float(x) / 100 for x in re.findall(r"\d+", row)[:2])
+        g = sch[(sch["need_share"] >= lo) & ((sch["need_share"] < hi) | (hi == 1.0))]
+        assert shows(cells["Schools"], len(g)) and shows(cells["Educators"], g["educators"].sum())
+        enacting = float((g["enacting"]).sum() / g["educators"].sum())
+        assert shows(cells["Educators enacting"], enacting), (row, cells, enacting)
+        assert shows(cells["At depth"], float(g["deep"].sum() / g["educators"].sum())), cells
+        assert shows(cells["Never reached"], int((~g["ever_reached"]).sum())), (row, cells)
+
+    strategies = next(t for c, t in tables.items() if c.startswith("Each strategy's timing"))
+    credited = res.channels.groupby("channel")["new_enacting"].sum()
+    assert set(strategies) == {"coaching", "local_champions"}
+    for name, cells in strategies.items():
+        assert shows(cells["Credited enactments"], int(credited.get(name, 0))), (name, cells)
+        spent = res.summary["cost"]["by_strategy"][name]
+        days, share = cells["Spent (person-days)"].split(" (")  # "466 (75.4%)"
+        total = sum(res.summary["cost"]["by_strategy"].values())
+        assert shows(days, spent) and shows(share, spent / total), (name, cells, spent)
+
+    channels = next(t for c, t in tables.items() if c.startswith("Where new enactments came"))
+    assert set(channels) == set(credited.index)
+    for name, cells in channels.items():
+        assert shows(cells["New enactments"], int(credited[name])), (name, cells)
+        assert shows(cells["Share"], credited[name] / credited.sum()), (name, cells)
+
+
+def test_compare_report_numbers_equal_independent_runs(
+    compare_dir: Path, inputs: dict[str, Path], tmp_path: Path
+) -> None:
+    """Each option's mean, interval and paired difference, from runs done again here."""
+    from scipy import stats
+
+    import scalesim
+
+    out = tmp_path / "cmp.html"
+    _cli("report", compare_dir, "--out", out)
+    seeds = [
+        int(r["seed"]) for r in pd.read_parquet(compare_dir / "runs.parquet").to_dict("records")
+    ]
+    seeds = sorted(set(seeds), key=seeds.index)
+    assert len(seeds) == 3
+    ends = {
+        name: np.array(
+            [scalesim.run(inputs[key], seed=s).summary["end"]["share_enacting"] for s in seeds]
+        )
+        for name, key in (("alone", "baseline"), ("strategies", "tiny"))
+    }
+
+    def interval(x: np.ndarray) -> tuple[float, float, float]:
+        half = stats.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size)
+        return float(x.mean()), float(x.mean() - half), float(x.mean() + half)
+
+    text = out.read_text(encoding="utf-8")
+    page = Page()
+    page.feed(text)
+    shown = {
+        (json.loads(a["data-where"])["option"], a["data-col"]): (float(a["data-value"]), t)
+        for a, t in page.numbers
+        if a.get("data-src") == "comparison"
+        and json.loads(a.get("data-where", "{}")).get("metric") == "share_enacting"
+    }
+    for name, x in ends.items():
+        for col, want in zip(("mean", "ci_low", "ci_high"), interval(x), strict=True):
+            got, printed = shown[(name, col)]
+            assert got == pytest.approx(want, abs=1e-12) and shows(printed, want), (name, col)
+    d = ends["strategies"] - ends["alone"]
+    for col, want in zip(("diff", "diff_ci_low", "diff_ci_high"), interval(d), strict=True):
+        got, printed = shown[("strategies", col)]
+        assert got == pytest.approx(want, abs=1e-12) and shows(printed, want), col

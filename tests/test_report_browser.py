@@ -3,7 +3,8 @@
 Chromium (Debian's, driven by Playwright; launch flags from shared/reference/mesa-notes.md
 §9) opens the HTML file through a ``file://`` URL with the network switched off, and
 every request the page makes is recorded: only the file itself and ``data:`` URIs (the
-embedded figures) are allowed. Every figure must decode and lay out.
+embedded figures) are allowed. Every figure must decode and lay out. In CI a missing
+Chromium is a failure, as for the app's browser test (tests/browser_env.py).
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from browser_env import CHROMIUM, need_chromium
 from scalesim.cli import main
 
-CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -40,9 +41,9 @@ SCENARIO = {
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium")
 def test_report_makes_no_request_outside_the_file(tmp_path: Path) -> None:
     """Open the report offline; record every request; all figures load; nothing leaves."""
+    need_chromium()  # a failure in CI, a skip elsewhere (tests/browser_env.py)
     from playwright.sync_api import sync_playwright
 
     scen = tmp_path / "s.yaml"
@@ -59,7 +60,7 @@ def test_report_makes_no_request_outside_the_file(tmp_path: Path) -> None:
     failed: list[str] = []
     errors: list[str] = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         context = browser.new_context(offline=True)
         page = context.new_page()
         page.on("request", lambda r: requests.append(r.url))

@@ -8,7 +8,8 @@ import os
 import re
 import signal
 import subprocess
-import time
+import sys
+import threading
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -21,8 +22,8 @@ from scalesim.workbench.experiment import load_experiment
 from scalesim.workbench.store import SweepStore, load_results
 from scalesim.workbench.sweep import run_sweep
 
-# 36 runs of a 20-school district over 9 months in chunks of 3: long enough (a few seconds
-# on 2 workers) to be killed part-way, short enough for the suite.
+# 36 runs of a 20-school district over 9 months in chunks of 3: twelve chunks, so a sweep
+# held after its first chunk is part-way.
 KILL_DOC = experiment(
     overrides={**TINY, "district.generated.n_schools": 20, "horizon_months": 9},
     uncertainties={"conditions.leadership_support": {"low": 0.2, "high": 0.8}},
@@ -40,32 +41,58 @@ def _stored(out: Path) -> int:
     return sum(pq.read_metadata(f).num_rows for f in files)
 
 
+# A real sweep on the real 2-process executor that holds still as soon as its first chunk is
+# stored: its progress callback (called after each stored result) prints "held" and then
+# blocks on stdin, which the test never closes. The parent is the only writer of the store,
+# so from then on nothing more is stored: the test kills it at a known state, not at
+# whatever moment a poll happened to see.
+HOLD_AFTER_FIRST_CHUNK = r"""
+import sys
+from pathlib import Path
+from scalesim.workbench.executors import ProcessExecutor
+from scalesim.workbench.experiment import load_experiment
+from scalesim.workbench.sweep import run_sweep
+out = Path(sys.argv[2])
+
+def hold(done, failed, total):
+    if any((out / "parts" / "runs").glob("chunk-*.parquet")):
+        print("held", done, total, flush=True)
+        sys.stdin.read()
+
+with ProcessExecutor(2) as ex:
+    run_sweep(load_experiment(sys.argv[1]), out, ex, on_progress=hold)
+"""
+# Guards against a hang (the child never reaching its hold), not a timing.
+HANG_GUARD_S = 300
+
+
 def test_sigkill_then_resume_equals_uninterrupted(tmp_path: Path, scalesim_cmd: list[str]) -> None:
     """SIGKILL of the parent mid-sweep, then --resume: same bytes, no run lost or duplicated."""
     exp_file = write(tmp_path / "kill.yaml", KILL_DOC)
     out = tmp_path / "killed"
     proc = subprocess.Popen(
-        [*scalesim_cmd, "sweep", str(exp_file), "--out", str(out), "--workers", "2", "--quiet"],
+        [sys.executable, "-c", HOLD_AFTER_FIRST_CHUNK, str(exp_file), str(out)],
         start_new_session=True,
-        stdout=subprocess.DEVNULL,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        text=True,
     )
+    guard = threading.Timer(HANG_GUARD_S, lambda: os.killpg(proc.pid, signal.SIGKILL))
+    guard.start()
     try:
-        deadline = time.monotonic() + 120
-        while _stored(out) < 3:
-            assert proc.poll() is None, f"sweep ended early: {proc.stderr.read().decode()}"
-            assert time.monotonic() < deadline, "no run stored within 120 s"
-            time.sleep(0.01)
-        os.kill(proc.pid, signal.SIGKILL)
+        line = proc.stdout.readline()  # returns once the sweep holds (or dies)
+        assert line.startswith("held"), f"sweep ended before holding: {proc.stderr.read()}"
+        at_kill = _stored(out)
+        os.killpg(proc.pid, signal.SIGKILL)  # the parent and its workers (its process group)
         proc.wait(timeout=30)
     finally:
-        # The orphaned workers belong to the process group we started; end them too.
+        guard.cancel()
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        proc.stderr.close()
-    at_kill = _stored(out)
-    assert 3 <= at_kill < N_TASKS, f"{at_kill} of {N_TASKS} stored: not killed part-way"
-    assert at_kill % 3 == 0, "only whole chunks are stored"
+        for stream in (proc.stdin, proc.stdout, proc.stderr):
+            stream.close()
+    assert at_kill == 3, f"{at_kill} of {N_TASKS} stored when held after the first chunk"
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "running", "the killed parent could not finish its manifest"
     assert not (out / "runs.parquet").exists()
@@ -80,9 +107,7 @@ def test_sigkill_then_resume_equals_uninterrupted(tmp_path: Path, scalesim_cmd: 
     assert f"{N_TASKS} of {N_TASKS} runs stored" in resumed.stdout
     match = re.search(r"\((\d+) run now, (\d+) already there\)", resumed.stdout)
     assert match, resumed.stdout
-    ran_now, skipped = int(match[1]), int(match[2])
-    # The dying parent may have stored one more chunk after we counted.
-    assert ran_now + skipped == N_TASKS and at_kill <= skipped <= at_kill + 3
+    assert (int(match[1]), int(match[2])) == (N_TASKS - at_kill, at_kill)
 
     ref = tmp_path / "uninterrupted"
     run_sweep(load_experiment(exp_file), ref, SerialExecutor())

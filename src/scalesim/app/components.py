@@ -191,12 +191,20 @@ class FigureWorker:
                 return
             self._wanted = model
             if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run,
-                    daemon=True,
-                    name=f"scalesim-figure-{getattr(self.extract, '__name__', 'figure')}",
-                )
-                self._thread.start()
+                self._start()
+
+    def _start(self) -> None:
+        """Start the drawing thread (caller holds the lock).
+
+        Every drawing thread is named ``scalesim-figure-…``, so whoever needs every frame
+        drawn (a test, a benchmark) can join them by name.
+        """
+        self._thread = threading.Thread(
+            target=self._run,
+            daemon=True,
+            name=f"scalesim-figure-{getattr(self.extract, '__name__', 'figure')}",
+        )
+        self._thread.start()
 
     def stop(self) -> None:
         """Draw no more frames (the component was unmounted)."""
@@ -222,8 +230,7 @@ class FigureWorker:
             with self._lock:
                 self._thread = None
                 if self._wanted is not None and not self._stopped:  # asked for while exiting
-                    self._thread = threading.Thread(target=self._run, daemon=True)
-                    self._thread.start()
+                    self._start()
 
 
 @solara.component

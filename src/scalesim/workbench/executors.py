@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -127,6 +128,37 @@ class ProcessExecutor:
         self.close()
 
 
+def _connect_within(
+    client_cls: Callable[..., Any], address: str, timeout: float
+) -> tuple[Any, BaseException | None]:
+    """``client_cls(address, timeout=timeout)``, given up on after ``timeout`` seconds.
+
+    Dask's own timeout covers a refused or unreachable address, but not a listener that
+    accepts the connection and never answers (a port held by another program): the
+    client then waits for ever (tests/test_sweep.py shows it). So the client is built in a
+    daemon thread that is abandoned at the deadline; a daemon thread does not keep the
+    process alive. (In a long-lived process, a client that connects after the deadline is
+    left to that thread; the command line exits with code 2 before it matters.)
+
+    Returns:
+        The client and ``None``, or ``None`` and the exception (``None`` if no answer).
+    """
+    box: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            box["client"] = client_cls(address, timeout=timeout)
+        except Exception as exc:  # reported by the caller
+            box["error"] = exc
+
+    worker = threading.Thread(target=connect, name="scalesim-dask-connect", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        return None, None
+    return box.get("client"), box.get("error")
+
+
 class DaskExecutor:
     """Run tasks on a Dask ``distributed`` cluster.
 
@@ -178,10 +210,9 @@ class DaskExecutor:
                 f"expected 'local' or a scheduler address such as "
                 f"tcp://host:8786 (got {address!r})",
             )
-        try:
-            self.client = Client(address, timeout=timeout)
-        except Exception as exc:  # refused, timed out, or not a Dask scheduler at all
-            detail = f"{type(exc).__name__}: {exc}"
+        client, exc = _connect_within(Client, address, timeout)
+        if client is None:  # refused, timed out, or not a Dask scheduler at all
+            detail = f"{type(exc).__name__}: {exc}" if exc is not None else "no answer"
             detail = detail if len(detail) < 120 else detail[:117] + "..."
             raise ScalesimInputError(
                 "--dask",
@@ -190,6 +221,7 @@ class DaskExecutor:
                 f"most {timeout:g} s; {detail}); start one with `dask scheduler` and "
                 "`dask worker ADDRESS`, or use --dask local",
             ) from None
+        self.client = client
         info = self.client.scheduler_info()
         self.workers = max(1, len(info.get("workers", {})))
 
