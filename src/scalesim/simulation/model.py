@@ -260,16 +260,6 @@ class ScalingModel(mesa.Model):
             e_adopt=s["adoption"].standard_exponential(n),
             e_abandon=s["abandonment"].standard_exponential(n),
         )
-        # Per-slot views of the schools' routines, read by this week's classroom rules.
-        sch, inst = self.schools, self.sc.institutions
-        school = self.ed.school
-        week.collegial = institutions.collegial_factor(sch.routines, inst)[school]
-        week.depth_gain = (
-            institutions.depth_factor(sch.improvement, inst)[school] * self.experience_depth
-        )
-        week.inst = institutions.institutionalization(sch.routines, self.dist.district_ownership)[
-            school
-        ]
         for phase in PHASES:
             getattr(self, f"_{phase}")(week)
         if self.week >= self.n_weeks:
@@ -295,6 +285,23 @@ class ScalingModel(mesa.Model):
         if self.support_end_week is not None and w == self.support_end_week:
             self._support_ends(week)
 
+    def _school_views(self, week: Week) -> None:
+        """Per-slot views of the schools' routines, for this week's classroom rules.
+
+        Slots are sorted by school, so ``np.repeat`` over school sizes is the gather (several
+        times faster than fancy indexing at 75,000 educators).
+        """
+        sch, cfg = self.schools, self.sc.institutions
+        week.collegial = np.repeat(institutions.collegial_factor(sch.routines, cfg), sch.size)
+        week.depth_gain = (
+            np.repeat(institutions.depth_factor(sch.improvement, cfg), sch.size)
+            * self.experience_depth
+        )
+        week.inst = np.repeat(
+            institutions.institutionalization(sch.routines, self.dist.district_ownership),
+            sch.size,
+        )
+
     def _support_ends(self, week: Week) -> None:
         """The team's external support ends: the signal, and what the team learned.
 
@@ -305,6 +312,7 @@ class ScalingModel(mesa.Model):
         district or schools carry on is decided by the strategy set this week.
         """
         u = self.streams["support_end"].random(self.ed.n)
+        self._school_views(week)
         assert week.inst is not None
         stop = institutions.support_end_drops(
             self.ed.enacting, self.ed.depth, week.inst, u, self.sc.institutions
@@ -334,6 +342,7 @@ class ScalingModel(mesa.Model):
     def _adoption(self, week: Week) -> None:
         if not week.in_session:
             return
+        self._school_views(week)
         a = self.sc.adoption
         new = rules.adoption(self.ed, week, self.dist, a, self.propensity, self.pressure_slot)
         if new.new.size:
