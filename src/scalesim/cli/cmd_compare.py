@@ -36,7 +36,11 @@ def parse_seeds(reps: int, seed: int, seeds: str | None, option: str = "--seeds"
         parts = [s.strip() for s in seeds.split(",") if s.strip()]
         if len(parts) > MAX_REPS:
             raise ScalesimInputError(option, "", f"{len(parts):,} seeds; at most {MAX_REPS:,}")
-        out = [check_seed(s, option) for s in parts]
+        if not all(p.lstrip("+-").isdigit() for p in parts):
+            raise ScalesimInputError(
+                option, "", f"expected comma-separated integers, got {seeds!r}"
+            )
+        out = [check_seed(int(s), option) for s in parts]
         if not out or len(set(out)) != len(out):
             raise ScalesimInputError(
                 option, "", f"expected distinct whole numbers in [0, 2**63), got {seeds!r}"
