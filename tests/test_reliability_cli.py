@@ -92,7 +92,11 @@ def test_experiment_sizes_refused_before_sampling(work: Path, scalesim_cmd: list
     uncertain = {"conditions.leadership_support": {"low": 0.2, "high": 0.8}}
     for design, reps, words in (
         ({"method": "latin_hypercube", "n": 10**9}, 1, ["design.n"]),
-        ({"method": "latin_hypercube", "n": 100_000}, 200, ["40,000,000 runs", "at most 10,000,000"]),
+        (
+            {"method": "latin_hypercube", "n": 100_000},
+            200,
+            ["40,000,000 runs", "at most 10,000,000"],
+        ),
         ({"method": "full_grid", "levels": 1000}, {"count": 2, "seed": -1}, ["replicates.seed"]),
     ):
         rep = reps if isinstance(reps, dict) else {"count": reps}
@@ -126,7 +130,9 @@ def test_refuses_non_results_and_other_kind_folders_unless_forced(
     assert "holds run results, not compare results" in line
     assert (work / "r" / "summary.json").exists()
 
-    forced = run_cli(scalesim_cmd, ["run", "tiny.yaml", "--out", "mine", "--force", "--quiet"], work)
+    forced = run_cli(
+        scalesim_cmd, ["run", "tiny.yaml", "--out", "mine", "--force", "--quiet"], work
+    )
     assert forced.returncode == 0, forced.stderr
     assert not (mine / "notes.txt").exists() and (mine / "summary.json").exists()
     # Nothing of the swap is left beside the folders.

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from scalesim.cli.progress import (
-    FORCE_HELP,
     Dask,
     Workers,
     command_line,

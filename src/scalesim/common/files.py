@@ -130,7 +130,7 @@ def _protected(target: Path) -> bool:
     """Whether ``target`` is the current folder, one of its parents, or the home folder."""
     here = Path.cwd().resolve()
     home = Path.home().resolve()
-    return target == home or target == here or target in here.parents or target == Path("/")
+    return target in (home, here, Path("/")) or target in here.parents
 
 
 def _nearest_existing(path: Path) -> Path:
@@ -179,9 +179,7 @@ def check_target(
     if target.exists() and not target.is_dir():
         raise _fail(option, f"{shown} exists and is not a folder")
     if _protected(target):
-        raise _fail(
-            option, f"{shown} is the current folder, one of its parents or the home folder"
-        )
+        raise _fail(option, f"{shown} is the current folder, one of its parents or the home folder")
     if target.is_dir():
         try:
             empty = not any(p for p in target.iterdir() if not _is_leftover(p.name))

@@ -49,6 +49,10 @@ def _watch_parent(parent_pid: int) -> None:
             os._exit(1)  # orphaned: the parent was killed
 
 
+def _nothing() -> None:
+    """An empty task (starts a worker)."""
+
+
 def worker_init(parent_pid: int) -> None:
     """Set up a worker process: die with the parent, leave Ctrl-C to the parent.
 
@@ -130,6 +134,24 @@ class ProcessExecutor:
             initializer=worker_init,
             initargs=(os.getpid(),),
         )
+        self._start_workers()
+
+    def _start_workers(self) -> None:
+        """Start every worker now, with Ctrl-C ignored while they start.
+
+        A worker ignores SIGINT from :func:`worker_init` on, but a Ctrl-C between its start
+        and that call would print a worker's traceback; a process started while the signal
+        is ignored inherits that and is never exposed. (The pool starts one worker per
+        submitted task until it has ``workers``, so ``workers`` empty tasks start them all.)
+        """
+        in_main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main else None
+        try:
+            for _ in range(self.workers):
+                self._pool.submit(_nothing)
+        finally:
+            if in_main and previous is not None:
+                signal.signal(signal.SIGINT, previous)
 
     def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
         """Yield ``fn(task)`` for each task, in completion order.
