@@ -99,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     vs_numpy = med["scalesim"] / med["numpy"]
     vs_mesa = med["mesa"] / med["scalesim"]
     given = [a for a in (argv if argv is not None else sys.argv[1:]) if a != "--no-write"]
+    if "--note" in given:  # the note is shown on its own line
+        i = given.index("--note")
+        del given[i : i + 2]
     lines = [
         BEGIN,
         "## Side by side with the peer implementations (issue 15)",
