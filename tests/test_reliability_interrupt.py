@@ -193,3 +193,49 @@ def test_resume_reruns_truncated_and_checksum_failing_chunks(
     assert "re-ran 2 damaged chunk(s) (first task ids 4, 10)" in again.stderr
     assert f"{N_TASKS} of {N_TASKS} runs stored" in again.stdout and "(4 run now" in again.stdout
     assert tree_digest(out) == expected
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_ctrl_c_with_a_local_dask_cluster_is_one_line(
+    tmp_path: Path, scalesim_cmd: list[str]
+) -> None:
+    """Ctrl-C during a ``--dask local`` sweep: its workers print nothing, exit code 130."""
+    doc = dict(DOC, replicates={"count": 40, "seed": 3})
+    exp = write(tmp_path / "exp.yaml", doc)
+    out = tmp_path / "d"
+    proc = subprocess.Popen(
+        [
+            *scalesim_cmd,
+            "sweep",
+            str(exp),
+            "--out",
+            str(out),
+            "--dask",
+            "local",
+            "-w",
+            "2",
+            "--quiet",
+        ],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        runs = out / "parts" / "runs"
+        while not (runs.is_dir() and any(runs.glob("chunk-*.parquet"))):
+            assert proc.poll() is None and time.monotonic() < deadline, "no chunk stored"
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, raw = proc.communicate(timeout=120)
+        left = wait_gone(proc.pid)
+    finally:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    err = raw.decode()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "--resume" in lines[0], err
+    assert not left, left

@@ -49,6 +49,22 @@ def _watch_parent(parent_pid: int) -> None:
             os._exit(1)  # orphaned: the parent was killed
 
 
+@contextlib.contextmanager
+def sigint_ignored() -> Iterator[None]:
+    """Ignore Ctrl-C in this block (main thread only): processes started here inherit it.
+
+    Worker processes started while SIGINT is ignored never see a Ctrl-C (the signal reaches
+    the whole foreground process group); the parent handles it and stops them.
+    """
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main else None
+    try:
+        yield
+    finally:
+        if in_main and previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
 def _nothing() -> None:
     """An empty task (starts a worker)."""
 
@@ -144,14 +160,9 @@ class ProcessExecutor:
         is ignored inherits that and is never exposed. (The pool starts one worker per
         submitted task until it has ``workers``, so ``workers`` empty tasks start them all.)
         """
-        in_main = threading.current_thread() is threading.main_thread()
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main else None
-        try:
+        with sigint_ignored():
             for _ in range(self.workers):
                 self._pool.submit(_nothing)
-        finally:
-            if in_main and previous is not None:
-                signal.signal(signal.SIGINT, previous)
 
     def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
         """Yield ``fn(task)`` for each task, in completion order.
@@ -237,13 +248,15 @@ class DaskExecutor:
         self._cluster = None
         if address == "local":
             n = max(1, workers or len(os.sched_getaffinity(0)))
-            self._cluster = LocalCluster(
-                n_workers=n,
-                threads_per_worker=1,
-                processes=processes,
-                dashboard_address=None,
-                silence_logs=logging.WARNING,
-            )
+            # Its worker processes ignore Ctrl-C (the command stops the cluster itself).
+            with sigint_ignored():
+                self._cluster = LocalCluster(
+                    n_workers=n,
+                    threads_per_worker=1,
+                    processes=processes,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,  # no warnings of cancelled tasks on Ctrl-C
+                )
             self.client = Client(self._cluster)
             self.workers = n
             return
