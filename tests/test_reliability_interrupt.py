@@ -21,7 +21,9 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
+from exp_helpers import DEFAULT as DEFAULT_SCENARIO
 from exp_helpers import TINY, experiment, tree_digest, write
 from scalesim.workbench.store import load_results
 
@@ -239,3 +241,36 @@ def test_ctrl_c_with_a_local_dask_cluster_is_one_line(
     lines = [ln for ln in err.splitlines() if ln.strip()]
     assert len(lines) == 1 and "--resume" in lines[0], err
     assert not left, left
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_ctrl_c_during_compare_writes_nothing(tmp_path: Path, scalesim_cmd: list[str]) -> None:
+    """Ctrl-C while compare runs on 2 workers: exit 130, one line, no folder, no process left."""
+    doc = yaml.safe_load(DEFAULT_SCENARIO.read_text(encoding="utf-8"))
+    doc["trip_ticket"]["pit_stops"] = [6]
+    sc = write(tmp_path / "s.yaml", {**doc, "horizon_months": 12})
+    out = tmp_path / "c"
+    args = ["compare", str(sc), str(sc), "--reps", "200", "-w", "2", "--quiet", "--out", str(out)]
+    proc = subprocess.Popen(
+        [*scalesim_cmd, *args],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while len(workers_of(proc.pid)) < 2:
+            assert proc.poll() is None and time.monotonic() < deadline, "no workers"
+            time.sleep(0.02)
+        time.sleep(1.0)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, raw = proc.communicate(timeout=120)
+        left = wait_gone(proc.pid)
+    finally:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    err = raw.decode()
+    assert proc.returncode == 130, err
+    assert [ln for ln in err.splitlines() if ln.strip()] == ["interrupted"], err
+    assert not left, left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.yaml"]

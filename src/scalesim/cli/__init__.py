@@ -68,6 +68,8 @@ def main(argv: list[str] | None = None) -> None:
     except (KeyboardInterrupt, typer.Abort):
         typer.echo("interrupted", err=True)
         raise SystemExit(130) from None
+    if code == 130:  # Typer turns a KeyboardInterrupt into this exit code
+        typer.echo("interrupted", err=True)
     raise SystemExit(code if isinstance(code, int) else 0)
 
 
