@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from scalesim.cli.progress import FORCE_HELP
 from scalesim.common.seeds import SEED_MAX
 from scalesim.metrics import METRICS
 
@@ -58,6 +59,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = 1,
         out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
+        force: Annotated[bool, typer.Option(help=FORCE_HELP)] = False,
         quiet: Annotated[bool, typer.Option(help="Do not print the summary table.")] = False,
         allow_large: Annotated[
             bool, typer.Option(help="Run a district larger than the documented limits.")
@@ -81,14 +83,14 @@ def register(app: typer.Typer) -> None:
         from scalesim.simulation.output import check_out_dir, write_run
         from scalesim.simulation.runner import collect
 
-        check_out_dir(out)
+        check_out_dir(out, force=force)
         from scalesim.simulation.model import ScalingModel
 
         model = ScalingModel(sc, seed=seed)
         model.run()
         result = collect(model)
         command = "scalesim " + shlex.join(sys.argv[1:]) if sys.argv else None
-        write_run(result, out, sc, command=command)
+        write_run(result, out, sc, command=command, force=force)
         if not quiet:
             Console().print(summary_table(result.summary, f"{sc.name} · seed {seed}"))
         typer.echo(
