@@ -23,6 +23,7 @@ from mesa.visualization.utils import force_update, update_counter
 from scalesim.app.controls import StrategyRow, retarget_strategy, strategy_rows, switch_strategy
 from scalesim.app.snapshots import district_data, plots_data
 from scalesim.common.errors import ScalesimInputError
+from scalesim.common.sources import cite_titles
 from scalesim.journey.selection import RULES
 from scalesim.journey.shocks import SHOCKS
 from scalesim.plotting.live import PlotsRenderer, district_png
@@ -56,8 +57,8 @@ CSS = """
 
 
 def markdown_html(text: str) -> str:
-    """Markdown to HTML, offline, with raw HTML escaped."""
-    return _MD.render(text)
+    """Markdown to HTML, offline, with raw HTML escaped; documents cited by title."""
+    return _MD.render(cite_titles(text, fmt="markdown"))
 
 
 @solara.component
