@@ -26,6 +26,8 @@ from scalesim.common.errors import ScalesimInputError
 from scalesim.common.sources import cite_titles
 from scalesim.journey.selection import RULES
 from scalesim.journey.shocks import SHOCKS
+from scalesim.metrics import METRICS
+from scalesim.metrics.units import format_metric
 from scalesim.plotting.live import PlotsRenderer, district_png
 
 if TYPE_CHECKING:
@@ -407,7 +409,10 @@ def pit_stop_markdown(model: AppModel) -> str:
     kind = "planned" if last["planned"] else f"unplanned ({last['reason']})"
     lines.append(f"\n**Latest: month {last['month']:.1f}, {kind}**\n")
     for item in last["checklist"]:
-        ev = ", ".join(f"{k} {_fmt(v)}" for k, v in item["evidence"].items())
+        ev = ", ".join(
+            f"{k} {format_metric(k, v) if k in METRICS else _fmt(v)}"
+            for k, v in item["evidence"].items()
+        )
         lines.append(f"- *{item['question']}* **{item['answer']}** ({ev})")
     lines.append("\n| month | stop | on track | broken | fuel low | left behind | decisions |")
     lines.append("|---:|---|---|---|---|---|---|")

@@ -14,6 +14,15 @@ from rich.table import Table
 from scalesim.cli.progress import FORCE_HELP
 from scalesim.common.seeds import SEED_MAX
 from scalesim.metrics import METRICS
+from scalesim.metrics.units import format_value
+
+# Shortfalls are differences of shares: shown in percentage points.
+PP = "share of educators"
+
+
+def _points(short: float) -> str:
+    """A shortfall (a difference of shares) in percentage points, without a sign."""
+    return format_value(short, PP, diff=True).lstrip("+")
 
 
 def summary_table(summary: dict, title: str) -> Table:
@@ -28,14 +37,13 @@ def summary_table(summary: dict, title: str) -> Table:
         val = summary["end"].get(name)
         if val is None:
             continue
-        shown = f"{val:.0f}" if d.unit in ("schools", "person-days") else f"{val:.3f}"
-        t.add_row(d.dimension, d.label, shown)
+        t.add_row(d.dimension, d.label, format_value(val, d.unit))
     tt = summary["trip_ticket"]
     verdict = (
         f"reached at month {tt['reached_month']:.1f}"
         if tt["reached"]
-        else f"not reached (short by {tt['shortfall']:.3f}; equity clause short by "
-        f"{tt['equity_shortfall']:.3f})"
+        else f"not reached (short by {_points(tt['shortfall'])}; equity clause short by "
+        f"{_points(tt['equity_shortfall'])})"
     )
     t.add_row(
         "trip ticket",
