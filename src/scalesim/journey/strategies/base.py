@@ -364,10 +364,10 @@ class StrategySet:
         for s, funded in zip(active, funded_share, strict=True):
             if s.carried:
                 e = s.intensity * m.sc.institutions.carry_strength * backing * s.carry_level(m)
-                s.district_spent += s.cost_per_month * e / WEEKS_PER_MONTH
                 if e < CARRY_MIN:
                     self.drop(m, s.label, reason="no longer carried (strength too low)")
                     continue
+                s.district_spent += s.cost_per_month * e / WEEKS_PER_MONTH
             else:
                 e = s.intensity * funded * learning * coh
             if e > 0:
