@@ -153,3 +153,23 @@ def test_base_of_support_lowers_the_cost_of_spread() -> None:
         base_cost = m.strategy_set.get("coaching").default_cost * 4.0  # four coaches
         cost = m.strategy_set.get("coaching").cost_per_month
         assert cost == pytest.approx(base_cost * opened["cost_factor"], abs=1e-3 * base_cost)
+
+
+def test_base_of_support_softens_a_tight_mandate() -> None:
+    """After a spread with a base of support, a tight mandate erodes ownership less."""
+    from scalesim.core import rules
+    from scalesim.core.state import Effects
+    from scalesim.core.week import ALL, Week
+
+    m = ScalingModel(scenario_from_dict(BASE, source="<test>"), seed=0)
+    week = Week(1, 0.0, True, Effects(m.ed.n, m.schools.n), *(np.zeros(m.ed.n),) * 3)
+    own = np.full(m.ed.n, 0.6)
+    depth = np.full(m.ed.n, 0.0)
+    m.dist.mandate_tight = True
+    m.dist.spread_base = 0.0
+    bare = rules.own(own, depth, week, m.dist, m.sc.ownership, ALL)
+    m.dist.spread_base = 1.0
+    based = rules.own(own, depth, week, m.dist, m.sc.ownership, ALL)
+    loss_bare, loss_based = 0.6 - bare, 0.6 - based
+    assert np.allclose(loss_based, loss_bare * (1 - rules.MANDATE_BASE_RELIEF))
+    assert (loss_based > 0).all()

@@ -93,6 +93,10 @@ A_LEADERSHIP = 1.0
 MANDATE_ABANDON = 0.5
 # Share of depth kept by someone who stops enacting.
 DEPTH_KEPT_ON_STOP = 0.5
+# After a pilot that built a base of support spread, a tight mandate erodes ownership less:
+# erosion × (1 − MANDATE_BASE_RELIEF · base of support) (004_*.txt: with a base of support the
+# most resistant can be required at lower cost). Assumption on the size.
+MANDATE_BASE_RELIEF = 0.5
 # Novices (under NOVICE_YEARS of experience) deepen a new practice at this share of the rate:
 # they are still learning the job itself (000_*.txt, Component 3: years in the role and
 # practised experience; Kraft & Papay 2014: teachers' effectiveness grows most in their first
@@ -334,11 +338,15 @@ def own(
 ) -> np.ndarray:
     """New ownership of ``idx``: it grows with depth and co-design or champion roles.
 
-    A tight mandate erodes it.
+    A tight mandate erodes it, less after a pilot with a base of support spread.
     """
     own_ = ownership[idx]
     drive = cfg.growth * depth[idx] + week.effects.ownership[idx]
-    erosion = cfg.mandate_erosion if d.mandate_tight else 0.0
+    erosion = (
+        cfg.mandate_erosion * (1.0 - MANDATE_BASE_RELIEF * d.spread_base)
+        if d.mandate_tight
+        else 0.0
+    )
     return np.clip(own_ + (drive * (1.0 - own_) - erosion * own_) * DT, 0.0, 1.0)
 
 
