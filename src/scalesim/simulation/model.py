@@ -51,10 +51,12 @@ from scalesim.core.agents import Educator, ImprovementTeam, School
 from scalesim.core.attribution import attribute
 from scalesim.core.collector import WeeklyCollector
 from scalesim.core.district import (
+    apply_roster,
     build_schools,
     draw_educators,
     novice_share_by_slot,
 )
+from scalesim.core.heterogeneity import build_clock
 from scalesim.core.network import build_network
 from scalesim.core.state import (
     FROZEN_PATHS,
@@ -139,8 +141,20 @@ class ScalingModel(mesa.Model):
             self.novice_prob,
             self.streams["educators"],
         )
+        factors = apply_roster(factors, self.schools.roster)
         self.ed = initial_educators(
             scenario, self.schools, factors, self.streams["initial"], self.next_person_ids
+        )
+        # School-level heterogeneity of adoption (None unless the scenario switches it on).
+        self.adoption_clock = (
+            build_clock(
+                scenario.heterogeneity,
+                self.ed.school,
+                self.schools.n,
+                self.streams["heterogeneity"],
+            )
+            if scenario.heterogeneity.active
+            else None
         )
         self.network = build_network(scenario.network, self.schools, self.streams["network"])
         self.dist = DistrictState.from_scenario(scenario)
@@ -214,6 +228,8 @@ class ScalingModel(mesa.Model):
             self.abandon_log = rules.abandon_static(f)
             return
         self.network.update_weights(slots, weights)
+        if self.adoption_clock is not None:
+            self.adoption_clock.redraw(slots, self.ed.school, self.streams["heterogeneity"])
         self.propensity[slots] = rules.educator_propensity(f, slots)
         self.abandon_log[slots] = rules.abandon_static(f, slots)
 
@@ -252,7 +268,7 @@ class ScalingModel(mesa.Model):
             in_session=self.in_session,
             effects=self.effects,
             e_aware=s["exposure"].standard_exponential(n),
-            e_adopt=s["adoption"].standard_exponential(n),
+            e_adopt=self._adoption_draws(n),
             e_abandon=s["abandonment"].standard_exponential(n),
         )
         for phase in PHASES:
@@ -260,6 +276,10 @@ class ScalingModel(mesa.Model):
         if self.week >= self.n_weeks:
             self.strategy_set.flush_month(self, self.team.month)
             self.running = False
+
+    def _adoption_draws(self, n: int) -> np.ndarray:
+        e = self.streams["adoption"].standard_exponential(n)
+        return e if self.adoption_clock is None else self.adoption_clock.apply(e)
 
     def _calendar(self, week: Week) -> None:
         w = self.week
