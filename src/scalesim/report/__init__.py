@@ -49,6 +49,12 @@ def _title(res: Results) -> tuple[str, str]:
             f"{(m.get('replicates') or {}).get('count')} replicates; options: "
             + ", ".join(res.options),
         )
+    if res.kind == "calibration":
+        s = m["summary"]
+        return (
+            f"Calibration: {m.get('scenario')}",
+            f"{s.get('method')}, {s.get('simulations')} simulations, seed {m.get('seed')}",
+        )
     what = "Rehearsal" if res.kind == "rehearse" else "Comparison"
     sub = f"{', '.join(res.options)} on {m.get('reps')} common seeds"
     if res.kind == "rehearse":

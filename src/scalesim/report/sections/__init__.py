@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from scalesim.report.sections.base import SECTIONS, TITLES, Ctx, Section
+from scalesim.report.sections.calibration import calibration
 from scalesim.report.sections.equity import left_behind
 from scalesim.report.sections.factors import factors
 from scalesim.report.sections.headline import headline
@@ -34,6 +35,7 @@ BUILDERS: dict[str, Callable[[Ctx], Section | None]] = {
     "factors": factors,
     "compared-options": compared_options,
     "provenance": provenance,
+    "calibration": calibration,
 }
 
 
