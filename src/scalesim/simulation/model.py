@@ -547,6 +547,36 @@ class ScalingModel(mesa.Model):
         self.sc = new
         self.log.record(self, "overrides", source=source, changed=sorted(overrides))
 
+    def set_enacting(self, enacting: np.ndarray, source: str = "observed") -> dict[str, int]:
+        """Make exactly the educators in ``enacting`` (one bool per slot) enact, from now on.
+
+        Used to start a rehearsal from an observed state ("who enacts now, in which school").
+        Newly enacting educators become aware and start at the new adopters' depth; the others
+        stop (keeping their depth). This week's metrics are recomputed and its recorded row
+        replaced, so the branch point shows the observed state.
+
+        Returns:
+            How many educators started and stopped.
+        """
+        target = np.asarray(enacting, dtype=bool)
+        if target.shape != self.ed.enacting.shape:
+            raise ScenarioError(
+                source, "enacting", f"expected {self.ed.n} values, got {target.size}"
+            )
+        start = np.flatnonzero(target & ~self.ed.enacting)
+        stop = np.flatnonzero(~target & self.ed.enacting)
+        if start.size:
+            self.act.make_aware(start)
+            self.act.start_enacting(start, depth_floor=rules.NEW_ADOPTER_DEPTH)
+        if stop.size:
+            self.act.stop_enacting(stop)
+        self.current, snap = compute_all(self)
+        self.ever_reached |= snap.enact_s > 0
+        self.datacollector.replace_last(self)
+        changed = {"started": int(start.size), "stopped": int(stop.size)}
+        self.log.record(self, "observed_state", source=source, **changed)
+        return changed
+
     def _strategy_spec(self, spec: StrategySpec | Mapping[str, Any]) -> StrategySpec:
         if isinstance(spec, StrategySpec):
             return spec
