@@ -548,28 +548,17 @@ class ScalingModel(mesa.Model):
         self.log.record(self, "overrides", source=source, changed=sorted(overrides))
 
     def set_enacting(self, enacting: np.ndarray, source: str = "observed") -> dict[str, int]:
-        """Make exactly the educators in ``enacting`` (one bool per slot) enact, from now on.
+        """Make exactly the slots where ``enacting`` is true enact from now on (an observed state).
 
-        Used to start a rehearsal from an observed state ("who enacts now, in which school").
-        Newly enacting educators become aware and start at the new adopters' depth; the others
-        stop (keeping their depth). This week's metrics are recomputed and its recorded row
-        replaced, so the branch point shows the observed state.
-
-        Returns:
-            How many educators started and stopped.
+        Starters become aware at the new adopters' depth, the others stop (keeping their depth);
+        this week's metrics are recomputed and its recorded row replaced.
         """
-        target = np.asarray(enacting, dtype=bool)
-        if target.shape != self.ed.enacting.shape:
-            raise ScenarioError(
-                source, "enacting", f"expected {self.ed.n} values, got {target.size}"
-            )
+        target = np.asarray(enacting, dtype=bool).reshape(self.ed.n)
         start = np.flatnonzero(target & ~self.ed.enacting)
         stop = np.flatnonzero(~target & self.ed.enacting)
-        if start.size:
-            self.act.make_aware(start)
-            self.act.start_enacting(start, depth_floor=rules.NEW_ADOPTER_DEPTH)
-        if stop.size:
-            self.act.stop_enacting(stop)
+        self.act.make_aware(start)
+        self.act.start_enacting(start, depth_floor=rules.NEW_ADOPTER_DEPTH)
+        self.act.stop_enacting(stop)
         self.current, snap = compute_all(self)
         self.ever_reached |= snap.enact_s > 0
         self.datacollector.replace_last(self)
