@@ -23,7 +23,8 @@ import scalesim
 from scalesim.common.units import month_to_week
 from scalesim.scenario import apply_overrides, scenario_from_dict
 from scalesim.simulation.model import ScalingModel
-from scalesim.workbench.calibrate import Target, fit_abc, fit_optimize, simulate
+from scalesim.workbench.calibrate import Target, fit_abc, simulate
+from scalesim.workbench.calibrate_optimize import fit_optimize
 from scalesim.workbench.calibration_file import CalibrationFile, Distance
 from scalesim.workbench.executors import ProcessExecutor
 

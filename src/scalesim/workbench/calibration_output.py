@@ -38,9 +38,9 @@ from scalesim.workbench.calibrate import (
     Target,
     bass_fit,
     fit_abc,
-    fit_optimize,
     predictive,
 )
+from scalesim.workbench.calibrate_optimize import fit_optimize
 from scalesim.workbench.calibration_file import CalibrationFile
 
 CALIBRATION_FORMAT = "scalesim.calibration/1"
