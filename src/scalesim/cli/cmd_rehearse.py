@@ -23,7 +23,10 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def rehearse(
         scenario: Annotated[Path, typer.Argument(help="Scenario whose history is shared.")],
-        at: Annotated[float, typer.Option("--at", help="Branch month (a pit stop).")],
+        at: Annotated[
+            str,
+            typer.Option("--at", help="Branch month (a pit stop), or 'today' (last observation)."),
+        ],
         options: Annotated[
             Path,
             typer.Option(
@@ -39,33 +42,55 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path | None, typer.Option(help="Results folder.")] = None,
         force: Annotated[bool, typer.Option(help=FORCE_HELP)] = False,
         quiet: Annotated[bool, typer.Option(help="No progress bar or table.")] = False,
+        from_calibration: Annotated[
+            Path | None,
+            typer.Option(
+                "--from-calibration",
+                help="Calibration folder: start from the observed state, draw parameters "
+                "from its posterior per replicate.",
+            ),
+        ] = None,
     ) -> None:
         """Run SCENARIO to month --at, then each option from that exact state; compare them."""
         from scalesim.cli.cmd_compare import parse_seeds
         from scalesim.scenario import load_scenario
         from scalesim.workbench.executors import make_executor
+        from scalesim.workbench.from_calibration import (
+            branch_month,
+            observed_state,
+            posterior_draws,
+        )
         from scalesim.workbench.rehearse import load_options
         from scalesim.workbench.rehearse import rehearse as run_rehearse
 
         sc = load_scenario(scenario)
         opts = load_options(options, sc)
         seed_list = parse_seeds(reps, seed, seeds)
-        if not 0 <= at < sc.horizon_months:
+        extra: dict = {}
+        if from_calibration is not None:
+            draws, info = posterior_draws(from_calibration, len(seed_list), seed)
+            extra = {"params": draws, "observed": observed_state(sc)}
+        elif at == "today":
+            from scalesim.common.errors import ScalesimInputError
+
+            raise ScalesimInputError("--at", "", "'today' needs --from-calibration DIR")
+        month = branch_month(sc, at)
+        if not 0 <= month < sc.horizon_months:
             from scalesim.common.errors import ScalesimInputError
 
             raise ScalesimInputError(
                 "--at",
                 "",
-                f"expected a month in [0, {sc.horizon_months:g}) (the horizon), got {at:g}",
+                f"expected a month in [0, {sc.horizon_months:g}) (the horizon), got {month:g}",
             )
-        out = out or Path("out") / f"rehearse-{sc.name}-m{at:g}"
+        out = out or Path("out") / f"rehearse-{sc.name}-m{month:g}"
         from scalesim.common.files import check_target
 
         check_target(out, "rehearse", force=force)  # before any run
         with make_executor(workers, dask) as ex, progress_bar("rehearse", quiet) as update:
             tables = run_rehearse(
                 sc,
-                at,
+                month,
                 opts,
                 seed_list,
                 ex,
@@ -76,5 +101,7 @@ def register(app: typer.Typer) -> None:
                 seed_root=None if seeds else seed,
                 on_progress=update,
                 force=force,
+                manifest_extra={"calibration": info} if from_calibration is not None else None,
+                **extra,
             )
         print_comparison(out, tables, quiet, failed_runs="branch runs")

@@ -43,3 +43,10 @@ class WeeklyCollector(mesa.DataCollector):
                 values.append(cur[name])
             else:  # attribute-name reporters: week, month, in_session
                 values.append(getattr(model, self.model_reporters[name]))
+
+    def replace_last(self, model: ScalingModel) -> None:
+        """Overwrite the last row with this week's values (after a change between steps)."""
+        cur = model.current
+        for name, values in self.model_vars.items():
+            if values and name in cur:
+                values[-1] = cur[name]

@@ -14,6 +14,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from scalesim.scenario import Dist, Educators, Scenario, load_school_csv
+from scalesim.scenario.observed import RosterData, load_roster
 from scalesim.scenario.school_csv import generated_school_name
 
 # A generated school's enrollment is its educators × students per educator × a factor drawn
@@ -48,6 +49,7 @@ class Schools:
     # routines, 0–1 (scalesim.core.institutions); set from the scenario when the model is built.
     routines: np.ndarray = field(default_factory=lambda: np.zeros(0))
     improvement: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    roster: RosterData | None = None  # the observed roster (district.source: roster)
 
     @property
     def n(self) -> int:
@@ -101,6 +103,11 @@ def build_schools(sc: Scenario, rng: np.random.Generator) -> Schools:
         init = None
         if any("enacting_share" in r for r in rows):
             init = np.array([r.get("enacting_share", np.nan) for r in rows], dtype=float)
+    elif dcfg.source == "roster":
+        assert dcfg.roster is not None
+        roster = load_roster(dcfg.roster)
+        names, region, region_names, enrollment, need, size = _roster_columns(sc, roster)
+        init = None
     else:
         g = dcfg.generated
         n = g.n_schools
@@ -128,7 +135,7 @@ def build_schools(sc: Scenario, rng: np.random.Generator) -> Schools:
     z_perf = rho * z_need + np.sqrt(1.0 - rho * rho) * rng.standard_normal(n)
     performance = ndtr(z_perf)
     start = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64)
-    return Schools(
+    schools = Schools(
         name=names,
         region=region,
         region_names=region_names,
@@ -144,6 +151,47 @@ def build_schools(sc: Scenario, rng: np.random.Generator) -> Schools:
         routines=np.full(n, sc.institutions.routine_start),
         improvement=np.full(n, sc.institutions.improvement_start),
     )
+    if dcfg.source == "roster":
+        schools.roster = roster
+    return schools
+
+
+def _roster_columns(sc: Scenario, roster: RosterData) -> tuple:
+    """School columns of an observed roster (from its school CSV when it names one)."""
+    size = np.bincount(roster.school_of_slot, minlength=len(roster.school_names)).astype(np.int64)
+    names = np.array(roster.school_names, dtype=object)
+    if roster.schools is not None:
+        labels = [r["region"] for r in roster.schools]
+        enrollment = np.array([r["enrollment"] for r in roster.schools], dtype=float)
+        need = np.array([r["need_share"] for r in roster.schools], dtype=float)
+    else:
+        labels = ["all"] * len(names)
+        enrollment = size * sc.district.generated.students_per_educator
+        need = np.full(len(names), sc.district.roster.need_share if sc.district.roster else 0.5)
+    region_names = sorted(set(labels))
+    region = np.array([region_names.index(r) for r in labels], dtype=np.int32)
+    return names, region, region_names, enrollment, need, size
+
+
+def apply_roster(f: EducatorFactors, roster: RosterData | None) -> EducatorFactors:
+    """Put the factors a roster measured in place of the drawn ones (blank cells stay drawn).
+
+    Years of experience set ``experience``; columns named like a factor set it; a role and
+    the extra columns go to ``extra`` (``role`` and their own names).
+    """
+    if roster is None:
+        return f
+    cols = dict(roster.factors)
+    if roster.experience is not None:
+        cols["experience"] = roster.experience
+    for name, vals in cols.items():
+        cur = getattr(f, name)
+        setattr(f, name, np.where(np.isnan(vals), cur, vals))
+    if roster.role is not None:
+        f.extra["role"] = roster.role.copy()
+    for name, vals in roster.extra.items():
+        f.extra[name] = vals.copy()
+    return f
 
 
 def _pressure(performance: np.ndarray, cut: float | None, width: float) -> np.ndarray:

@@ -14,6 +14,7 @@ import scipy.sparse as sp
 
 from scalesim.core.district import Schools
 from scalesim.scenario import Network as NetworkCfg
+from scalesim.scenario.observed import load_ties
 
 # Each educator sends this share of their configured ties; symmetrising doubles them back
 # (a tie sent either way is one tie), so the mean degree matches the configured number.
@@ -157,6 +158,87 @@ class CompleteNetwork:
         return np.ones(self.n)
 
 
+class ObservedNetwork(SparseNetwork):
+    """A surveyed network: directed or not, weighted or not, kept as the survey gave it.
+
+    Row ``i`` lists whom educator ``i`` hears from (the alters ``i`` named, in a directed
+    survey), so ``neighbour_share`` is the weighted share of *those* people who enact.
+
+    Args:
+        adjacency: Square sparse matrix (row: ego, column: alter, value: tie weight).
+        directed: Keep the direction (False: symmetrise, a tie counts both ways).
+        weighted: Keep the weights (False: every tie counts once).
+    """
+
+    kind = "observed"
+
+    def __init__(self, adjacency: sp.spmatrix, directed: bool, weighted: bool) -> None:
+        a = sp.csr_matrix(adjacency, dtype=np.float32)
+        if not directed:
+            a = a.maximum(a.T).tocsr()
+        a.setdiag(0)
+        a.eliminate_zeros()
+        if not weighted:
+            a.data[:] = 1.0
+        self.directed = directed
+        self.weighted = weighted
+        self.adjacency = a
+        self._by_alter = a.T.tocsr()
+        self.n = a.shape[0]
+        self._wsum = None
+        self._w = None
+
+    def update_weights(self, slots: np.ndarray, w: np.ndarray) -> None:
+        """Change the weights of a few slots; their column lists whose sums change."""
+        assert self._w is not None and self._wsum is not None, "call set_weights first"
+        new = w[slots].astype(np.float32)
+        self._w[slots] = new
+        self._wsum = self.adjacency @ self._w
+        self._refresh_denominator()
+
+    def add_ties(self, rows: np.ndarray, cols: np.ndarray) -> None:
+        """Add ties both ways, of weight one (strategies' networks of users)."""
+        keep = rows != cols
+        rows, cols = rows[keep], cols[keep]
+        if rows.size == 0:
+            return
+        extra = sp.csr_matrix(
+            (
+                np.ones(2 * rows.size, dtype=np.float32),
+                (np.concatenate([rows, cols]), np.concatenate([cols, rows])),
+            ),
+            shape=self.adjacency.shape,
+        )
+        self.adjacency = self.adjacency.maximum(extra).tocsr()
+        self._by_alter = self.adjacency.T.tocsr()
+        if self._w is not None:
+            self.set_weights(self._w)
+
+    def to_networkx(self) -> nx.Graph:
+        """The network as a networkx (di)graph, with the tie weights."""
+        cls = nx.DiGraph if self.directed else nx.Graph
+        return nx.from_scipy_sparse_array(self.adjacency, create_using=cls)
+
+    @property
+    def out_degree(self) -> np.ndarray:
+        """Ties each educator named (directed) or has (undirected)."""
+        return np.diff(self.adjacency.indptr)
+
+    @property
+    def in_degree(self) -> np.ndarray:
+        """Times each educator was named."""
+        return np.diff(self._by_alter.indptr)
+
+
+def observed_network(cfg: NetworkCfg, schools: Schools) -> ObservedNetwork:
+    """The tie list's network over the roster's people (isolates kept)."""
+    assert cfg.ties is not None and schools.roster is not None
+    t = load_ties(cfg.ties, schools.roster)
+    n = schools.roster.n
+    a = sp.csr_matrix((t.weight.astype(np.float32), (t.ego, t.alter)), shape=(n, n))
+    return ObservedNetwork(a, directed=cfg.ties.directed, weighted=cfg.ties.weighted)
+
+
 def _district_adjacency(
     cfg: NetworkCfg, schools: Schools, rng: np.random.Generator
 ) -> sp.csr_matrix:
@@ -206,11 +288,13 @@ def _district_adjacency(
 
 def build_network(
     cfg: NetworkCfg, schools: Schools, rng: np.random.Generator
-) -> SparseNetwork | CompleteNetwork:
+) -> SparseNetwork | CompleteNetwork | ObservedNetwork:
     """Build the configured network over the district's educator slots."""
     n = int(schools.size.sum())
     if cfg.kind == "complete":
         return CompleteNetwork(n)
+    if cfg.kind == "observed":
+        return observed_network(cfg, schools)
     if cfg.kind == "district":
         return SparseNetwork(_district_adjacency(cfg, schools, rng))
     seed = int(rng.integers(2**31))

@@ -56,6 +56,12 @@ def _title(res: Results) -> tuple[str, str]:
             f"{(m.get('replicates') or {}).get('count')} common seeds; "
             f"{len(m.get('front', []))} on the front",
         )
+    if res.kind == "calibration":
+        s = m["summary"]
+        return (
+            f"Calibration: {m.get('scenario')}",
+            f"{s.get('method')}, {s.get('simulations')} simulations, seed {m.get('seed')}",
+        )
     what = "Rehearsal" if res.kind == "rehearse" else "Comparison"
     sub = f"{', '.join(res.options)} on {m.get('reps')} common seeds"
     if res.kind == "rehearse":

@@ -34,6 +34,7 @@ FORMATS = {
     "rehearse": "scalesim.rehearse/1",
     "sweep": "scalesim.sweep/1",
     "sensitivity": "scalesim.sensitivity/1",
+    "calibration": "scalesim.calibration/1",
     "discover": "scalesim.discover/1",
     "robustness": "scalesim.robustness/1",
     "optimize": "scalesim.optimize/1",
@@ -380,6 +381,30 @@ def _load_run(root: Path, meta: dict[str, Any]) -> Results:
     return res
 
 
+CALIBRATION_TABLES = ("parameters", "posterior", "generations", "fit", "goodness")
+
+
+def _load_calibration(root: Path, meta: dict[str, Any]) -> Results:
+    """A ``scalesim calibrate`` folder: its tables and summary (docs/calibration.md)."""
+    names = [f"{t}.parquet" for t in CALIBRATION_TABLES]
+    _require_files(
+        root, ["manifest.json", "summary.json", "scenario.yaml", *names], "`scalesim calibrate`"
+    )
+    summary = _read_json(root / "summary.json", root)
+    for key in ("fit", "params", "method", "scenario_hash"):
+        if key not in summary:
+            raise _fail(root, f"summary.json: {key}", "missing field")
+    meta = {**meta, "summary": summary, "options": [{"name": str(meta.get("scenario"))}]}
+    res = Results("calibration", root, meta)
+    for name in CALIBRATION_TABLES:
+        res.tables[name] = _read_table(root, name, "calibration")
+    _check_columns(
+        root, "fit", res.tables["fit"], ("unit", "month", "observed", "mean", "lo", "hi")
+    )
+    res.scenarios[res.options[0]] = _read_yaml(root / "scenario.yaml", root)
+    return res
+
+
 def _load_multi(root: Path, kind: str, meta: dict[str, Any]) -> Results:
     names = [f"{t}.parquet" for t in MULTI_TABLES]
     _require_files(root, ["manifest.json", *names], f"`scalesim {kind}`")
@@ -517,6 +542,8 @@ def load(path: str | Path) -> Results:
         )
     if kind == "run":
         return _load_run(root, meta)
+    if kind == "calibration":
+        return _load_calibration(root, meta)
     if kind == "sweep":
         return _load_sweep(root, meta)
     if kind == "optimize":

@@ -60,6 +60,12 @@ def estimate(sc: Scenario) -> Estimate:
         assert d.csv is not None
         rows = load_school_csv(Path(d.csv.path))
         schools, educators = len(rows), sum(int(r["n_educators"]) for r in rows)
+    elif d.source == "roster":
+        from scalesim.scenario.observed import load_roster
+
+        assert d.roster is not None
+        roster = load_roster(d.roster)
+        schools, educators = len(roster.school_names), roster.n
     else:
         g = d.generated
         schools = g.n_schools
@@ -68,6 +74,10 @@ def estimate(sc: Scenario) -> Estimate:
     net = sc.network
     if net.kind == "complete":
         ties, per_tie = 0, 0  # computed in O(n), never stored
+    elif net.kind == "observed":
+        assert net.ties is not None
+        with open(net.ties.path, "rb") as fh:  # one tie a line after the header
+            ties, per_tie = max(sum(1 for _ in fh) - 1, 0), BYTES_PER_TIE
     elif net.kind == "district":
         degree = net.within_school_degree + net.cross_school_degree
         ties, per_tie = int(educators * degree), BYTES_PER_TIE

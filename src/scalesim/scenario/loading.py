@@ -17,8 +17,9 @@ from pydantic import ValidationError
 from scalesim.common.errors import ScenarioError
 from scalesim.common.validation import input_error
 from scalesim.scenario.budget import DEFAULT_LIMITS, Limits, check_budget
+from scalesim.scenario.observed_history import district_school_names, resolve_observed
 from scalesim.scenario.schema import Scenario
-from scalesim.scenario.school_csv import load_school_csv, school_names
+from scalesim.scenario.school_csv import load_school_csv
 
 # Input files are small documents; a bigger one is a mistake (or an attack on memory).
 MAX_FILE_BYTES = 5_000_000
@@ -139,6 +140,7 @@ def scenario_from_dict(
                 "scenario file's folder)",
             )
         load_school_csv(csv_path)  # validate now, before anything runs
+    resolve_observed(scenario, source, base_dir)
     _check_consistency(scenario, source)
     _check_school_names(scenario, source)
     if limits is not None:
@@ -168,7 +170,7 @@ def _check_school_names(s: Scenario, source: str) -> None:
             refs.append((f"shocks[{i}].params.schools", sh.params["schools"]))
     if not refs:
         return
-    names = school_names(s)
+    names = district_school_names(s)
     known = set(names)
     for field, listed in refs:
         for j, name in enumerate(listed):

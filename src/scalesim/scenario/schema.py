@@ -14,6 +14,7 @@ from pydantic import Field
 
 from scalesim.common.units import month_to_week
 from scalesim.scenario.fields import Strict, doc_field
+from scalesim.scenario.heterogeneity import Heterogeneity
 from scalesim.scenario.journey import (
     AdaptationRule,
     Measurement,
@@ -32,6 +33,7 @@ from scalesim.scenario.mechanisms import (
     Start,
     Turnover,
 )
+from scalesim.scenario.observed import History
 from scalesim.scenario.world import Conditions, District, Educators, Innovation, Network, Team
 
 
@@ -70,6 +72,10 @@ class Scenario(Strict):
     adaptation: list[AdaptationRule] = Field(
         default_factory=list, description="Rules the team applies at pit stops."
     )
+    history: History | None = Field(
+        None, description="An observed adoption history (calibration, rehearsing from today)."
+    )
+    heterogeneity: Heterogeneity = Field(default_factory=Heterogeneity)
 
     @property
     def n_weeks(self) -> int:

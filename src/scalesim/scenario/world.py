@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from scalesim.scenario.fields import Dist, PositiveInt, Share, Strict, dist_field, doc_field
+from scalesim.scenario.observed import ObservedTies, Roster
 
 
 class SizeDist(Strict):
@@ -70,9 +71,12 @@ class CsvDistrict(Strict):
 class District(Strict):
     """The district: generated, or loaded from a CSV."""
 
-    source: Literal["generated", "csv"] = doc_field("generated", "Where the schools come from.")
+    source: Literal["generated", "csv", "roster"] = doc_field(
+        "generated", "Where the schools come from (roster: an educator roster CSV)."
+    )
     generated: GeneratedDistrict = Field(default_factory=GeneratedDistrict)
     csv: CsvDistrict | None = None
+    roster: Roster | None = None
     high_need_threshold: Share = doc_field(
         0.75,
         "A school is high-need when its share of students furthest from opportunity is at "
@@ -114,6 +118,8 @@ class District(Strict):
     def _csv_needs_path(self) -> District:
         if self.source == "csv" and self.csv is None:
             raise ValueError("source is 'csv' but no 'csv: {path: ...}' section is given")
+        if self.source == "roster" and self.roster is None:
+            raise ValueError("source is 'roster' but no 'roster: {path: ...}' section is given")
         return self
 
 
@@ -167,13 +173,14 @@ class Educators(Strict):
 class Network(Strict):
     """The social network among educators."""
 
-    kind: Literal["district", "complete", "erdos_renyi", "watts_strogatz", "barabasi_albert"] = (
-        doc_field(
-            "district",
-            "District structure (dense in school, sparse across, more within region) or a "
-            "standard family for controlled experiments.",
-        )
+    kind: Literal[
+        "district", "complete", "erdos_renyi", "watts_strogatz", "barabasi_albert", "observed"
+    ] = doc_field(
+        "district",
+        "District structure (dense in school, sparse across, more within region), a "
+        "standard family for controlled experiments, or observed (a survey's tie list).",
     )
+    ties: ObservedTies | None = None
     within_school_degree: Annotated[float, Field(ge=0)] = doc_field(
         8.0, "Mean ties per educator inside their school.", "ties"
     )
@@ -190,6 +197,12 @@ class Network(Strict):
     ws_k: PositiveInt = doc_field(10, "Watts–Strogatz ring degree (even).", "ties")
     ws_p: Share = doc_field(0.1, "Watts–Strogatz rewiring probability.", "probability")
     ba_m: PositiveInt = doc_field(5, "Barabási–Albert ties added per new node.", "ties")
+
+    @model_validator(mode="after")
+    def _observed_needs_ties(self) -> Network:
+        if self.kind == "observed" and self.ties is None:
+            raise ValueError("kind is 'observed' but no 'ties: {path: ...}' section is given")
+        return self
 
 
 class Innovation(Strict):

@@ -52,10 +52,12 @@ from scalesim.core.agents import Educator, ImprovementTeam, School
 from scalesim.core.attribution import attribute
 from scalesim.core.collector import WeeklyCollector
 from scalesim.core.district import (
+    apply_roster,
     build_schools,
     draw_educators,
     novice_share_by_slot,
 )
+from scalesim.core.heterogeneity import build_clock
 from scalesim.core.network import build_network
 from scalesim.core.state import (
     FROZEN_PATHS,
@@ -141,8 +143,20 @@ class ScalingModel(mesa.Model):
             self.novice_prob,
             self.streams["educators"],
         )
+        factors = apply_roster(factors, self.schools.roster)
         self.ed = initial_educators(
             scenario, self.schools, factors, self.streams["initial"], self.next_person_ids
+        )
+        # School-level heterogeneity of adoption (None unless the scenario switches it on).
+        self.adoption_clock = (
+            build_clock(
+                scenario.heterogeneity,
+                self.ed.school,
+                self.schools.n,
+                self.streams["heterogeneity"],
+            )
+            if scenario.heterogeneity.active
+            else None
         )
         self.network = build_network(scenario.network, self.schools, self.streams["network"])
         self.dist = DistrictState.from_scenario(scenario)
@@ -218,6 +232,8 @@ class ScalingModel(mesa.Model):
             self.experience_depth = rules.experience_depth_factor(f.experience)
             return
         self.network.update_weights(slots, weights)
+        if self.adoption_clock is not None:
+            self.adoption_clock.redraw(slots, self.ed.school, self.streams["heterogeneity"])
         self.propensity[slots] = rules.educator_propensity(f, slots)
         self.abandon_log[slots] = rules.abandon_static(f, slots)
         self.experience_depth[slots] = rules.experience_depth_factor(f.experience, slots)
@@ -257,7 +273,7 @@ class ScalingModel(mesa.Model):
             in_session=self.in_session,
             effects=self.effects,
             e_aware=s["exposure"].standard_exponential(n),
-            e_adopt=s["adoption"].standard_exponential(n),
+            e_adopt=self._adoption_draws(n),
             e_abandon=s["abandonment"].standard_exponential(n),
         )
         for phase in PHASES:
@@ -265,6 +281,10 @@ class ScalingModel(mesa.Model):
         if self.week >= self.n_weeks:
             self.strategy_set.flush_month(self, self.team.month)
             self.running = False
+
+    def _adoption_draws(self, n: int) -> np.ndarray:
+        e = self.streams["adoption"].standard_exponential(n)
+        return e if self.adoption_clock is None else self.adoption_clock.apply(e)
 
     def _calendar(self, week: Week) -> None:
         w = self.week
@@ -543,6 +563,25 @@ class ScalingModel(mesa.Model):
                 self.support_end_week = self._support_end(new)
         self.sc = new
         self.log.record(self, "overrides", source=source, changed=sorted(overrides))
+
+    def set_enacting(self, enacting: np.ndarray, source: str = "observed") -> dict[str, int]:
+        """Make exactly the slots where ``enacting`` is true enact from now on (an observed state).
+
+        Starters become aware at the new adopters' depth, the others stop (keeping their depth);
+        this week's metrics are recomputed and its recorded row replaced.
+        """
+        target = np.asarray(enacting, dtype=bool).reshape(self.ed.n)
+        start = np.flatnonzero(target & ~self.ed.enacting)
+        stop = np.flatnonzero(~target & self.ed.enacting)
+        self.act.make_aware(start)
+        self.act.start_enacting(start, depth_floor=rules.NEW_ADOPTER_DEPTH)
+        self.act.stop_enacting(stop)
+        self.current, snap = compute_all(self)
+        self.ever_reached |= snap.enact_s > 0
+        self.datacollector.replace_last(self)
+        changed = {"started": int(start.size), "stopped": int(stop.size)}
+        self.log.record(self, "observed_state", source=source, **changed)
+        return changed
 
     def _strategy_spec(self, spec: StrategySpec | Mapping[str, Any]) -> StrategySpec:
         if isinstance(spec, StrategySpec):

@@ -106,6 +106,11 @@ class RehearsalTask:
     options: tuple[tuple[str, dict[str, Any], tuple[dict[str, Any], ...] | None], ...]
     tables: tuple[str, ...]
     source: str = "<rehearse>"
+    # Rehearsing from a calibration: the replicate's parameter draw (set before the model is
+    # built) and the observed state the branch point is made to match
+    # (:func:`scalesim.workbench.from_calibration.observed_enacting`).
+    params: dict[str, float] | None = None
+    observed: Any = None
 
 
 def load_options(path: str | Path, base: Scenario) -> dict[str, BranchOption]:
@@ -182,10 +187,15 @@ def execute_rehearsal(task: RehearsalTask) -> list[TaskOutput]:
 
     outs = []
     t0 = time.perf_counter()
-    sc = scenario_from_dict(task.scenario, source=task.source)
+    data = task.scenario if task.params is None else apply_overrides(task.scenario, task.params)
+    sc = scenario_from_dict(data, source=task.source)
     model = ScalingModel(sc, seed=task.seed)
     if task.branch_week > 0:
         model.run_for(task.branch_week)
+    if task.observed is not None:
+        from scalesim.workbench.from_calibration import observed_enacting
+
+        model.set_enacting(observed_enacting(model, task.observed), "history")
     checkpoint = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
     shared = time.perf_counter() - t0
     for i, (name, overrides, strategies) in enumerate(task.options):
@@ -238,6 +248,9 @@ def rehearse(
     seed_root: int | None = None,
     on_progress: Callable[[int, int, int], None] | None = None,
     force: bool = False,
+    params: Sequence[dict[str, float]] | None = None,
+    observed: Any = None,
+    manifest_extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Branch the scenario at ``at_month`` into ``options`` on every seed, and compare.
 
@@ -254,6 +267,9 @@ def rehearse(
         seed_root: The root the seeds were derived from, for the manifest.
         on_progress: ``on_progress(done, failed, total)`` after each branch run.
         force: Replace ``out`` even if it is not a rehearsal folder.
+        params: One parameter draw per replicate (rehearsing from a calibration), or None.
+        observed: The observed state every branch starts from, or None.
+        manifest_extra: More manifest fields (the calibration it came from).
 
     Returns:
         Every table (per-run and summary), by name, plus ``branch_week``.
@@ -282,6 +298,8 @@ def rehearse(
             opts,
             (*RUN_TABLES[1:], "extra"),
             source=scenario_source or scenario.name,
+            params=None if params is None else dict(params[r]),
+            observed=observed,
         )
         for r, s in enumerate(seeds)
     ]
@@ -336,6 +354,7 @@ def rehearse(
                 "backend": executor.name,
                 "workers": executor.workers,
             },
+            **(manifest_extra or {}),
         }
         scen = {}
         for n, o in options.items():

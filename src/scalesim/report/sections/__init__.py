@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from scalesim.report.sections.base import SECTIONS, TITLES, Ctx, Section
+from scalesim.report.sections.calibration import calibration
 from scalesim.report.sections.decisions import discovery, optimization, robustness
 from scalesim.report.sections.equity import left_behind
 from scalesim.report.sections.factors import factors
@@ -38,6 +39,7 @@ BUILDERS: dict[str, Callable[[Ctx], Section | None]] = {
     "robustness": robustness,
     "optimization": optimization,
     "provenance": provenance,
+    "calibration": calibration,
 }
 
 

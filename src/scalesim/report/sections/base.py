@@ -55,6 +55,10 @@ TITLES = {
         "The front of cost against reaching the trip ticket with its equity clause.",
     ),
     "provenance": ("Provenance", "Exactly what produced these results."),
+    "calibration": (
+        "Calibration",
+        "What the observed history says about the parameters, and how well the model fits it.",
+    ),
 }
 # Which sections each kind of folder gets. A sweep spans many conditions, so a per-pit-stop
 # checklist or a strategy timeline averaged across them would answer no team's question;
@@ -81,6 +85,7 @@ SECTIONS = {
     ),
     "compare": _COMPARED,
     "rehearse": _COMPARED,
+    "calibration": ("calibration",),
     "sweep": (
         "trip-ticket",
         "where-we-have-been",

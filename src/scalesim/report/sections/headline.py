@@ -24,6 +24,8 @@ def headline(ctx: Ctx) -> Markup:
     """The cards at the top of the page: the answers a meeting asks for first."""
     res = ctx.res
     cards = []
+    if res.kind == "calibration":
+        return Markup("")
     if res.kind == "run":
         s = "summary.json"
         tt, end, cost = res.meta["trip_ticket"], res.meta["end"], res.meta.get("cost", {})
