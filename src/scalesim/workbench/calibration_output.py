@@ -28,11 +28,12 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from scalesim.common.files import results_folder
 from scalesim.common.provenance import versions
 from scalesim.plotting.calibration import fit_figure, generations_figure, posterior_figure
 from scalesim.plotting.style import png_bytes
 from scalesim.scenario import Scenario
-from scalesim.simulation.output import atomic_dir, write_table
+from scalesim.simulation.output import write_table
 from scalesim.workbench.calibrate import (
     CalibrationResult,
     Target,
@@ -163,7 +164,7 @@ def calibrate(
         "bass_closed_form": {**bass_params, "rmse_pooled": bass_rmse},
         "rmse_ratio_to_bass": stats["rmse_pooled"] / bass_rmse if bass_rmse > 0 else None,
     }
-    with atomic_dir(out) as tmp:
+    with results_folder(out, "calibration") as tmp:
         write_table(res.parameters, tmp / "parameters", meta)
         write_table(res.particles, tmp / "posterior", meta)
         write_table(res.generations, tmp / "generations", meta)
