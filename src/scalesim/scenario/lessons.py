@@ -25,7 +25,7 @@ from typing import Annotated, Literal
 from pydantic import Field, ValidationError, model_validator
 
 from scalesim.common.errors import ScalesimInputError, ScenarioError
-from scalesim.common.validation import Strict, input_error
+from scalesim.common.validation import Strict, did_you_mean, input_error
 from scalesim.metrics import METRICS
 from scalesim.scenario.loading import SHIPPED_SCENARIOS, parse_yaml
 
@@ -69,7 +69,8 @@ class Claim(Strict):
     def _known_metric(self) -> Claim:
         if self.metric not in METRICS:
             raise ValueError(
-                f"unknown metric {self.metric!r}; expected one of: {', '.join(METRICS)}"
+                f"unknown metric {self.metric!r}{did_you_mean(self.metric, METRICS)}; "
+                f"expected one of: {', '.join(METRICS)}"
             )
         if self.since_month is not None and (
             self.at_month is None or self.since_month >= self.at_month

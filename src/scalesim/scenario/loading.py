@@ -15,7 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from scalesim.common.errors import ScenarioError
-from scalesim.common.validation import input_error
+from scalesim.common.validation import did_you_mean, input_error
 from scalesim.scenario.budget import DEFAULT_LIMITS, Limits, check_budget
 from scalesim.scenario.schema import Scenario
 from scalesim.scenario.school_csv import load_school_csv, school_names
@@ -215,7 +215,8 @@ def _check_consistency(s: Scenario, source: str) -> None:
             raise ScenarioError(
                 source,
                 f"adaptation[{i}].then.{key}",
-                f"no strategy labelled {ref!r}; known: {', '.join(sorted(known))}",
+                f"no strategy labelled {ref!r}{did_you_mean(ref, known)}; known: "
+                f"{', '.join(sorted(known))}",
             )
     pilots = {sp.label for sp in s.strategies if sp.type == "pilot"}
     for i, sp in enumerate(s.strategies):
