@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from scalesim.common.seeds import DEFAULT_SEED
+
 DEFAULT_PORT = 8765
 
 
@@ -29,7 +31,7 @@ def register(app: typer.Typer) -> None:
         lesson: Annotated[
             str | None, typer.Option(help="Open a lesson (see `scalesim lessons`).")
         ] = None,
-        seed: Annotated[int, typer.Option(min=0, help="Seed the page starts with.")] = 1,
+        seed: Annotated[int, typer.Option(min=0, help="Seed the page starts with.")] = DEFAULT_SEED,
     ) -> None:
         """Serve the app for SCENARIO (or a lesson) at http://HOST:PORT until Ctrl-C.
 

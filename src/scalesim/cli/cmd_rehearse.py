@@ -14,6 +14,7 @@ from scalesim.cli.progress import (
     print_comparison,
     progress_bar,
 )
+from scalesim.common.seeds import DEFAULT_SEED
 
 
 def register(app: typer.Typer) -> None:
@@ -31,7 +32,9 @@ def register(app: typer.Typer) -> None:
             ),
         ],
         reps: Annotated[int, typer.Option(help="Replicates (seeds).")] = 20,
-        seed: Annotated[int, typer.Option(help="Root seed the replicate seeds derive from.")] = 1,
+        seed: Annotated[int, typer.Option(help="Root seed the replicate seeds derive from.")] = (
+            DEFAULT_SEED
+        ),
         seeds: Annotated[str | None, typer.Option(help="Explicit comma-separated seeds.")] = None,
         workers: Workers = None,
         dask: Dask = None,

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from scalesim.common.seeds import SEED_MAX
+from scalesim.common.seeds import DEFAULT_SEED, SEED_MAX
 from scalesim.metrics import METRICS
 
 
@@ -56,7 +56,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 min=0, max=SEED_MAX, help="Random seed in [0, 2**63): one seed, one exact history."
             ),
-        ] = 1,
+        ] = DEFAULT_SEED,
         out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
         quiet: Annotated[bool, typer.Option(help="Do not print the summary table.")] = False,
         allow_large: Annotated[

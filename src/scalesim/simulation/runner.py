@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from scalesim.common.provenance import versions
+from scalesim.common.seeds import DEFAULT_SEED
 from scalesim.common.units import month_to_week
 from scalesim.scenario import Scenario, load_scenario, scenario_from_dict
 from scalesim.simulation.model import ScalingModel
@@ -225,12 +226,13 @@ def collect(model: ScalingModel) -> RunResult:
     )
 
 
-def run(scenario: Scenario | str | Path | dict[str, Any], seed: int = 0) -> RunResult:
+def run(scenario: Scenario | str | Path | dict[str, Any], seed: int = DEFAULT_SEED) -> RunResult:
     """Build and run a model, and return its tables.
 
     Args:
         scenario: A :class:`Scenario`, a path to a scenario file, or a plain mapping.
         seed: The run's seed; the same scenario and seed give the same history, exactly.
+            The default is the CLI's (:data:`~scalesim.common.seeds.DEFAULT_SEED`).
 
     Returns:
         A :class:`RunResult`.
