@@ -17,6 +17,16 @@ from scalesim.cli.progress import (
 from scalesim.common.seeds import DEFAULT_SEED
 
 
+def orphan_note(option: str, rules: list[tuple[int, str]]) -> None:
+    """Say on stderr which adaptation rules cannot act in an option's branch."""
+    listed = ", ".join(f"[{i}] {action}" for i, action in rules)
+    typer.echo(
+        f"note: option {option}: adaptation rules {listed} name a strategy not in its set; "
+        "they do nothing in that branch",
+        err=True,
+    )
+
+
 def register(app: typer.Typer) -> None:
     """Add ``rehearse`` to the CLI."""
 
@@ -40,6 +50,13 @@ def register(app: typer.Typer) -> None:
         dask: Dask = None,
         out: Annotated[Path | None, typer.Option(help="Results folder.")] = None,
         quiet: Annotated[bool, typer.Option(help="No progress bar or table.")] = False,
+        ignore_orphan_rules: Annotated[
+            bool,
+            typer.Option(
+                help="Accept options whose strategy set leaves out a strategy an adaptation "
+                "rule names (the rule then does nothing in that branch)."
+            ),
+        ] = False,
     ) -> None:
         """Run SCENARIO to month --at, then each option from that exact state; compare them."""
         from scalesim.cli.cmd_compare import parse_seeds
@@ -49,7 +66,9 @@ def register(app: typer.Typer) -> None:
         from scalesim.workbench.rehearse import rehearse as run_rehearse
 
         sc = load_scenario(scenario)
-        opts = load_options(options, sc)
+        opts = load_options(
+            options, sc, ignore_orphan_rules, on_orphans=orphan_note if not quiet else None
+        )
         seed_list = parse_seeds(reps, seed, seeds)
         if not 0 <= at < sc.horizon_months:
             from scalesim.common.errors import ScalesimInputError
