@@ -5,9 +5,9 @@ The kind of file is read from its top-level keys (or given with ``--kind``): a s
 (``rehearse --options``), a levers file (``optimize --levers``), a calibration file
 (``calibrate``) or a lesson's ``lesson.yaml`` (``app --lesson``). Each kind is checked by
 the loader its command calls, so ``validate`` accepts exactly what the command accepts;
-nothing is built beyond that (no district, no model), nothing runs and nothing is written. An options, levers or calibration file is
-checked against a scenario (``--scenario``; the options and levers files also name
-strategies and paths of that scenario).
+nothing is built beyond that (no district, no model), nothing runs and nothing is written.
+An options, levers or calibration file is checked against a scenario (``--scenario``; the
+options and levers files also name strategies and paths of that scenario).
 
 Exit code 0 with one line ``ok: <kind> <path>``; a bad file gives the one clear message
 (file, field, what was expected) and exit code 2.
