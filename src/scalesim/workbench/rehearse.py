@@ -148,8 +148,23 @@ def load_options(
     Raises:
         ScalesimInputError: Naming the file, the field and what was expected.
     """
-    src = str(path)
-    data = parse_yaml(Path(path))
+    return options_from_dict(
+        parse_yaml(Path(path)), base, str(path), ignore_orphan_rules, on_orphans
+    )
+
+
+def options_from_dict(
+    data: Any,
+    base: Scenario,
+    src: str = "<options>",
+    ignore_orphan_rules: bool = False,
+    on_orphans: Callable[[str, list[tuple[int, str]]], None] | None = None,
+) -> dict[str, BranchOption]:
+    """Validate a parsed options document (``{"options": {...}}``) as :func:`load_options`.
+
+    Raises:
+        ScalesimInputError: Naming ``src``, the field and what was expected.
+    """
     if not isinstance(data, dict):
         raise ScalesimInputError(src, "", "expected a mapping with an 'options:' section")
     try:
@@ -414,6 +429,7 @@ __all__ = [
     "apply_option",
     "execute_rehearsal",
     "load_options",
+    "options_from_dict",
     "orphan_rules",
     "rehearse",
 ]
