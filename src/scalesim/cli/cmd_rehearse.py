@@ -66,9 +66,8 @@ def register(app: typer.Typer) -> None:
         from scalesim.workbench.rehearse import rehearse as run_rehearse
 
         sc = load_scenario(scenario)
-        opts = load_options(
-            options, sc, ignore_orphan_rules, on_orphans=orphan_note if not quiet else None
-        )
+        # The note goes to stderr even with --quiet: it says the branch differs from the file.
+        opts = load_options(options, sc, ignore_orphan_rules, on_orphans=orphan_note)
         seed_list = parse_seeds(reps, seed, seeds)
         if not 0 <= at < sc.horizon_months:
             from scalesim.common.errors import ScalesimInputError
