@@ -166,6 +166,18 @@ BAD_FILES = {
         [],
         ["s.yaml", "adaptation[0].then.drop", "did you mean 'coaching'?"],
     ),
+    "base-rules-name-a-dropped-strategy": (
+        "s.yaml",
+        f"base: {FLAGSHIP}\nstrategies: [{{type: coaching}}]\n",
+        [],
+        [
+            "s.yaml",
+            "adaptation[0].then.retarget",
+            "no strategy labelled 'local_champions'",
+            "inherits the base's adaptation rules",
+            "give `adaptation:`",
+        ],
+    ),
     "options-without-scenario": (
         "o.yaml",
         "options:\n  continue: {}\n",

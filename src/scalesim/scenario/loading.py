@@ -216,7 +216,9 @@ def _check_consistency(s: Scenario, source: str) -> None:
                 source,
                 f"adaptation[{i}].then.{key}",
                 f"no strategy labelled {ref!r}{did_you_mean(ref, known)}; known: "
-                f"{', '.join(sorted(known))}",
+                f"{', '.join(sorted(known)) or '(none)'}; keep {ref!r} in the strategies or "
+                "change the rule (a file with `base:` inherits the base's adaptation rules: "
+                "give `adaptation:` to replace them)",
             )
     pilots = {sp.label for sp in s.strategies if sp.type == "pilot"}
     for i, sp in enumerate(s.strategies):
