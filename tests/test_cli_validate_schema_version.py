@@ -221,6 +221,12 @@ def test_validate_bad_file_clear_message_exit_2(case: str, tmp_path: Path) -> No
     assert listing(tmp_path) == [name]
 
 
+def test_list_suggests_the_closest_list() -> None:
+    assert_clear_error(
+        cli("list", "strategis"), "unknown list 'strategis'", "did you mean 'strategies'?"
+    )
+
+
 def test_validate_missing_file(tmp_path: Path) -> None:
     assert_clear_error(cli("validate", str(tmp_path / "none.yaml")), "none.yaml", "not found")
 

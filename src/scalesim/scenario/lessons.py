@@ -206,7 +206,9 @@ def get_lesson(name: str) -> Lesson:
     if name not in names:
         valid = ", ".join(names) if names else f"(none found in {lessons_dir()})"
         raise ScalesimInputError(
-            "--lesson", "NAME", f"no lesson named {name!r}; valid names: {valid}"
+            "--lesson",
+            "NAME",
+            f"no lesson named {name!r}{did_you_mean(name, names)}; valid names: {valid}",
         )
     return Lesson(lessons_dir() / name)
 
