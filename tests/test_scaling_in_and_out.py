@@ -18,6 +18,7 @@ from scalesim.core import institutions
 from scalesim.journey.pitstops import DECISION_LAG_WEEKS, decision_lag
 from scalesim.scenario import apply_overrides, scenario_from_dict
 from scalesim.simulation.model import ScalingModel
+from scalesim.simulation.runner import summarize, timeseries_of
 
 SEEDS = tuple(range(10))
 BASE: dict[str, Any] = {
@@ -136,6 +137,9 @@ def test_carried_strategies_run_off_the_team_budget_at_district_strength() -> No
     end_week = round(9 * 52 / 12)
     assert spent_by_week[-1] == spent_by_week[end_week], "the team spends nothing after its end"
     assert m.strategy_set.get("coaching").district_spent > 0
+    cost = summarize(m, timeseries_of(m))["cost"]
+    carried = sum(s.district_spent for s in m.strategy_set.all_strategies())
+    assert cost["district_carried"] == pytest.approx(carried) and carried > 0
     # No district ownership (and nothing that raises it): nobody can carry them; they stop.
     alone = [SET[0], SET[3]]  # coaching and PDSA
     bare = run({**NO_ROUTINES, "team.support_ends_month": 9.0}, 1, alone)

@@ -23,8 +23,11 @@ from mesa.visualization.utils import force_update, update_counter
 from scalesim.app.controls import StrategyRow, retarget_strategy, strategy_rows, switch_strategy
 from scalesim.app.snapshots import district_data, plots_data
 from scalesim.common.errors import ScalesimInputError
+from scalesim.common.sources import cite_titles
 from scalesim.journey.selection import RULES
 from scalesim.journey.shocks import SHOCKS
+from scalesim.metrics import METRICS
+from scalesim.metrics.units import format_metric
 from scalesim.plotting.live import PlotsRenderer, district_png
 
 if TYPE_CHECKING:
@@ -56,8 +59,8 @@ CSS = """
 
 
 def markdown_html(text: str) -> str:
-    """Markdown to HTML, offline, with raw HTML escaped."""
-    return _MD.render(text)
+    """Markdown to HTML, offline, with raw HTML escaped; documents cited by title."""
+    return _MD.render(cite_titles(text, fmt="markdown"))
 
 
 @solara.component
@@ -406,7 +409,10 @@ def pit_stop_markdown(model: AppModel) -> str:
     kind = "planned" if last["planned"] else f"unplanned ({last['reason']})"
     lines.append(f"\n**Latest: month {last['month']:.1f}, {kind}**\n")
     for item in last["checklist"]:
-        ev = ", ".join(f"{k} {_fmt(v)}" for k, v in item["evidence"].items())
+        ev = ", ".join(
+            f"{k} {format_metric(k, v) if k in METRICS else _fmt(v)}"
+            for k, v in item["evidence"].items()
+        )
         lines.append(f"- *{item['question']}* **{item['answer']}** ({ev})")
     lines.append("\n| month | stop | on track | broken | fuel low | left behind | decisions |")
     lines.append("|---:|---|---|---|---|---|---|")

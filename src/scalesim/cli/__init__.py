@@ -3,7 +3,9 @@
 Each sub-command lives in its own ``cmd_*.py`` module in this package and defines
 ``register(app)``; modules are discovered in name order, so adding a command never means
 editing a shared file. User errors (:class:`~scalesim.common.errors.ScalesimInputError`) print one
-clear line on stderr and exit with code 2, with nothing written.
+clear line on stderr and exit with code 2, with nothing written; so do usage errors (an
+unknown option, a bad value): ``error: scalesim run: No such option: --bogus``. Ctrl-C
+prints ``interrupted`` and exits with code 130 (a sweep adds how to resume it).
 """
 
 from __future__ import annotations
@@ -65,13 +67,27 @@ def fail(message: str, code: int = 2) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``scalesim`` console script."""
     try:
-        # Standalone mode: Typer reports usage errors itself (exit code 2).
-        app(args=argv)
+        # Not standalone: usage errors and Ctrl-C come here, to be reported in one line.
+        code = app(args=argv, standalone_mode=False, prog_name="scalesim")
     except ScalesimInputError as exc:
         fail(str(exc))
-    except KeyboardInterrupt:
+    except typer.TyperException as exc:  # click's usage errors, as Typer vendors them
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            exc.show()  # type: ignore[attr-defined]  # the help page, as click shows it
+            raise SystemExit(exc.exit_code) from None  # type: ignore[attr-defined]
+        ctx = getattr(exc, "ctx", None)
+        where = ctx.command_path if ctx is not None else "scalesim"
+        message = exc.format_message()  # type: ignore[attr-defined]
+        fail(f"{where}: {message} (see {where} --help)", getattr(exc, "exit_code", 2))
+    except OSError as exc:  # the disk is full, a folder vanished: one line, no traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        fail(f"{where}{exc.strerror or exc}", 1)
+    except (KeyboardInterrupt, typer.Abort):
         typer.echo("interrupted", err=True)
         raise SystemExit(130) from None
+    if code == 130:  # Typer turns a KeyboardInterrupt into this exit code
+        typer.echo("interrupted", err=True)
+    raise SystemExit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

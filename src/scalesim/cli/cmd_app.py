@@ -8,9 +8,21 @@ from typing import Annotated
 
 import typer
 
-from scalesim.common.seeds import DEFAULT_SEED
+from scalesim.common.seeds import DEFAULT_SEED, SEED_MAX
 
 DEFAULT_PORT = 8765
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is this machine only (``localhost``, 127.0.0.0/8, ``::1``)."""
+    import ipaddress
+
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def register(app: typer.Typer) -> None:
@@ -31,7 +43,16 @@ def register(app: typer.Typer) -> None:
         lesson: Annotated[
             str | None, typer.Option(help="Open a lesson (see `scalesim lessons`).")
         ] = None,
-        seed: Annotated[int, typer.Option(min=0, help="Seed the page starts with.")] = DEFAULT_SEED,
+        seed: Annotated[
+            int, typer.Option(min=0, max=SEED_MAX, help="Seed the page starts with.")
+        ] = DEFAULT_SEED,
+        allow_remote: Annotated[
+            bool,
+            typer.Option(
+                help="Serve on a --host that is not loopback: other machines can then open "
+                "the app, which has no login."
+            ),
+        ] = False,
     ) -> None:
         """Serve the app for SCENARIO (or a lesson) at http://HOST:PORT until Ctrl-C.
 
@@ -42,6 +63,19 @@ def register(app: typer.Typer) -> None:
         from scalesim.common.errors import ScalesimInputError
         from scalesim.scenario import load_scenario
 
+        if not is_loopback(host):
+            if not allow_remote:
+                raise ScalesimInputError(
+                    "--host",
+                    "",
+                    f"{host} is not a loopback address: anyone who can reach this machine "
+                    "could use the app (it has no login); pass --allow-remote to serve it "
+                    "anyway, or use 127.0.0.1",
+                )
+            typer.echo(
+                f"warning: serving on {host}: other machines can open the app (no login)",
+                err=True,
+            )
         if lesson is not None and scenario is not None:
             raise ScalesimInputError(
                 "scalesim app", "SCENARIO", "give a scenario file or --lesson, not both"
@@ -76,18 +110,27 @@ def register(app: typer.Typer) -> None:
                 port = s.getsockname()[1]
         typer.echo(f"scalesim app: {what} at http://{host}:{port}  (Ctrl-C to stop)")
 
+        import click
         from solara.__main__ import run as solara_run
 
-        solara_run.main(
-            args=[
-                "scalesim.app.page",
-                "--host",
-                host,
-                "--port",
-                str(port),
-                "--no-open",
-                "--production",
-                "--no-check-version",
-            ],
-            standalone_mode=False,
-        )
+        try:
+            solara_run.main(
+                args=[
+                    "scalesim.app.page",
+                    "--host",
+                    host,
+                    "--port",
+                    str(port),
+                    "--no-open",
+                    "--production",
+                    "--no-check-version",
+                ],
+                standalone_mode=False,
+            )
+        except (KeyboardInterrupt, click.exceptions.Abort):
+            pass  # Ctrl-C is how the server is stopped
+        except OSError as exc:  # the port is taken, the address is not this machine's
+            raise ScalesimInputError(
+                "--port", "", f"cannot serve on {host}:{port}: {exc.strerror or exc}"
+            ) from None
+        typer.echo("scalesim app: stopped", err=True)

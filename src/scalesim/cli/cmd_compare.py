@@ -9,6 +9,8 @@ from typing import Annotated
 import typer
 
 from scalesim.cli.progress import (
+    FORCE_HELP,
+    MAX_REPS,
     Dask,
     Workers,
     command_line,
@@ -21,25 +23,33 @@ NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
 
 
 def parse_seeds(reps: int, seed: int, seeds: str | None, option: str = "--seeds") -> list[int]:
-    """Explicit seeds (``"1,2,3"``) or ``reps`` seeds derived from ``seed``."""
+    """Explicit seeds (``"1,2,3"``) or ``reps`` seeds derived from ``seed``.
+
+    Every seed, explicit or the root, is in the one seed range [0, 2**63)
+    (:func:`scalesim.common.seeds.check_seed`); derived seeds are unchanged (in [0, 2**31)).
+    At most :data:`~scalesim.cli.progress.MAX_REPS` replicates, checked before any is made.
+    """
     from scalesim.common.errors import ScalesimInputError
-    from scalesim.workbench.experiment_schema import SEED_LIMIT, derive_seeds
+    from scalesim.common.seeds import check_seed
+    from scalesim.workbench.experiment_schema import derive_seeds
 
     if seeds:
-        try:
-            out = [int(s) for s in seeds.split(",") if s.strip()]
-        except ValueError:
+        parts = [s.strip() for s in seeds.split(",") if s.strip()]
+        if len(parts) > MAX_REPS:
+            raise ScalesimInputError(option, "", f"{len(parts):,} seeds; at most {MAX_REPS:,}")
+        if not all(p.lstrip("+-").isdigit() for p in parts):
             raise ScalesimInputError(
                 option, "", f"expected comma-separated integers, got {seeds!r}"
-            ) from None
-        if not out or len(set(out)) != len(out) or min(out) < 0 or max(out) >= SEED_LIMIT:
+            )
+        out = [check_seed(int(s), option) for s in parts]
+        if not out or len(set(out)) != len(out):
             raise ScalesimInputError(
-                option, "", f"expected distinct integers in [0, {SEED_LIMIT}), got {seeds!r}"
+                option, "", f"expected distinct whole numbers in [0, 2**63), got {seeds!r}"
             )
         return out
-    if reps < 1:
-        raise ScalesimInputError("--reps", "", f"expected at least 1 (got {reps})")
-    return derive_seeds(seed, reps)
+    if not 1 <= reps <= MAX_REPS:
+        raise ScalesimInputError("--reps", "", f"expected 1 to {MAX_REPS:,} (got {reps:,})")
+    return derive_seeds(check_seed(seed, "--seed"), reps)
 
 
 def option_names(paths: list[Path], names: list[str] | None) -> list[str]:
@@ -86,10 +96,12 @@ def register(app: typer.Typer) -> None:
         workers: Workers = None,
         dask: Dask = None,
         out: Annotated[Path | None, typer.Option(help="Results folder.")] = None,
+        force: Annotated[bool, typer.Option(help=FORCE_HELP)] = False,
         quiet: Annotated[bool, typer.Option(help="No progress bar or table.")] = False,
     ) -> None:
         """Run SCENARIOS on the same seeds; report means, paired differences and P(destination)."""
         from scalesim.common.errors import ScalesimInputError
+        from scalesim.common.files import check_target
         from scalesim.scenario import load_scenario
         from scalesim.workbench.compare import Option
         from scalesim.workbench.compare import compare as run_compare
@@ -103,6 +115,7 @@ def register(app: typer.Typer) -> None:
             Option(n, load_scenario(p), str(p)) for n, p in zip(names, scenarios, strict=True)
         ]
         out = out or Path("out") / ("compare-" + "-vs-".join(names))
+        check_target(out, "compare", force=force)  # before any run
         with make_executor(workers, dask) as ex, progress_bar("compare", quiet) as update:
             tables = run_compare(
                 options,
@@ -112,5 +125,6 @@ def register(app: typer.Typer) -> None:
                 command=command_line(),
                 seed_root=None if seeds else seed,
                 on_progress=update,
+                force=force,
             )
         print_comparison(out, tables, quiet, failed_runs="runs")

@@ -8,11 +8,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from scalesim.common.sources import cite_titles
+
 Kind = Literal["strategies", "rules", "shocks", "metrics"]
 
 
 def _first_line(doc: str | None) -> str:
-    return (doc or "").strip().splitlines()[0] if doc else ""
+    """A docstring's first line, with documents cited by title (users read this)."""
+    return cite_titles((doc or "").strip().splitlines()[0]) if doc else ""
 
 
 def register(app: typer.Typer) -> None:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from scalesim.cli.progress import (
+    FORCE_HELP,
     Dask,
     Workers,
     command_line,
@@ -49,6 +50,7 @@ def register(app: typer.Typer) -> None:
         workers: Workers = None,
         dask: Dask = None,
         out: Annotated[Path | None, typer.Option(help="Results folder.")] = None,
+        force: Annotated[bool, typer.Option(help=FORCE_HELP)] = False,
         quiet: Annotated[bool, typer.Option(help="No progress bar or table.")] = False,
         ignore_orphan_rules: Annotated[
             bool,
@@ -78,6 +80,9 @@ def register(app: typer.Typer) -> None:
                 f"expected a month in [0, {sc.horizon_months:g}) (the horizon), got {at:g}",
             )
         out = out or Path("out") / f"rehearse-{sc.name}-m{at:g}"
+        from scalesim.common.files import check_target
+
+        check_target(out, "rehearse", force=force)  # before any run
         with make_executor(workers, dask) as ex, progress_bar("rehearse", quiet) as update:
             tables = run_rehearse(
                 sc,
@@ -91,5 +96,6 @@ def register(app: typer.Typer) -> None:
                 command=command_line(),
                 seed_root=None if seeds else seed,
                 on_progress=update,
+                force=force,
             )
         print_comparison(out, tables, quiet, failed_runs="branch runs")

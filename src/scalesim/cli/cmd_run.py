@@ -11,8 +11,18 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from scalesim.cli.progress import FORCE_HELP
 from scalesim.common.seeds import DEFAULT_SEED, SEED_MAX
 from scalesim.metrics import METRICS
+from scalesim.metrics.units import format_value
+
+# Shortfalls are differences of shares: shown in percentage points.
+PP = "share of educators"
+
+
+def _points(short: float) -> str:
+    """A shortfall (a difference of shares) in percentage points, without a sign."""
+    return format_value(short, PP, diff=True).lstrip("+")
 
 
 def summary_table(summary: dict, title: str) -> Table:
@@ -27,14 +37,13 @@ def summary_table(summary: dict, title: str) -> Table:
         val = summary["end"].get(name)
         if val is None:
             continue
-        shown = f"{val:.0f}" if d.unit in ("schools", "person-days") else f"{val:.3f}"
-        t.add_row(d.dimension, d.label, shown)
+        t.add_row(d.dimension, d.label, format_value(val, d.unit))
     tt = summary["trip_ticket"]
     verdict = (
         f"reached at month {tt['reached_month']:.1f}"
         if tt["reached"]
-        else f"not reached (short by {tt['shortfall']:.3f}; equity clause short by "
-        f"{tt['equity_shortfall']:.3f})"
+        else f"not reached (short by {_points(tt['shortfall'])}; equity clause short by "
+        f"{_points(tt['equity_shortfall'])})"
     )
     t.add_row(
         "trip ticket",
@@ -58,6 +67,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = DEFAULT_SEED,
         out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
+        force: Annotated[bool, typer.Option(help=FORCE_HELP)] = False,
         quiet: Annotated[bool, typer.Option(help="Do not print the summary table.")] = False,
         allow_large: Annotated[
             bool, typer.Option(help="Run a district larger than the documented limits.")
@@ -81,14 +91,14 @@ def register(app: typer.Typer) -> None:
         from scalesim.simulation.output import check_out_dir, write_run
         from scalesim.simulation.runner import collect
 
-        check_out_dir(out)
+        check_out_dir(out, force=force)
         from scalesim.simulation.model import ScalingModel
 
         model = ScalingModel(sc, seed=seed)
         model.run()
         result = collect(model)
         command = "scalesim " + shlex.join(sys.argv[1:]) if sys.argv else None
-        write_run(result, out, sc, command=command)
+        write_run(result, out, sc, command=command, force=force)
         if not quiet:
             Console().print(summary_table(result.summary, f"{sc.name} · seed {seed}"))
         typer.echo(

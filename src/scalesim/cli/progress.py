@@ -24,6 +24,15 @@ Dask = Annotated[
 ]
 
 
+FORCE_HELP = (
+    "Replace --out even if it is not a results folder of this command (never the current "
+    "folder, a parent of it, or the home folder). Without it, an earlier result of the same "
+    "command is replaced whole and anything else is refused."
+)
+# Most replicates compare and rehearse accept: they hold every run's tables in memory.
+MAX_REPS = 10_000
+
+
 def command_line() -> str:
     """The command as typed, for manifests."""
     return "scalesim " + shlex.join(sys.argv[1:])
@@ -65,6 +74,28 @@ def progress_bar(label: str, quiet: bool = False) -> Iterator[Callable[[int, int
             prog.update(tid, completed=done, total=total, failed=failed)
 
         yield update
+
+
+def resume_hint(out: Path, command: str = "sweep") -> str:
+    """The command that resumes the interrupted sweep in ``out`` (as typed, plus --resume)."""
+    args = [a for a in sys.argv[1:] if a not in ("--resume", "--force", "--no-resume")]
+    if "--out" not in args and not any(a.startswith("--out=") for a in args):
+        args += ["--out", str(out)]
+    return "scalesim " + shlex.join([*args, "--resume"])
+
+
+def stored_runs(out: Path) -> int:
+    """How many runs a sweep folder holds (intact ``runs`` chunks), 0 if none."""
+    import pyarrow.parquet as pq
+
+    folder = Path(out) / "parts" / "runs"
+    n = 0
+    for f in sorted(folder.glob("chunk-*.parquet")) if folder.is_dir() else []:
+        try:
+            n += pq.read_metadata(f).num_rows
+        except Exception:  # a damaged chunk is re-run by --resume
+            continue
+    return n
 
 
 def print_comparison(out: Path, tables: dict, quiet: bool, failed_runs: str = "runs") -> None:

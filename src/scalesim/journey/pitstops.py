@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 # The checklist calls the fuel low when less than this share of the week's capacity is left
 # (or any strategy went short since the last stop). Assumption: a tenth is a thin reserve.
 FUEL_LOW = 0.1
+# The checklist judges a strategy "broken" only once it has run this many weeks (about two
+# months: a strategy needs time to show effect) and while it is active and paid by the team.
+# Assumption.
+JUDGE_AFTER_WEEKS = 8
 
 # How quickly a team acts on what it decides (000_*.txt, Component 3: who decides, how much
 # hierarchy). A hierarchical team (decision culture 0) waits this many weeks for sign-off;
@@ -167,19 +171,26 @@ class PitStops:
     def checklist(self, m: ScalingModel, ind: dict[str, float]) -> list[dict[str, Any]]:
         """The four questions of Tool #2, answered from observed indicators."""
         credit = m.credits_since_last_stop()
-        spent = {s.label: s.spent for s in m.strategy_set.all_strategies()}
-        weak = sorted(
-            k
-            for k, v in spent.items()
-            if v > 0
-            and credit.get(k, 0) == 0
-            and m.strategy_set.get(k) is not None
-            and m.strategy_set.get(k).type_name in ADOPTION_STRATEGIES
+        judged = [
+            s
+            for s in m.strategy_set.items
+            if s.active
+            and not s.carried
+            and s.weeks_active >= JUDGE_AFTER_WEEKS
+            and s.spent > 0
+            and s.type_name in ADOPTION_STRATEGIES
+        ]
+        weak = sorted(s.label for s in judged if credit.get(s.label, 0) == 0)
+        rule = (
+            f"judged: adoption strategies active for at least {JUDGE_AFTER_WEEKS} weeks "
+            "and paid by the team"
         )
         return [
             {
                 "question": "Are we still headed towards our destination?",
                 "answer": "yes" if ind["on_track"] else "no",
+                "threshold": "yes when the observed share at the destination's depth is at or "
+                "above the straight path from the start to the target",
                 "evidence": {
                     "destination_share": round(ind["destination_share"], 4),
                     "expected_share": round(ind["expected_share"], 4),
@@ -188,13 +199,20 @@ class PitStops:
             {
                 "question": "Is anything broken? How do we fix it?",
                 "answer": ("no credited enactments: " + ", ".join(weak)) if weak else "no",
-                "evidence": {"credited_enactments": credit},
+                "threshold": f"a strategy is broken when it was credited no enactment since "
+                f"the last stop ({rule})",
+                "evidence": {
+                    "credited_enactments": credit,
+                    "judged": sorted(s.label for s in judged),
+                },
             },
             {
                 "question": "Is our fuel running low?",
                 "answer": "yes"
                 if (ind["capacity_left"] < FUEL_LOW or ind["shortfall_since_last"] > 0)
                 else "no",
+                "threshold": f"yes when less than {FUEL_LOW:.0%} of the week's capacity is "
+                "left or a strategy went short since the last stop",
                 "evidence": {
                     "capacity_left": round(ind["capacity_left"], 4),
                     "shortfall_since_last": round(ind["shortfall_since_last"], 4),
@@ -205,6 +223,8 @@ class PitStops:
                 "answer": "high-need schools behind"
                 if ind["equity_ratio"] < 1.0
                 else "high-need schools not behind",
+                "threshold": "behind when the observed equity ratio (reach of students "
+                "furthest from opportunity over reach of all students) is under 1",
                 "evidence": {
                     "equity_ratio": round(ind["equity_ratio"], 4),
                     "high_need_coverage": round(ind["high_need_coverage"], 4),

@@ -311,3 +311,32 @@ def diff_forest(
     )
     fig.tight_layout()
     return fig
+
+
+def progress(rows: pd.DataFrame) -> Figure:
+    """How far each option has come from the start to the destination, with 95% intervals.
+
+    Args:
+        rows: One row per option and panel: ``option``, ``panel`` ("All educators" or
+            "High-need schools (equity clause)"), ``progress``, ``ci_low``, ``ci_high`` — the
+            share of the way from the starting value to the target (1 = there).
+    """
+    panels = list(dict.fromkeys(rows["panel"]))
+    options = list(dict.fromkeys(rows["option"]))
+    fig, axes = new_figure(1, len(panels), 10.5, 0.55 * len(options) + 1.6, sharey=True)
+    y = np.arange(len(options))[::-1]
+    for ax, panel in zip(axes.flat, panels, strict=True):
+        cur = rows[rows["panel"] == panel].set_index("option").loc[options]
+        err = np.vstack([cur["progress"] - cur["ci_low"], cur["ci_high"] - cur["progress"]]).clip(
+            min=0
+        )
+        ax.barh(y, cur["progress"], color=[colour(i) for i in range(len(options))], height=0.6)
+        ax.errorbar(cur["progress"], y, xerr=err, fmt="none", ecolor="0.15", capsize=3)
+        ax.axvline(1.0, color="0.15", linestyle=(0, (4, 2)), linewidth=1.0)
+        ax.set_yticks(y, options)
+        ax.set_title(panel)
+        lo = min(0.0, float(cur["ci_low"].min()))
+        ax.set_xlim(lo, max(1.1, float(cur["ci_high"].max()) + 0.05))
+        unit_axis(ax, "share of educators", axis="x", label="% of the way to the target")
+    fig.tight_layout()
+    return fig

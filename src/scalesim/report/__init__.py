@@ -116,6 +116,9 @@ def build_report(results: str | Path, out: str | Path | None = None) -> Path:
         from scalesim.common.errors import ScalesimInputError
 
         raise ScalesimInputError("--out", "", f"expected a path ending in .html, got {out}")
+    from scalesim.common.files import check_file_target
+
+    check_file_target(out)  # before anything is drawn
     rep = render_report(res, figure_prefix=out.stem)
     out.parent.mkdir(parents=True, exist_ok=True)
     figdir = out.parent / "figures"

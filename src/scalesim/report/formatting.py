@@ -21,71 +21,15 @@ correlation) are tagged ``data-derived`` instead, with the formula named in docs
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 from markupsafe import Markup, escape
 
-from scalesim.metrics.units import PERCENT_UNITS
+from scalesim.metrics.units import MINUS, format_value, is_missing
 
-MINUS = "\u2212"
-
-
-def is_missing(x: Any) -> bool:
-    """Whether ``x`` is None or NaN."""
-    if x is None:
-        return True
-    try:
-        return math.isnan(float(x))
-    except (TypeError, ValueError):
-        return False
-
-
-def _decimals(unit: str) -> int:
-    if unit == "probability":
-        return 0
-    if unit in PERCENT_UNITS:
-        return 1
-    if unit in ("person-days", "count", "educators", "person-days / month"):
-        return 0
-    if unit in ("month", "schools", "months", "per run", "person-days each"):
-        return 1
-    return 2
-
-
-def fmt(x: Any, unit: str, diff: bool = False) -> str:
-    """Format ``x`` for reading: percentages with one decimal, indices with two, counts whole.
-
-    Args:
-        x: The value (a share in [0, 1] for percentage units).
-        unit: The metric's unit (see :data:`scalesim.metrics.METRICS`) or ``probability``,
-            ``month``, ``count``, ``bool``, ``index``.
-        diff: Format as a signed difference (percentage points for shares).
-    """
-    if is_missing(x):
-        return "–"
-    if unit == "bool":
-        return "yes" if bool(x) else "no"
-    x = float(x)
-    d = _decimals(unit)
-    pct = unit in PERCENT_UNITS
-    v = x * 100 if pct else x
-    if unit == "schools" and not diff and float(v).is_integer():
-        d = 0
-    mag = f"{abs(v):,.{d}f}"
-    if float(mag.replace(",", "")) == 0:
-        sign = ""
-    elif v < 0:
-        sign = MINUS
-    else:
-        sign = "+" if diff else ""
-    if unit == "month" and "." in mag:
-        # Whole months read better without a trailing ".0" (month 36, month 14.1).
-        mag = mag.rstrip("0").rstrip(".")
-    text = sign + mag
-    if pct:
-        text += " pp" if diff else "%"
-    return text
+# The report formats numbers as every face does (scalesim.metrics.units.format_value).
+fmt = format_value
+__all__ = ["MINUS", "derived", "fmt", "interval", "is_missing", "num", "value_repr"]
 
 
 def _json(obj: Any) -> str:

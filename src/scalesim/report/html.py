@@ -13,6 +13,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from scalesim.common.sources import cite_titles
 from scalesim.report.sections import Section
 
 CSS = """
@@ -155,4 +156,5 @@ def render(
         "warning": warning,
         "css": Markup(CSS),
     }
-    return tpl.render(**ctx)
+    # Users see the documents cited by title (scalesim.common.sources).
+    return cite_titles(tpl.render(**ctx), fmt="html")

@@ -323,6 +323,17 @@ def _read_table(root: Path, name: str, kind: str) -> pd.DataFrame:
         raise _fail(root, path.name, f"unreadable Parquet table ({exc})") from None
 
 
+def _empty_with_columns(df: pd.DataFrame, cols: tuple[str, ...]) -> pd.DataFrame:
+    """An optional table with no rows (a run without pit stops) gets its columns, empty.
+
+    A run writes such a table without columns when nothing happened (no pit stop, no
+    strategy); it is still a valid, empty table.
+    """
+    if len(df) == 0:
+        return df.reindex(columns=list(dict.fromkeys([*df.columns, *cols])))
+    return df
+
+
 def _check_columns(root: Path, name: str, df: pd.DataFrame, cols: tuple[str, ...]) -> None:
     missing = [c for c in cols if c not in df.columns]
     if missing:
@@ -353,6 +364,8 @@ def _load_run(root: Path, meta: dict[str, Any]) -> Results:
         if name in RUN_OPTIONAL and not (root / f"{name}.parquet").exists():
             continue
         df = _read_table(root, name, "run")
+        if name in RUN_OPTIONAL:
+            df = _empty_with_columns(df, cols)
         _check_columns(root, name, df, cols)
         res.tables[name] = df
     try:
@@ -375,6 +388,8 @@ def _load_multi(root: Path, kind: str, meta: dict[str, Any]) -> Results:
         if name in MULTI_OPTIONAL and not (root / f"{name}.parquet").exists():
             continue
         df = _read_table(root, name, kind)
+        if name in MULTI_OPTIONAL:
+            df = _empty_with_columns(df, cols)
         _check_columns(root, name, df, cols)
         res.tables[name] = df
     options = res.options

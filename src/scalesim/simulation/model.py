@@ -46,7 +46,7 @@ from scalesim.common.rng import Streams, stream_key
 from scalesim.common.seeds import check_seed
 from scalesim.common.units import WEEKS_PER_MONTH, WEEKS_PER_YEAR, hazard_to_prob, month_to_week
 from scalesim.common.validation import input_error
-from scalesim.core import institutions, rules, turnover
+from scalesim.core import rules, scaling, turnover
 from scalesim.core.actions import Actions
 from scalesim.core.agents import Educator, ImprovementTeam, School
 from scalesim.core.attribution import attribute
@@ -283,49 +283,7 @@ class ScalingModel(mesa.Model):
             self.team.start_month(month)
         self.team.start_week()
         if self.support_end_week is not None and w == self.support_end_week:
-            self._support_ends(week)
-
-    def _school_views(self, week: Week) -> None:
-        """Per-slot views of the schools' routines, for this week's classroom rules.
-
-        Slots are sorted by school, so ``np.repeat`` over school sizes is the gather (several
-        times faster than fancy indexing at 75,000 educators).
-        """
-        sch, cfg = self.schools, self.sc.institutions
-        week.collegial = np.repeat(institutions.collegial_factor(sch.routines, cfg), sch.size)
-        week.depth_gain = (
-            np.repeat(institutions.depth_factor(sch.improvement, cfg), sch.size)
-            * self.experience_depth
-        )
-        week.inst = np.repeat(
-            institutions.institutionalization(sch.routines, self.dist.district_ownership),
-            sch.size,
-        )
-
-    def _support_ends(self, week: Week) -> None:
-        """The team's external support ends: the signal, and what the team learned.
-
-        Enacting educators in schools where the work is not institutionalized may stop (the
-        'this too shall pass' signal, 004_*.txt); unless the district owns the work, it turns
-        its attention to the next initiative (004_*.txt); the team's learning survives only as
-        far as the district owns the improvement process (002_*.txt). Which strategies the
-        district or schools carry on is decided by the strategy set this week.
-        """
-        u = self.streams["support_end"].random(self.ed.n)
-        self._school_views(week)
-        assert week.inst is not None
-        stop = institutions.support_end_drops(
-            self.ed.enacting, self.ed.depth, week.inst, u, self.sc.institutions
-        )
-        if stop.size:
-            self.act.stop_enacting(stop, depth_kept=rules.DEPTH_KEPT_ON_STOP)
-        d = self.dist
-        self.act.set_condition("learning", d.learning * d.district_improvement, "support_end")
-        rise = self.sc.institutions.attention_after_support * (1.0 - d.district_ownership)
-        self.act.set_condition(
-            "attention_competition", min(1.0, d.attention_competition + rise), "support_end"
-        )
-        self.log.record(self, "support_end", stopped=int(stop.size))
+            scaling.support_ends(self, week)
 
     def _shocks(self, week: Week) -> None:
         self.shock_book.week(self)
@@ -342,7 +300,7 @@ class ScalingModel(mesa.Model):
     def _adoption(self, week: Week) -> None:
         if not week.in_session:
             return
-        self._school_views(week)
+        scaling.school_views(self, week)
         a = self.sc.adoption
         new = rules.adoption(self.ed, week, self.dist, a, self.propensity, self.pressure_slot)
         if new.new.size:
@@ -370,29 +328,8 @@ class ScalingModel(mesa.Model):
             self.act.set_ownership(week.enacting, new)
 
     def _routines(self, week: Week) -> None:
-        if not week.in_session or self.snapshot is None:
-            return
-        sch, snap, cfg = self.schools, self.snapshot, self.sc.institutions
-        self.act.set_routines(
-            institutions.grow_routines(
-                sch.routines,
-                snap.share_s,
-                snap.deep_share_s,
-                sch.principal_support,
-                self.dist.district_ownership,
-                self.effects.routine_drive,
-                cfg,
-            )
-        )
-        self.act.set_improvement(
-            institutions.grow_improvement(
-                sch.improvement,
-                self.dist.district_improvement,
-                self.effects.improvement_drive,
-                sch.size,
-                cfg,
-            )
-        )
+        if week.in_session and self.snapshot is not None:
+            scaling.grow_routines(self)
 
     def _abandonment(self, week: Week) -> None:
         if week.in_session:

@@ -212,6 +212,11 @@ def summarize(model: ScalingModel, ts: pd.DataFrame) -> dict[str, Any]:
             "capacity_total": float(model.team.capacity_total),
             "capacity_spent": float(model.team.spent_total),
             "by_strategy": dict(sorted(model.team.spent_by_strategy.items())),
+            # Nominal cost of the weeks the district and schools carried strategies on after
+            # the team's support ended (not the team's fuel; docs/strategies.md).
+            "district_carried": float(
+                sum(st.district_spent for st in model.strategy_set.all_strategies())
+            ),
         },
     }
 

@@ -19,6 +19,7 @@ import pandas as pd
 import yaml
 from matplotlib.figure import Figure
 
+from scalesim.common.files import results_folder
 from scalesim.common.provenance import versions
 from scalesim.metrics import METRICS
 from scalesim.plotting.equity import reach_by_need
@@ -26,7 +27,6 @@ from scalesim.plotting.markers import Markers
 from scalesim.plotting.outcomes import trajectories
 from scalesim.plotting.style import png_bytes
 from scalesim.scenario import Scenario
-from scalesim.simulation.output import atomic_dir
 from scalesim.workbench.executors import Executor
 from scalesim.workbench.experiment import Task
 from scalesim.workbench.markdown import markdown_table
@@ -167,11 +167,17 @@ def write_results(
     title: str,
     branch_month: float | None = None,
     extra_files: dict[str, str] | None = None,
+    force: bool = False,
 ) -> Path:
-    """Write a compare/rehearse folder atomically (tables, Markdown, figures, manifest)."""
+    """Write a compare/rehearse folder whole (tables, Markdown, figures, manifest).
+
+    The folder is built beside ``out`` and swapped in
+    (:func:`scalesim.common.files.results_folder`): an earlier folder of the same kind is
+    replaced whole, any other non-empty folder only with ``force``.
+    """
     meta = {"format": KNOWN_FORMATS[kind], "kind": kind}
     figures = []
-    with atomic_dir(Path(out)) as tmp:
+    with results_folder(Path(out), kind, force=force) as tmp:
         for name, df in tables.items():
             write_table_files(df, tmp / name, meta)
         if "comparison" in tables:
@@ -223,6 +229,7 @@ def compare(
     seed_root: int | None = None,
     on_progress: Callable[[int, int, int], None] | None = None,
     conf: float = CONFIDENCE,
+    force: bool = False,
 ) -> dict[str, pd.DataFrame]:
     """Run options on common seeds, compare them, and (optionally) write the results folder.
 
@@ -235,6 +242,7 @@ def compare(
         seed_root: The root the seeds were derived from, for the manifest.
         on_progress: ``on_progress(done, failed, total)`` after each run.
         conf: Confidence level of the intervals.
+        force: Replace ``out`` even if it is not a comparison folder.
 
     Returns:
         Every table (per-run and summary), by name.
@@ -276,5 +284,6 @@ def compare(
             manifest,
             {o.name: o.scenario.to_dict() for o in options},
             title=f"Compare {', '.join(names)} on {len(seeds)} common seeds",
+            force=force,
         )
     return tables

@@ -435,12 +435,12 @@ def write_discovery(
     option: str | None = None,
 ) -> Path:
     """Write ``out`` (tables, Markdown, figures, manifest) atomically."""
-    from scalesim.simulation.output import atomic_dir
+    from scalesim.common.files import results_folder
 
     meta = {"format": KNOWN_FORMATS["discover"], "kind": "discover"}
     exp = manifest.get("experiment", {})
     figs = figures(d)
-    with atomic_dir(Path(out)) as tmp:
+    with results_folder(Path(out), "discover") as tmp:
         write_table_files(d.trajectory, tmp / "peeling_trajectory", meta)
         write_table_files(d.box, tmp / "box", meta)
         write_table_files(d.cart, tmp / "cart", meta)

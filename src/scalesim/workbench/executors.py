@@ -8,7 +8,10 @@ or on the number of workers.
 * :class:`SerialExecutor` runs in this process (debugging, tiny sweeps, tests).
 * :class:`ProcessExecutor` uses :class:`concurrent.futures.ProcessPoolExecutor` with an
   explicit ``spawn`` context; it never changes the process-wide start method (Mesa's
-  ``batch_run`` does, see shared/reference/mesa-notes.md §5).
+  ``batch_run`` does, see shared/reference/mesa-notes.md §5). Its workers die with their
+  parent (Linux ``PR_SET_PDEATHSIG``, and a watch on the parent's pid everywhere), so a
+  killed sweep leaves no process behind; they ignore Ctrl-C, which is the parent's to
+  handle: it stops them at once and the sweep can be resumed.
 * :class:`DaskExecutor` submits to a real ``distributed`` scheduler: ``"local"`` starts a
   :class:`distributed.LocalCluster` (closed again with the executor), an address such as
   ``tcp://host:8786`` connects to an existing cluster, failing within a few seconds with a
@@ -17,9 +20,14 @@ or on the number of workers.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -28,6 +36,58 @@ from typing import Any, Protocol
 from scalesim.common.errors import ScalesimInputError
 
 DASK_CONNECT_TIMEOUT_S = 3.0
+# How often a worker checks that its parent is still there (where prctl is not available,
+# and as a second guard where it is).
+PARENT_WATCH_S = 0.5
+_PR_SET_PDEATHSIG = 1
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while True:
+        time.sleep(PARENT_WATCH_S)
+        if os.getppid() != parent_pid:
+            os._exit(1)  # orphaned: the parent was killed
+
+
+@contextlib.contextmanager
+def sigint_ignored() -> Iterator[None]:
+    """Ignore Ctrl-C in this block (main thread only): processes started here inherit it.
+
+    Worker processes started while SIGINT is ignored never see a Ctrl-C (the signal reaches
+    the whole foreground process group); the parent handles it and stops them.
+    """
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main else None
+    try:
+        yield
+    finally:
+        if in_main and previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _nothing() -> None:
+    """An empty task (starts a worker)."""
+
+
+def worker_init(parent_pid: int) -> None:
+    """Set up a worker process: die with the parent, leave Ctrl-C to the parent.
+
+    Runs first in every worker of :class:`ProcessExecutor`. On Linux the kernel sends the
+    worker SIGKILL when its parent dies (``prctl(PR_SET_PDEATHSIG)``); a daemon thread also
+    exits the worker as soon as it is orphaned (other systems, and the race between start
+    and prctl).
+
+    Args:
+        parent_pid: The pid of the process that started the pool.
+    """
+    # A Ctrl-C reaches the whole foreground process group; the parent stops the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent_pid:
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
 
 
 class Executor(Protocol):
@@ -85,8 +145,24 @@ class ProcessExecutor:
         self.workers = max(1, workers or len(os.sched_getaffinity(0)))
         self.max_pending = max_pending or 4 * self.workers
         self._pool = ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=worker_init,
+            initargs=(os.getpid(),),
         )
+        self._start_workers()
+
+    def _start_workers(self) -> None:
+        """Start every worker now, with Ctrl-C ignored while they start.
+
+        A worker ignores SIGINT from :func:`worker_init` on, but a Ctrl-C between its start
+        and that call would print a worker's traceback; a process started while the signal
+        is ignored inherits that and is never exposed. (The pool starts one worker per
+        submitted task until it has ``workers``, so ``workers`` empty tasks start them all.)
+        """
+        with sigint_ignored():
+            for _ in range(self.workers):
+                self._pool.submit(_nothing)
 
     def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
         """Yield ``fn(task)`` for each task, in completion order.
@@ -117,15 +193,25 @@ class ProcessExecutor:
             for f in pending:
                 f.cancel()
 
-    def close(self) -> None:
-        """Stop the worker processes (pending tasks are cancelled)."""
+    def close(self, now: bool = False) -> None:
+        """Stop the worker processes (pending tasks are cancelled).
+
+        Args:
+            now: Terminate running tasks too (after an interrupt) instead of waiting for
+                them to finish.
+        """
+        if now:
+            # ProcessPoolExecutor has no public way to stop running tasks before 3.14.
+            for proc in list((getattr(self._pool, "_processes", None) or {}).values()):
+                with contextlib.suppress(OSError, AttributeError):
+                    proc.terminate()
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> ProcessExecutor:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self.close(now=exc_type is not None)
 
 
 def _connect_within(
@@ -193,13 +279,15 @@ class DaskExecutor:
         self._cluster = None
         if address == "local":
             n = max(1, workers or len(os.sched_getaffinity(0)))
-            self._cluster = LocalCluster(
-                n_workers=n,
-                threads_per_worker=1,
-                processes=processes,
-                dashboard_address=None,
-                silence_logs=logging.WARNING,
-            )
+            # Its worker processes ignore Ctrl-C (the command stops the cluster itself).
+            with sigint_ignored():
+                self._cluster = LocalCluster(
+                    n_workers=n,
+                    threads_per_worker=1,
+                    processes=processes,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,  # no warnings of cancelled tasks on Ctrl-C
+                )
             self.client = Client(self._cluster)
             self.workers = n
             return

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,12 @@ from scalesim.scenario import (
     parse_yaml,
     scenario_from_dict,
 )
-from scalesim.workbench.experiment_schema import STORE_TABLES, Experiment, Lever
+from scalesim.workbench.experiment_schema import (
+    MAX_RUNS,
+    STORE_TABLES,
+    Experiment,
+    Lever,
+)
 
 
 @dataclass(frozen=True)
@@ -242,9 +248,17 @@ def experiment_from_dict(
             ) from None
         options[name] = sc.to_dict()
 
+    # Counted before anything is sampled: a huge design is refused without being built.
+    n_reps = spec.replicates.count or len(spec.replicates.seeds or ())
+    n_points = design_size(spec)
+    if n_points * len(options) * n_reps > MAX_RUNS:
+        raise ScalesimInputError(
+            source,
+            "design",
+            f"{n_points:,} design points x {len(options)} option(s) x {n_reps:,} replicates "
+            f"is {n_points * len(options) * n_reps:,} runs; at most {MAX_RUNS:,} (is n right?)",
+        )
     points, unit = design_points(spec, source)
-    if len(points) * len(options) * len(spec.replicates.resolve()) > 10_000_000:
-        raise ScalesimInputError(source, "design", "more than 10 million runs; is n right?")
     seeds = spec.replicates.resolve()
     blob = json.dumps(
         {
@@ -266,6 +280,25 @@ def _load_scenario(path: Path, source: str, field_name: str) -> Scenario:
     if not path.is_file():
         raise ScalesimInputError(source, field_name, f"scenario file not found: {path}")
     return load_scenario(path)
+
+
+def design_size(spec: Experiment) -> int:
+    """How many design points ``spec`` asks for, counted without drawing any sample."""
+    u = spec.uncertainties
+    d = spec.design
+    k = len(u)
+    if d.method == "list":
+        return len(d.points or ())
+    if not u:
+        return 1
+    if d.method == "full_grid":
+        return math.prod(len(x.grid(d.levels or 3)) for x in u.values())
+    n = int(d.n or 0)
+    if d.method == "latin_hypercube":
+        return n
+    if d.method == "sobol":
+        return n * (2 * k + 2 if d.second_order else k + 2)
+    return n * (k + 1)  # morris: one trajectory of k + 1 points per n
 
 
 def design_points(spec: Experiment, source: str) -> tuple[list[dict[str, Any]], np.ndarray | None]:

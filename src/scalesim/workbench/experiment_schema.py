@@ -30,6 +30,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from scalesim.common.seeds import SEED_MAX
 from scalesim.common.validation import did_you_mean
 from scalesim.metrics import METRICS
 
@@ -50,7 +51,15 @@ SUMMARY_OUTCOMES = (
     "retention_after_leadership_change",
     "superintendent_changes",
 )
+# Replicate seeds *derived* from a root are in [0, 2**31) (kept so derived seeds, and so
+# every stored result, stay the same); seeds given explicitly, and roots, may be anything in
+# the one seed range [0, 2**63) of scalesim.common.seeds.
 SEED_LIMIT = 2**31
+Seed = Annotated[int, Field(ge=0, le=SEED_MAX, strict=True)]
+# The most design points, and runs, an experiment may have; checked before any sample is
+# drawn (a design of a billion points would fill memory before the check on runs).
+MAX_POINTS = 1_000_000
+MAX_RUNS = 10_000_000
 
 
 class _Strict(BaseModel):
@@ -160,9 +169,9 @@ class Design(_Strict):
     """How uncertainties are combined into design points."""
 
     method: Literal["full_grid", "list", "latin_hypercube", "sobol", "morris"] = "full_grid"
-    n: Annotated[int, Field(ge=1)] | None = None
+    n: Annotated[int, Field(ge=1, le=MAX_POINTS)] | None = None
     levels: Annotated[int, Field(ge=2, le=1000)] | None = None
-    seed: Annotated[int, Field(ge=0)] = 1
+    seed: Seed = 1
     points: list[dict[str, Any]] | None = None
     second_order: bool = False
 
@@ -183,8 +192,8 @@ class Replicates(_Strict):
     """Replicates: a count with a root seed, or an explicit seed list."""
 
     count: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
-    seed: Annotated[int, Field(ge=0)] = 1
-    seeds: list[Annotated[int, Field(ge=0, lt=SEED_LIMIT)]] | None = None
+    seed: Seed = 1
+    seeds: list[Seed] | None = None
 
     @model_validator(mode="before")
     @classmethod

@@ -305,6 +305,7 @@ def rehearse(
     command: str | None = None,
     seed_root: int | None = None,
     on_progress: Callable[[int, int, int], None] | None = None,
+    force: bool = False,
 ) -> dict[str, Any]:
     """Branch the scenario at ``at_month`` into ``options`` on every seed, and compare.
 
@@ -320,6 +321,7 @@ def rehearse(
         command: The command line, for the manifest.
         seed_root: The root the seeds were derived from, for the manifest.
         on_progress: ``on_progress(done, failed, total)`` after each branch run.
+        force: Replace ``out`` even if it is not a rehearsal folder.
 
     Returns:
         Every table (per-run and summary), by name, plus ``branch_week``.
@@ -419,6 +421,7 @@ def rehearse(
             f"{len(seeds)} common seeds",
             branch_month=at_month,
             extra_files={"history_scenario.yaml": yaml.safe_dump(full, sort_keys=True)},
+            force=force,
         )
     tables["branch_week"] = branch_week
     return tables

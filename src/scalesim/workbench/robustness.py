@@ -281,14 +281,14 @@ def write_robustness(
     command: str | None = None,
 ) -> Path:
     """Write ``out`` (tables, Markdown, figure, manifest) atomically."""
-    from scalesim.simulation.output import atomic_dir
+    from scalesim.common.files import results_folder
 
     meta = {"format": KNOWN_FORMATS["robustness"], "kind": "robustness"}
     exp = manifest.get("experiment", {})
     t = tables["robustness"]
     first = str(t["outcome"].iloc[0])
     fig = png_bytes(robustness_bars(t[t["outcome"] == first], first))
-    with atomic_dir(Path(out)) as tmp:
+    with results_folder(Path(out), "robustness") as tmp:
         for name, df in tables.items():
             write_table_files(df, tmp / name, meta)
         atomic_write_text(tmp / "robustness.md", markdown(tables, text, str(exp.get("name"))))

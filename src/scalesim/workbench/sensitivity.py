@@ -237,8 +237,12 @@ def figure(indices: pd.DataFrame, method: str, option: str, outcome: str) -> byt
 def write_analysis(
     exp: LoadedExperiment, indices: pd.DataFrame, out: Path, command: str | None = None
 ) -> Path:
-    """Write ``out/sensitivity/`` (indices, Markdown, figures, manifest) atomically."""
-    from scalesim.simulation.output import atomic_dir
+    """Write ``out/sensitivity/`` (indices, Markdown, figures, manifest) whole.
+
+    Built beside it and swapped in (:func:`scalesim.common.files.results_folder`); an earlier
+    analysis there is replaced.
+    """
+    from scalesim.common.files import results_folder
 
     method = exp.spec.design.method
     meta = {
@@ -247,7 +251,7 @@ def write_analysis(
         "experiment_hash": exp.hash,
     }
     figures = []
-    with atomic_dir(Path(out) / "sensitivity") as tmp:
+    with results_folder(Path(out) / "sensitivity", "sensitivity") as tmp:
         write_table_files(indices, tmp / "indices", meta)
         atomic_write_text(tmp / "indices.md", markdown(indices, method))
         (tmp / "figures").mkdir()
@@ -290,8 +294,11 @@ def run_sensitivity(
     resume: bool = False,
     command: str | None = None,
     on_progress: Callable[[int, int, int], None] | None = None,
+    force: bool = False,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Sweep the SALib sample of ``exp`` into ``out`` and analyse it.
+
+    ``resume`` and ``force`` are those of :func:`scalesim.workbench.sweep.run_sweep`.
 
     Returns:
         The indices table and a few facts about the sweep (runs, wall time).
@@ -300,7 +307,9 @@ def run_sensitivity(
     from scalesim.workbench.sweep import run_sweep
 
     t0 = time.perf_counter()
-    rep = run_sweep(exp, out, executor, resume=resume, command=command, on_progress=on_progress)
+    rep = run_sweep(
+        exp, out, executor, resume=resume, command=command, on_progress=on_progress, force=force
+    )
     runs = load_results(out, "runs")
     indices = analyze(exp, runs)
     write_analysis(exp, indices, Path(out), command)

@@ -12,23 +12,23 @@ Two things live here:
   task order, so its bytes never depend on the backend or the order runs finished. Every
   file is written to a temporary name and renamed into place (atomic on POSIX), and a
   chunk's ``runs`` file is written last: a chunk is done exactly when that file exists.
-  ``--resume`` runs only the chunks without one.
+  The ``runs`` file carries Parquet page checksums and, in its metadata, the SHA-256 of
+  each of the chunk's other files; ``--resume`` runs the chunks without a ``runs`` file and
+  those whose files are unreadable, truncated or fail their checksum.
 
 :func:`load_results` reads any table of any results folder back into pandas.
 
-Longer than 500 lines: the tables written (``run_tables``, the store's chunks) and the one
-reader of every kind of results folder (``load_results``, a single run's folder included)
-follow the same layouts (docs/results-format.md), kept together so writer and reader cannot
-drift apart.
+Longer than 500 lines: the per-run tables, the chunk store that writes and verifies them
+(checksums) and the loader of every kind of results folder (a single run's included) share
+one Parquet encoding; split, one file format would live in three modules.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
-import os
 import shutil
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -40,7 +40,13 @@ import pyarrow.parquet as pq
 import yaml
 
 from scalesim.common.errors import ScalesimInputError
-from scalesim.common.files import atomic_write_bytes, atomic_write_text, write_json
+from scalesim.common.files import (
+    atomic_write_bytes,
+    atomic_write_text,
+    clean_leftovers,
+    results_folder,
+    write_json,
+)
 from scalesim.common.provenance import versions
 from scalesim.common.units import month_to_week
 from scalesim.metrics import METRICS
@@ -245,8 +251,17 @@ def error_tables(
     return {"runs": row_arrow(runs_row(identity, None, error, outcomes))}
 
 
-def parquet_bytes(table: pd.DataFrame | pa.Table, meta: dict[str, Any] | None = None) -> bytes:
-    """A table as Parquet bytes (deterministic: no timestamps are embedded)."""
+def parquet_bytes(
+    table: pd.DataFrame | pa.Table, meta: dict[str, Any] | None = None, checksums: bool = False
+) -> bytes:
+    """A table as Parquet bytes (deterministic: no timestamps are embedded).
+
+    Args:
+        table: The table.
+        meta: Provenance stored in the schema metadata under ``scalesim``.
+        checksums: Write a CRC for every data page (checked on read with
+            ``page_checksum_verification=True``).
+    """
     if isinstance(table, pd.DataFrame):
         table = pa.Table.from_pandas(table, preserve_index=False)
     if meta:
@@ -256,7 +271,7 @@ def parquet_bytes(table: pd.DataFrame | pa.Table, meta: dict[str, Any] | None = 
         }
         table = table.replace_schema_metadata(merged)
     buf = io.BytesIO()
-    pq.write_table(table, buf)
+    pq.write_table(table, buf, write_page_checksum=checksums)
     return buf.getvalue()
 
 
@@ -304,29 +319,29 @@ class SweepStore:
         self.root = Path(root)
         self.parts = self.root / "parts"
         self.manifest = manifest
+        self.corrupt: list[int] = []  # first task ids of damaged chunks (see finished)
 
     # ---- creating and opening
 
     @classmethod
-    def create(cls, root: Path, manifest: dict[str, Any], files: dict[str, Any]) -> SweepStore:
-        """Create the folder with its plan, all at once (temporary folder, then rename).
+    def create(
+        cls,
+        root: Path,
+        manifest: dict[str, Any],
+        files: dict[str, Any],
+        force: bool = False,
+    ) -> SweepStore:
+        """Create the folder with its plan, all at once (built beside it, then swapped in).
 
         Args:
-            root: The results folder; must not exist, or be empty.
+            root: The results folder; must not exist, or be empty (or, with ``force``, is
+                replaced; see :func:`scalesim.common.files.check_target`).
             manifest: The initial manifest.
             files: Extra files: ``name.yaml`` (data), or ``name`` (DataFrame → .parquet/.csv).
+            force: Replace a non-empty ``root`` (an earlier sweep or any other folder).
         """
         root = Path(root)
-        if root.exists() and (not root.is_dir() or any(root.iterdir())):
-            raise ScalesimInputError(
-                "--out",
-                "",
-                f"{root} exists and is not empty; use --resume to continue a "
-                "sweep there, or choose another --out",
-            )
-        root.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{root.name}-", dir=root.parent))
-        try:
+        with results_folder(root, "sweep", force=force, replace=False) as tmp:
             for t in RUN_TABLES:
                 (tmp / "parts" / t).mkdir(parents=True)
             meta = {
@@ -340,12 +355,6 @@ class SweepStore:
                 else:
                     write_table_files(obj, tmp / name, meta)
             write_json(tmp / "manifest.json", manifest)
-            if root.exists():
-                root.rmdir()
-            os.replace(tmp, root)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
         return cls(root, manifest)
 
     @classmethod
@@ -377,42 +386,82 @@ class SweepStore:
         return store
 
     def clean_temporaries(self) -> None:
-        """Remove half-written files left by an interrupted writer."""
-        for t in RUN_TABLES:
-            folder = self.parts / t
+        """Remove half-written files (and folders) left by an interrupted writer."""
+        clean_leftovers(self.root)
+        for folder in (self.root, *(self.parts / t for t in RUN_TABLES)):
             folder.mkdir(parents=True, exist_ok=True)
             for p in folder.glob(".tmp-*"):
-                p.unlink(missing_ok=True)
-        for p in self.root.glob(".tmp-*"):
-            p.unlink(missing_ok=True)
+                if p.is_dir():
+                    shutil.rmtree(p, ignore_errors=True)
+                else:
+                    p.unlink(missing_ok=True)
 
     # ---- state
 
     def finished(self) -> dict[int, tuple[str, str]]:
-        """``{task_id: (status, error)}`` of every run already stored."""
+        """``{task_id: (status, error)}`` of every run already stored (and intact).
+
+        A chunk whose ``runs`` file is unreadable or truncated, or one of whose other files
+        is missing or fails the checksum recorded in the ``runs`` file, is not finished:
+        its ``runs`` file is removed (so the chunk runs again) and its first task id is
+        added to :attr:`corrupt`.
+        """
         out: dict[int, tuple[str, str]] = {}
+        self.corrupt = []
         for p in sorted((self.parts / "runs").glob("chunk-*.parquet")):
-            if _chunk_start(p) is None:
+            first = _chunk_start(p)
+            if first is None:
                 continue
-            t = pq.read_table(p, columns=["task_id", "status", "error"]).to_pydict()
+            t = self._intact_runs(p, first)
+            if t is None:
+                self.corrupt.append(first)
+                p.unlink(missing_ok=True)
+                continue
             for tid, st, err in zip(t["task_id"], t["status"], t["error"], strict=True):
                 out[int(tid)] = (str(st), str(err))
         return out
+
+    def _intact_runs(self, path: Path, first: int) -> dict[str, list[Any]] | None:
+        """The runs chunk's task ids, statuses and errors, or None if the chunk is damaged."""
+        try:
+            table = pq.read_table(path, page_checksum_verification=True)
+            t = table.select(["task_id", "status", "error"]).to_pydict()
+            raw = (table.schema.metadata or {}).get(b"scalesim")
+            sums = json.loads(raw).get("chunk_sha256", {}) if raw else {}
+        except Exception:  # truncated, not Parquet, bad page CRC, missing columns
+            return None
+        for name, digest in sums.items():
+            f = _chunk_file(self.parts / name, first)
+            try:
+                ok = hashlib.sha256(f.read_bytes()).hexdigest() == digest
+            except OSError:
+                ok = False
+            if not ok:
+                return None
+        return t
 
     # ---- writing
 
     def write_chunk(
         self, first_task: int, tables: dict[str, pa.Table], meta: dict[str, Any]
     ) -> None:
-        """Store one chunk's tables; the ``runs`` file goes last (it marks the chunk done)."""
-        for name, table in tables.items():
+        """Store one chunk's tables; the ``runs`` file goes last (it marks the chunk done).
+
+        The ``runs`` file records the SHA-256 of every other file of the chunk, and has
+        page checksums of its own, so ``--resume`` can tell a damaged chunk.
+        """
+        sums = {}
+        for name, table in sorted(tables.items()):
             if name == "runs":
                 continue
             folder = self.parts / name
             folder.mkdir(exist_ok=True)
-            atomic_write_bytes(_chunk_file(folder, first_task), parquet_bytes(table, meta))
+            data = parquet_bytes(table, meta)
+            sums[name] = hashlib.sha256(data).hexdigest()
+            atomic_write_bytes(_chunk_file(folder, first_task), data)
         atomic_write_bytes(
-            _chunk_file(self.parts / "runs", first_task), parquet_bytes(tables["runs"], meta)
+            _chunk_file(self.parts / "runs", first_task),
+            parquet_bytes(tables["runs"], {**meta, "chunk_sha256": sums}, checksums=True),
         )
 
     def write_manifest(self) -> None:
@@ -540,7 +589,14 @@ def load_results(path: str | Path, table: str | None = None) -> pd.DataFrame:
             if whole.exists() and table == "runs":
                 return pq.read_table(whole).to_pandas()
             raise _missing_table(root, table, "no runs of this table are stored")
-        df = concat([pq.read_table(p) for p in files]).to_pandas()
+        try:
+            df = concat([pq.read_table(p) for p in files]).to_pandas()
+        except (OSError, pa.ArrowException) as exc:
+            raise ScalesimInputError(
+                str(root),
+                f"parts/{table}",
+                f"unreadable chunk ({exc}); run the sweep again with --resume to redo it",
+            ) from None
         return df.sort_values("task_id", kind="stable").reset_index(drop=True)
     if not whole.exists():
         raise _missing_table(root, table, f"missing table ({whole.name} not found)")

@@ -53,6 +53,7 @@ class SweepReport:
     table_seconds: float
     errors: dict[int, str] = field(default_factory=dict)
     model_cpu: float = 0.0
+    corrupt_chunks: list[int] = field(default_factory=list)
 
 
 def _utc_now() -> str:
@@ -136,6 +137,7 @@ def run_sweep(
     retry_failed: bool = False,
     command: str | None = None,
     on_progress: Callable[[int, int, int], None] | None = None,
+    force: bool = False,
 ) -> SweepReport:
     """Run (or resume) a sweep of ``exp`` into ``out``.
 
@@ -148,6 +150,8 @@ def run_sweep(
         retry_failed: With ``resume``, also re-run tasks stored with ``status: error``.
         command: The command line, recorded in the manifest.
         on_progress: Called as ``on_progress(done, failed, total)`` after every run.
+        force: Without ``resume``, replace a non-empty ``out`` (an earlier sweep, or any
+            other folder; see :func:`scalesim.common.files.check_target`).
 
     Returns:
         A :class:`SweepReport`.
@@ -166,7 +170,9 @@ def run_sweep(
             st, err = finished.get(r["task_id"], ("pending", ""))
             r["status"], r["error"] = st, err
     else:
-        store = SweepStore.create(out, new_manifest(exp, tasks, command), plan_files(exp, tasks))
+        store = SweepStore.create(
+            out, new_manifest(exp, tasks, command), plan_files(exp, tasks), force=force
+        )
         finished = {}
     m = store.manifest
     # Chunks of consecutive task ids are the unit of writing and resuming.
@@ -191,6 +197,8 @@ def run_sweep(
         "tasks": len(todo),
         "command": command,
     }
+    if store.corrupt:
+        session["corrupt_chunks_rerun"] = sorted(store.corrupt)
     m["timing"].setdefault("sessions", []).append(session)
     store.write_manifest()
 
@@ -273,6 +281,7 @@ def run_sweep(
         table_s,
         errors,
         model_cpu,
+        sorted(store.corrupt),
     )
 
 

@@ -8,6 +8,7 @@ from scalesim.report.formatting import interval, num
 from scalesim.report.sections.base import (
     Ctx,
 )
+from scalesim.report.sections.lead import lead
 
 # --------------------------------------------------------------------------- headline
 
@@ -128,4 +129,5 @@ def headline(ctx: Ctx) -> Markup:
                 " (baseline)" if i == 0 and len(ctx.options) > 1 and "baseline" not in o else ""
             )
             cards.append(_card(title, val, sub, f"opt opt{i % 8}"))
-    return Markup('<div class="cards">{}</div>').format(Markup("").join(cards))
+    cards_html = Markup('<div class="cards">{}</div>').format(Markup("").join(cards))
+    return cards_html + lead(ctx)

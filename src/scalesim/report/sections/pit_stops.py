@@ -40,26 +40,50 @@ def pit_stops(ctx: Ctx) -> Section:
             note("No pit stops in these results: the scenario plans none, and no shock called one.")
         )
         return sec
-    meas = ctx.base.get("measurement") or {}
-    size, lag, sd = meas.get("sample_size"), meas.get("lag_weeks") or 0, meas.get("noise_sd") or 0
-    how = [
-        f"a survey sample of {size} educators" if size else "every educator (a census)",
-        f"indicators {lag} weeks old" if lag else "current indicators",
-        f"measurement noise (sd {fmt(sd, '0–1')})" if sd else "no measurement noise",
-    ]
+    # Each option's own measurement (options may measure differently).
+    hows: dict[str, str] = {}
+    for o in ctx.options:
+        scenario = ctx.res.scenarios.get(o) or ctx.base
+        hows[o] = _measurement_text(scenario.get("measurement") or {})
+    if len(set(hows.values())) == 1:
+        observed = next(iter(hows.values()))
+    else:
+        observed = "; ".join(f"{o}: {h}" for o, h in hows.items())
     sec.blocks.append(
         note(
             "The team answers from what it can observe: {}. It never sees the model's true state "
             "directly. The questions are the framework's pit-stop checklist (Tool #2, "
             "<code>000_*.txt</code>).",
-            "; ".join(how),
+            observed,
         )
     )
+    thresholds = [
+        q.get("threshold") for q in (stops[0].get("checklist") or []) if q.get("threshold")
+    ]
+    if thresholds:
+        sec.blocks.append(
+            note(
+                "How each answer is decided: {}.",
+                "; ".join(f"Q{i + 1}: {t}" for i, t in enumerate(thresholds)),
+            )
+        )
     if ctx.res.kind == "run":
         _pit_run(ctx, sec, stops)
     else:
         _pit_multi(ctx, sec)
     return sec
+
+
+def _measurement_text(meas: dict[str, Any]) -> str:
+    """How a scenario's team measures, in words (sample, lag, noise)."""
+    size, lag, sd = meas.get("sample_size"), meas.get("lag_weeks") or 0, meas.get("noise_sd") or 0
+    return ", ".join(
+        [
+            f"a survey sample of {size} educators" if size else "every educator (a census)",
+            f"indicators {lag} weeks old" if lag else "current indicators",
+            f"measurement noise (sd {fmt(sd, '0–1')})" if sd else "no measurement noise",
+        ]
+    )
 
 
 def _pit_run(ctx: Ctx, sec: Section, stops: list[dict[str, Any]]) -> None:
