@@ -171,7 +171,9 @@ def test_no_coefficient_hides_outside_the_mechanism_packages() -> None:
 
     Scans every module of scalesim: a coefficient moved to a module the table does not
     cover (common, scenario, workbench, ...) and imported back would escape the check.
-    The calendar's definitions (a year is 52 weeks, a month 52/12) are the one exception.
+    The calendar's definitions (a year is 52 weeks, a month 52/12) are one exception; the
+    default seed (``common.seeds``: which history a run picks, shared by API and CLI, not a
+    coefficient of any mechanism) is the other.
     """
     constants = {n: _constants(importlib.import_module(n)) for n in _all_modules()}
     assert len(constants) > 80
@@ -179,7 +181,10 @@ def test_no_coefficient_hides_outside_the_mechanism_packages() -> None:
     for mod in MECHANISM_MODULES:
         for node in ast.walk(ast.parse(inspect.getsource(mod))):
             if isinstance(node, ast.ImportFrom) and (node.module or "") in constants:
-                if _is_mechanism(node.module) or node.module == "scalesim.common.units":
+                if _is_mechanism(node.module) or node.module in (
+                    "scalesim.common.units",
+                    "scalesim.common.seeds",
+                ):
                     continue
                 hidden += [
                     f"{mod.__name__}: {a.name} from {node.module}"

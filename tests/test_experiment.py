@@ -128,7 +128,7 @@ def test_lever_strategies_pass_through(tmp_path: Path) -> None:
 
 
 BAD = [
-    ({"designn": {}}, "designn", "unknown key; expected one of"),
+    ({"designn": {}}, "designn", "unknown key (did you mean 'design'?); expected one of"),
     (
         {"uncertainties": {"conditions.leadership": {"low": 0, "high": 1}}},
         "uncertainties.conditions.leadership",

@@ -140,7 +140,6 @@ def test_unknown_lesson_is_a_clear_error(scalesim_cmd: list[str]) -> None:
     assert res.returncode == 2, res.stderr
     assert res.stdout == ""
     assert res.stderr == (
-        "error: --lesson: NAME: no lesson named 'volunteer_trapp'; valid names: "
-        + ", ".join(NAMES)
-        + "\n"
+        "error: --lesson: NAME: no lesson named 'volunteer_trapp' "
+        "(did you mean 'volunteer_trap'?); valid names: " + ", ".join(NAMES) + "\n"
     )

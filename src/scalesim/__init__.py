@@ -9,6 +9,8 @@ Examples:
     >>> sc = scalesim.load_scenario("scenarios/default.yaml")  # doctest: +SKIP
     >>> res = scalesim.run(sc, seed=1)                          # doctest: +SKIP
     >>> res.timeseries[["month", "share_enacting", "equity_ratio"]].tail()  # doctest: +SKIP
+    >>> cmp = scalesim.compare([sc, "scenarios/baseline.yaml"], reps=10)  # doctest: +SKIP
+    >>> cmp.means(), cmp.plot(), cmp.report("compare.html")              # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
+    "DEFAULT_SEED": "scalesim.common.seeds",
     "METRICS": "scalesim.metrics",
     "PHASES": "scalesim.simulation.model",
     "RunResult": "scalesim.simulation.runner",
@@ -26,13 +29,16 @@ _EXPORTS = {
     "ScalingModel": "scalesim.simulation.model",
     "Scenario": "scalesim.scenario",
     "ScenarioError": "scalesim.common.errors",
+    "compare": "scalesim.notebook",
     "load_results": "scalesim.workbench.store",
     "load_scenario": "scalesim.scenario",
+    "rehearse": "scalesim.notebook",
     "run": "scalesim.simulation.runner",
     "run_one": "scalesim.simulation.runner",
 }
 
 __all__ = [
+    "DEFAULT_SEED",
     "METRICS",
     "PHASES",
     "RunResult",
@@ -41,15 +47,19 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "__version__",
+    "compare",
     "load_results",
     "load_scenario",
+    "rehearse",
     "run",
     "run_one",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
     from scalesim.common.errors import ScalesimInputError, ScenarioError
+    from scalesim.common.seeds import DEFAULT_SEED
     from scalesim.metrics import METRICS
+    from scalesim.notebook import compare, rehearse
     from scalesim.scenario import Scenario, load_scenario
     from scalesim.simulation.model import PHASES, ScalingModel
     from scalesim.simulation.runner import RunResult, run, run_one

@@ -23,7 +23,8 @@ app = typer.Typer(
     help="Rehearse how an educational innovation scales across a school district, for equity.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    # Shell completion: --install-completion / --show-completion (typer and shellingham).
+    add_completion=True,
 )
 
 
@@ -33,8 +34,24 @@ def _register_commands() -> None:
             importlib.import_module(f"{__name__}.{info.name}").register(app)
 
 
+def _version(value: bool) -> None:
+    if value:
+        from scalesim.cli.cmd_version import version_line
+
+        typer.echo(version_line())
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_version,
+        is_eager=True,
+        help="Print scalesim's, Python's and Mesa's versions and exit.",
+    ),
+) -> None:
     """Rehearse how an educational innovation scales across a school district, for equity."""
 
 

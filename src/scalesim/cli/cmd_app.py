@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from scalesim.common.seeds import SEED_MAX
+from scalesim.common.seeds import DEFAULT_SEED, SEED_MAX
 
 DEFAULT_PORT = 8765
 
@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         seed: Annotated[
             int, typer.Option(min=0, max=SEED_MAX, help="Seed the page starts with.")
-        ] = 1,
+        ] = DEFAULT_SEED,
         allow_remote: Annotated[
             bool,
             typer.Option(

@@ -17,6 +17,7 @@ from scalesim.cli.progress import (
     print_comparison,
     progress_bar,
 )
+from scalesim.common.seeds import DEFAULT_SEED
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
 
@@ -82,7 +83,9 @@ def register(app: typer.Typer) -> None:
             typer.Argument(help="Scenario files, one per strategy set; the first is the baseline."),
         ],
         reps: Annotated[int, typer.Option(help="Replicates (seeds) per option.")] = 20,
-        seed: Annotated[int, typer.Option(help="Root seed the replicate seeds derive from.")] = 1,
+        seed: Annotated[int, typer.Option(help="Root seed the replicate seeds derive from.")] = (
+            DEFAULT_SEED
+        ),
         seeds: Annotated[
             str | None,
             typer.Option(help="Explicit comma-separated seeds (overrides --reps/--seed)."),

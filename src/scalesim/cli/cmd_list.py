@@ -67,9 +67,13 @@ def register(app: typer.Typer) -> None:
             for name, d in METRICS.items():
                 table.add_row(name, d.dimension, d.unit, d.kind, d.label)
         else:
+            from scalesim.common.validation import did_you_mean
+
+            kinds = ["strategies", "rules", "shocks", "metrics"]
             raise ScalesimInputError(
                 "scalesim list",
                 "WHAT",
-                f"unknown list {what!r}; expected one of: strategies, rules, shocks, metrics",
+                f"unknown list {what!r}{did_you_mean(what, kinds)}; expected one of: "
+                f"{', '.join(kinds)}",
             )
         Console(width=140).print(table)

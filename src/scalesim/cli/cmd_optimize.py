@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 import typer
 
 from scalesim.cli.progress import Dask, Workers, command_line, progress_bar
+from scalesim.common.seeds import DEFAULT_SEED
 
 
 def register(app: typer.Typer) -> None:
@@ -31,7 +32,7 @@ def register(app: typer.Typer) -> None:
             int, typer.Option(help="Candidates asked at once (results depend on it).")
         ] = 8,
         sampler: Annotated[Literal["tpe", "nsga2"], typer.Option(help="Optuna sampler.")] = "tpe",
-        seed: Annotated[int, typer.Option(help="Seed of the search.")] = 1,
+        seed: Annotated[int, typer.Option(help="Seed of the search.")] = DEFAULT_SEED,
         workers: Workers = None,
         dask: Dask = None,
         out: Annotated[

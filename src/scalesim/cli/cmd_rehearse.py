@@ -15,6 +15,17 @@ from scalesim.cli.progress import (
     print_comparison,
     progress_bar,
 )
+from scalesim.common.seeds import DEFAULT_SEED
+
+
+def orphan_note(option: str, rules: list[tuple[int, str]]) -> None:
+    """Say on stderr which adaptation rules cannot act in an option's branch."""
+    listed = ", ".join(f"[{i}] {action}" for i, action in rules)
+    typer.echo(
+        f"note: option {option}: adaptation rules {listed} name a strategy not in its set; "
+        "they do nothing in that branch",
+        err=True,
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -35,7 +46,9 @@ def register(app: typer.Typer) -> None:
             ),
         ],
         reps: Annotated[int, typer.Option(help="Replicates (seeds).")] = 20,
-        seed: Annotated[int, typer.Option(help="Root seed the replicate seeds derive from.")] = 1,
+        seed: Annotated[int, typer.Option(help="Root seed the replicate seeds derive from.")] = (
+            DEFAULT_SEED
+        ),
         seeds: Annotated[str | None, typer.Option(help="Explicit comma-separated seeds.")] = None,
         workers: Workers = None,
         dask: Dask = None,
@@ -50,6 +63,13 @@ def register(app: typer.Typer) -> None:
                 "from its posterior per replicate.",
             ),
         ] = None,
+        ignore_orphan_rules: Annotated[
+            bool,
+            typer.Option(
+                help="Accept options whose strategy set leaves out a strategy an adaptation "
+                "rule names (the rule then does nothing in that branch)."
+            ),
+        ] = False,
     ) -> None:
         """Run SCENARIO to month --at, then each option from that exact state; compare them."""
         from scalesim.cli.cmd_compare import parse_seeds
@@ -64,7 +84,8 @@ def register(app: typer.Typer) -> None:
         from scalesim.workbench.rehearse import rehearse as run_rehearse
 
         sc = load_scenario(scenario)
-        opts = load_options(options, sc)
+        # The note goes to stderr even with --quiet: it says the branch differs from the file.
+        opts = load_options(options, sc, ignore_orphan_rules, on_orphans=orphan_note)
         seed_list = parse_seeds(reps, seed, seeds)
         extra: dict = {}
         if from_calibration is not None:

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from scalesim.cli.progress import FORCE_HELP
-from scalesim.common.seeds import SEED_MAX
+from scalesim.common.seeds import DEFAULT_SEED, SEED_MAX
 from scalesim.metrics import METRICS
 from scalesim.metrics.units import format_value
 
@@ -65,7 +65,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 min=0, max=SEED_MAX, help="Random seed in [0, 2**63): one seed, one exact history."
             ),
-        ] = 1,
+        ] = DEFAULT_SEED,
         out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
         force: Annotated[bool, typer.Option(help=FORCE_HELP)] = False,
         quiet: Annotated[bool, typer.Option(help="Do not print the summary table.")] = False,

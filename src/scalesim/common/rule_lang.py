@@ -23,6 +23,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from scalesim.common.validation import did_you_mean
+
 MAX_LENGTH = 400
 MAX_DEPTH = 32
 
@@ -199,7 +201,8 @@ def parse_rule(text: str, known: Iterable[str] | None = None) -> Rule:
         unknown = sorted(p.names - allowed)
         if unknown:
             raise RuleSyntaxError(
-                f"unknown name {unknown[0]!r}; known names: {', '.join(sorted(allowed))}"
+                f"unknown name {unknown[0]!r}{did_you_mean(unknown[0], allowed)}; "
+                f"known names: {', '.join(sorted(allowed))}"
             )
     return Rule(text, tree, frozenset(p.names))
 

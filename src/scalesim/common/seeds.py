@@ -7,6 +7,10 @@ import numbers
 from scalesim.common.errors import ScalesimInputError
 
 SEED_MAX = 2**63 - 1
+# The seed a run uses when none is given, from Python (``scalesim.run``, ``scalesim.compare``,
+# ``scalesim.rehearse``) and from the command line (``--seed``) alike, so a notebook's numbers
+# match the CLI's and the reports' (issue 14: they used to differ, 0 against 1).
+DEFAULT_SEED = 1
 
 
 def check_seed(value: object, source: str = "seed", field: str = "") -> int:

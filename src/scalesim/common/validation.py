@@ -8,14 +8,31 @@ naming the keys that were expected where a key was unknown.
 
 from __future__ import annotations
 
+import difflib
 import json
+import re
 import types
 import typing
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
 from scalesim.common.errors import ScalesimInputError
+
+
+def did_you_mean(name: object, choices: Iterable[str]) -> str:
+    """``" (did you mean 'x'?)"`` for a misspelt ``name``, or ``""`` when nothing is close.
+
+    Uses :func:`difflib.get_close_matches` (ratio cut 0.6, its default), so a typo of one
+    or two letters is caught and an unrelated word suggests nothing.
+    """
+    if not isinstance(name, str) or not name:
+        return ""
+    close = difflib.get_close_matches(name, [str(c) for c in choices], n=1)
+    if not close or close[0] == name:
+        return ""
+    return f" (did you mean {close[0]!r}?)"
 
 
 def _accepts_bool(ann: Any) -> bool:
@@ -118,15 +135,22 @@ def input_error(
     loc = tuple(err.get("loc", ()))
     where = location(loc)
     if err["type"] == "unknown_parameter":
-        return error_cls(source, where, err["msg"])
+        keys = str((err.get("ctx") or {}).get("keys", "")).split(", ")
+        head, sep, tail = err["msg"].partition(";")
+        close = did_you_mean(loc[-1] if loc else "", keys)
+        return error_cls(source, where, head + close + sep + tail)
     if err["type"] == "extra_forbidden":
         keys = allowed_keys(root, loc)
         hint = f"; expected one of: {', '.join(keys)}" if keys else ""
-        return error_cls(source, where, f"unknown key{hint}")
+        close = did_you_mean(loc[-1], keys) if loc else ""
+        return error_cls(source, where, f"unknown key{close}{hint}")
     if err["type"] == "missing":
         return error_cls(source, where, "required key is missing")
     msg = err["msg"].removeprefix("Value error, ")
     got = err.get("input")
+    if err["type"] == "literal_error":  # e.g. a misspelt selection rule
+        expected = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
+        msg += did_you_mean(got, expected)
     if isinstance(got, dict | list) or "(got " in msg:  # a section-level check says it all
         return error_cls(source, where or "(top level)", msg)
     got_s = json.dumps(got, default=str)

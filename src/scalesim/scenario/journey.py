@@ -18,6 +18,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from scalesim.common.rule_lang import RuleSyntaxError, parse_rule
+from scalesim.common.validation import did_you_mean
 from scalesim.metrics.indicators import INDICATOR_NAMES
 from scalesim.scenario.fields import PositiveInt, Share, Strict, doc_field
 from scalesim.scenario.params import SHOCK_PARAMS, STRATEGY_PARAMS
@@ -149,7 +150,10 @@ class RegisteredSpec(Strict):
     def _known_type(cls, v: str) -> str:
         reg = cls.registry()
         if v not in reg:
-            raise ValueError(f"unknown {cls.kind} {v!r}; expected one of: {', '.join(sorted(reg))}")
+            raise ValueError(
+                f"unknown {cls.kind} {v!r}{did_you_mean(v, reg)}; expected one of: "
+                f"{', '.join(sorted(reg))}"
+            )
         return v
 
     @field_validator("params", check_fields=False)

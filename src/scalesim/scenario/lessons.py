@@ -25,7 +25,7 @@ from typing import Annotated, Literal
 from pydantic import Field, ValidationError, model_validator
 
 from scalesim.common.errors import ScalesimInputError, ScenarioError
-from scalesim.common.validation import Strict, input_error
+from scalesim.common.validation import Strict, did_you_mean, input_error
 from scalesim.metrics import METRICS
 from scalesim.scenario.loading import SHIPPED_SCENARIOS, parse_yaml
 
@@ -69,7 +69,8 @@ class Claim(Strict):
     def _known_metric(self) -> Claim:
         if self.metric not in METRICS:
             raise ValueError(
-                f"unknown metric {self.metric!r}; expected one of: {', '.join(METRICS)}"
+                f"unknown metric {self.metric!r}{did_you_mean(self.metric, METRICS)}; "
+                f"expected one of: {', '.join(METRICS)}"
             )
         if self.since_month is not None and (
             self.at_month is None or self.since_month >= self.at_month
@@ -205,7 +206,9 @@ def get_lesson(name: str) -> Lesson:
     if name not in names:
         valid = ", ".join(names) if names else f"(none found in {lessons_dir()})"
         raise ScalesimInputError(
-            "--lesson", "NAME", f"no lesson named {name!r}; valid names: {valid}"
+            "--lesson",
+            "NAME",
+            f"no lesson named {name!r}{did_you_mean(name, names)}; valid names: {valid}",
         )
     return Lesson(lessons_dir() / name)
 

@@ -15,7 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from scalesim.common.errors import ScenarioError
-from scalesim.common.validation import input_error
+from scalesim.common.validation import did_you_mean, input_error
 from scalesim.scenario.budget import DEFAULT_LIMITS, Limits, check_budget
 from scalesim.scenario.observed_history import district_school_names, resolve_observed
 from scalesim.scenario.schema import Scenario
@@ -217,7 +217,10 @@ def _check_consistency(s: Scenario, source: str) -> None:
             raise ScenarioError(
                 source,
                 f"adaptation[{i}].then.{key}",
-                f"no strategy labelled {ref!r}; known: {', '.join(sorted(known))}",
+                f"no strategy labelled {ref!r}{did_you_mean(ref, known)}; known: "
+                f"{', '.join(sorted(known)) or '(none)'}; keep {ref!r} in the strategies or "
+                "change the rule (a file with `base:` inherits the base's adaptation rules: "
+                "give `adaptation:` to replace them)",
             )
     pilots = {sp.label for sp in s.strategies if sp.type == "pilot"}
     for i, sp in enumerate(s.strategies):

@@ -43,7 +43,7 @@ from pydantic import ValidationError
 
 from scalesim.common.errors import ScalesimInputError, ScenarioError
 from scalesim.common.rng import Streams, stream_key
-from scalesim.common.seeds import check_seed
+from scalesim.common.seeds import DEFAULT_SEED, check_seed
 from scalesim.common.units import WEEKS_PER_MONTH, WEEKS_PER_YEAR, hazard_to_prob, month_to_week
 from scalesim.common.validation import input_error
 from scalesim.core import rules, scaling, turnover
@@ -119,7 +119,7 @@ class ScalingModel(mesa.Model):
     def __init__(
         self,
         scenario: Scenario,
-        seed: int = 0,
+        seed: int = DEFAULT_SEED,
         educator_agents: Literal["lazy", "eager"] = "lazy",
     ) -> None:
         seed = check_seed(seed)

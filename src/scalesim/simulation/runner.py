@@ -8,16 +8,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from scalesim.common.provenance import versions
+from scalesim.common.seeds import DEFAULT_SEED
 from scalesim.common.units import month_to_week
 from scalesim.scenario import Scenario, load_scenario, scenario_from_dict
 from scalesim.simulation.model import ScalingModel
 
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+# The panels of RunResult.plot(): each dimension of scale and the equity of reach.
+PLOT_METRICS = (
+    "share_enacting",
+    "destination_share",
+    "destination_equity_share",
+    "mean_ownership",
+    "institutionalization",
+    "equity_ratio",
+)
 # Weeks after a superintendent change at which retention of enactment is measured.
 LEADERSHIP_RETENTION_WEEKS = 26
 
@@ -40,6 +53,47 @@ class RunResult:
     log: list[dict[str, Any]]
     summary: dict[str, Any]
     extra: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def plot(self, metrics: tuple[str, ...] | list[str] = PLOT_METRICS) -> Figure:
+        """The run's trajectories as a matplotlib ``Figure`` (drawn by scalesim.plotting).
+
+        One panel per metric, shares from 0, with the pit stops and shocks of the travel
+        log and the trip ticket's targets and deadline; no pyplot, so the notebook's backend
+        decides how it is shown.
+
+        Args:
+            metrics: Metric names (columns of :attr:`timeseries`), one panel each.
+        """
+        from scalesim.common.errors import ScalesimInputError
+        from scalesim.common.validation import did_you_mean
+        from scalesim.metrics import METRICS
+        from scalesim.plotting.markers import Markers
+        from scalesim.plotting.outcomes import trajectories
+
+        for m in metrics:
+            if m not in METRICS or m not in self.timeseries.columns:
+                raise ScalesimInputError(
+                    "metrics", m, f"not a metric of this run{did_you_mean(m, METRICS)}"
+                )
+        name = str(self.summary.get("scenario", "run"))
+        long = self.timeseries.melt(
+            id_vars=["week", "month"], value_vars=list(metrics), var_name="metric"
+        ).rename(columns={"value": "mean"})
+        long["option"] = name
+        tt = self.summary["trip_ticket"]
+        pits = [float(e["month"]) for e in self.log if e.get("kind") == "pit_stop"]
+        shocks = [
+            (float(e["month"]), str(e.get("type", "shock")))
+            for e in self.log
+            if e.get("kind") == "shock"
+        ]
+        mk = Markers(pit_stops=pits, shocks=shocks, deadline=float(tt["by_month"]))
+        targets = {
+            "destination_share": float(tt["target"]),
+            "destination_equity_share": float(tt["equity_target"]),
+        }
+        panels = [(METRICS[m].label, [m]) for m in metrics]
+        return trajectories(long, panels, [name], mk, targets)
 
 
 def as_scenario(scenario: Scenario | str | Path | dict[str, Any]) -> Scenario:
@@ -230,12 +284,13 @@ def collect(model: ScalingModel) -> RunResult:
     )
 
 
-def run(scenario: Scenario | str | Path | dict[str, Any], seed: int = 0) -> RunResult:
+def run(scenario: Scenario | str | Path | dict[str, Any], seed: int = DEFAULT_SEED) -> RunResult:
     """Build and run a model, and return its tables.
 
     Args:
         scenario: A :class:`Scenario`, a path to a scenario file, or a plain mapping.
         seed: The run's seed; the same scenario and seed give the same history, exactly.
+            The default is the CLI's (:data:`~scalesim.common.seeds.DEFAULT_SEED`).
 
     Returns:
         A :class:`RunResult`.

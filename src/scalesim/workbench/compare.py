@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 import yaml
+from matplotlib.figure import Figure
 
 from scalesim.common.files import results_folder
 from scalesim.common.provenance import versions
@@ -64,6 +65,16 @@ def trajectories_figure(
     Mean line, 95% interval of the mean and the 10th–90th percentiles of replicates; the
     destination's targets and deadline where they apply; a rehearsal's branch point.
     """
+    return png_bytes(trajectories_plot(bands, tt, metrics, branch_month))
+
+
+def trajectories_plot(
+    bands: pd.DataFrame,
+    tt: pd.DataFrame | None = None,
+    metrics: Sequence[str] = TRAJECTORY_METRICS,
+    branch_month: float | None = None,
+) -> Figure:
+    """The figure of :func:`trajectories_figure`, as a matplotlib ``Figure`` (notebooks)."""
     present = set(bands["metric"])
     panels = [(METRICS[m].label, [m]) for m in metrics if m in present]
     options = list(dict.fromkeys(bands["option"]))
@@ -76,7 +87,7 @@ def trajectories_figure(
         }
         deadline = float(tt["by_month"].iloc[0])
     mk = Markers(branch=branch_month, deadline=deadline)
-    return png_bytes(trajectories(bands, panels, options, mk, targets))
+    return trajectories(bands, panels, options, mk, targets)
 
 
 def equity_figure(eq: pd.DataFrame) -> bytes:

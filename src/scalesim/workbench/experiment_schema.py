@@ -31,6 +31,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from scalesim.common.seeds import SEED_MAX
+from scalesim.common.validation import did_you_mean
 from scalesim.metrics import METRICS
 
 DESIGN_METHODS = ("full_grid", "list", "latin_hypercube", "sobol", "morris")
@@ -240,7 +241,8 @@ class Outcome(_Strict):
     def _known(cls, v: str) -> str:
         if v not in METRICS and v not in SUMMARY_OUTCOMES:
             raise ValueError(
-                f"unknown metric {v!r}; expected a metric ({', '.join(METRICS)}) or a run "
+                f"unknown metric {v!r}{did_you_mean(v, [*METRICS, *SUMMARY_OUTCOMES])}; "
+                f"expected a metric ({', '.join(METRICS)}) or a run "
                 f"summary column ({', '.join(SUMMARY_OUTCOMES)})"
             )
         return v

@@ -113,14 +113,63 @@ class RehearsalTask:
     observed: Any = None
 
 
-def load_options(path: str | Path, base: Scenario) -> dict[str, BranchOption]:
+def orphan_rules(base: Scenario, strategies: Sequence[dict[str, Any]]) -> list[tuple[int, str]]:
+    """The scenario's adaptation rules that name a strategy a new strategy set leaves out.
+
+    Returns:
+        ``(rule index, "drop policy_network")`` for each rule whose ``drop``, ``retarget`` or
+        ``rescale`` names a label that is neither in ``strategies`` nor added by a rule.
+    """
+    labels = {str(s.get("name") or s.get("type")) for s in strategies if isinstance(s, dict)}
+    labels |= {r.then.add.label for r in base.adaptation if r.then.add is not None}
+    out = []
+    for i, r in enumerate(base.adaptation):
+        a = r.then
+        ref = a.drop or (a.retarget or {}).get("strategy") or (a.rescale or {}).get("strategy")
+        if ref is not None and ref not in labels:
+            verb = "drop" if a.drop else "retarget" if a.retarget else "rescale"
+            out.append((i, f"{verb} {ref}"))
+    return out
+
+
+def load_options(
+    path: str | Path,
+    base: Scenario,
+    ignore_orphan_rules: bool = False,
+    on_orphans: Callable[[str, list[tuple[int, str]]], None] | None = None,
+) -> dict[str, BranchOption]:
     """Load and validate an options file against the scenario (nothing runs).
+
+    Args:
+        path: The options file.
+        base: The scenario whose history the options branch from.
+        ignore_orphan_rules: Accept an option whose strategy set leaves out a strategy that
+            one of the scenario's adaptation rules names. Adaptation rules are fixed when the
+            model is built, so such a rule stays but cannot act in that branch: when it
+            fires, the pit stop records ``drop X: not in the set`` and nothing changes.
+        on_orphans: Called as ``on_orphans(option, [(rule index, action), ...])`` for each
+            option with such rules (when they are accepted), e.g. to print a note.
 
     Raises:
         ScalesimInputError: Naming the file, the field and what was expected.
     """
-    src = str(path)
-    data = parse_yaml(Path(path))
+    return options_from_dict(
+        parse_yaml(Path(path)), base, str(path), ignore_orphan_rules, on_orphans
+    )
+
+
+def options_from_dict(
+    data: Any,
+    base: Scenario,
+    src: str = "<options>",
+    ignore_orphan_rules: bool = False,
+    on_orphans: Callable[[str, list[tuple[int, str]]], None] | None = None,
+) -> dict[str, BranchOption]:
+    """Validate a parsed options document (``{"options": {...}}``) as :func:`load_options`.
+
+    Raises:
+        ScalesimInputError: Naming ``src``, the field and what was expected.
+    """
     if not isinstance(data, dict):
         raise ScalesimInputError(src, "", "expected a mapping with an 'options:' section")
     try:
@@ -143,6 +192,25 @@ def load_options(path: str | Path, base: Scenario) -> dict[str, BranchOption]:
         ov = dict(opt.overrides)
         if opt.strategies is not None:
             ov["strategies"] = opt.strategies
+            orphans = orphan_rules(base, opt.strategies)
+            if orphans and not ignore_orphan_rules:
+                i, action = orphans[0]
+                ref = action.split(" ", 1)[1]
+                raise ScalesimInputError(
+                    src,
+                    f"{where}.strategies",
+                    f"the option's strategy set leaves out {ref!r}, which the scenario's "
+                    f"adaptation rule [{i}] names ({base.adaptation[i].when!r} → {action}); "
+                    f"keep {ref!r} in the option's strategies, or rehearse with "
+                    "--ignore-orphan-rules (such a rule then does nothing in this branch)",
+                )
+            if orphans:
+                keep = {i for i, _ in orphans}
+                ov["adaptation"] = [
+                    r for i, r in enumerate(full.get("adaptation", [])) if i not in keep
+                ]
+                if on_orphans is not None:
+                    on_orphans(name, orphans)
         try:
             scenario_from_dict(apply_overrides(full, ov), f"{src} ({where})")
         except ScalesimInputError as exc:
@@ -378,4 +446,12 @@ def rehearse(
     return tables
 
 
-__all__ = ["BranchOption", "apply_option", "execute_rehearsal", "load_options", "rehearse"]
+__all__ = [
+    "BranchOption",
+    "apply_option",
+    "execute_rehearsal",
+    "load_options",
+    "options_from_dict",
+    "orphan_rules",
+    "rehearse",
+]

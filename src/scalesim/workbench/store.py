@@ -19,8 +19,8 @@ Two things live here:
 :func:`load_results` reads any table of any results folder back into pandas.
 
 Longer than 500 lines: the per-run tables, the chunk store that writes and verifies them
-(checksums) and the loader share one Parquet encoding; split, one file format would live
-in three modules.
+(checksums) and the loader of every kind of results folder (a single run's included) share
+one Parquet encoding; split, one file format would live in three modules.
 """
 
 from __future__ import annotations
@@ -493,26 +493,94 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
     return manifest
 
 
-def load_results(path: str | Path, table: str = "runs") -> pd.DataFrame:
-    """Load one table of a sweep, compare or rehearse results folder into pandas.
+# The table a folder without per-run tables loads by default.
+MAIN_TABLE = {
+    "sensitivity": "indices",
+    "discover": "box",
+    "robustness": "robustness",
+    "optimize": "trials",
+}
+RUN_FOLDER_FORMAT = "scalesim.run/1"
+
+
+def _tables_in(root: Path) -> list[str]:
+    names = {p.stem for p in root.glob("*.parquet")}
+    if (root / "parts").is_dir():
+        names |= {p.name for p in (root / "parts").iterdir() if p.is_dir()}
+    if (root / "travel_log.jsonl").exists():
+        names |= {"log", "runs"}
+    return sorted(names)
+
+
+def _missing_table(root: Path, table: str, problem: str) -> ScalesimInputError:
+    from scalesim.common.validation import did_you_mean
+
+    names = _tables_in(root)
+    return ScalesimInputError(
+        str(root), table, f"{problem}{did_you_mean(table, names)}; tables: {', '.join(names)}"
+    )
+
+
+def _load_run_folder(root: Path, table: str) -> pd.DataFrame:
+    """A ``scalesim run`` folder: its tables, ``log`` (the travel log) or a one-row ``runs``."""
+    try:
+        summary = json.loads((root / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ScalesimInputError(str(root / "summary.json"), "", f"unreadable ({exc})") from None
+    if summary.get("format") != RUN_FOLDER_FORMAT:
+        raise ScalesimInputError(
+            str(root / "summary.json"),
+            "format",
+            f"expected {RUN_FOLDER_FORMAT!r}, got {summary.get('format')!r}",
+        )
+    if table == "log":
+        lines = (root / "travel_log.jsonl").read_text(encoding="utf-8").splitlines()
+        return pd.DataFrame([json.loads(x) for x in lines if x.strip()])
+    if table == "runs":
+        ts = pq.read_table(root / "timeseries.parquet").to_pandas()
+        empty = pd.DataFrame()
+        result = RunResult(ts, empty, empty, [], summary)
+        ident = {"task_id": 0, "option": summary["scenario"], "replicate": 0}
+        return pd.DataFrame([runs_row({**ident, "seed": summary["seed"]}, result)])
+    whole = root / f"{table}.parquet"
+    if not whole.exists():
+        raise _missing_table(root, table, f"missing table ({whole.name} not found)")
+    return pq.read_table(whole).to_pandas()
+
+
+def load_results(path: str | Path, table: str | None = None) -> pd.DataFrame:
+    """Load one table of any results folder into pandas.
+
+    Reads every folder scalesim writes: ``run`` (its ``summary.json``), ``compare``,
+    ``rehearse``, ``sweep`` (its chunked parts), ``sensitivity``, ``discover``,
+    ``robustness`` and ``optimize``.
 
     Args:
-        path: The results folder (it has a ``manifest.json``).
-        table: ``runs`` (one row per run, the default), ``timeseries``, ``schools``,
-            ``channels``, ``log``, or a summary table such as ``comparison``.
+        path: The results folder.
+        table: ``runs`` (one row per run: the default where there are runs; a single run's
+            folder gives one row), ``timeseries``, ``schools``, ``channels``, ``log``, or a
+            summary table such as ``comparison``, ``indices``, ``box`` or ``trials`` (the
+            default of a folder without runs).
 
     Returns:
         The table, rows in task order.
 
     Raises:
-        ScalesimInputError: If the folder is not a results folder or lacks the table.
+        ScalesimInputError: If the folder is not a results folder or lacks the table (the
+            message lists the tables it has).
 
     Examples:
         >>> runs = load_results("out/sweep")                     # doctest: +SKIP
         >>> runs.groupby("option")["share_enacting"].mean()       # doctest: +SKIP
+        >>> ts = load_results("out/default", "timeseries")       # doctest: +SKIP
     """
     root = Path(path)
+    if not (root / "manifest.json").exists() and (root / "summary.json").exists():
+        return _load_run_folder(root, table or "runs")
     manifest = read_manifest(root)
+    if table is None:
+        has_runs = (root / "runs.parquet").exists() or (root / "parts" / "runs").is_dir()
+        table = "runs" if has_runs else MAIN_TABLE.get(manifest["kind"], "runs")
     whole = root / f"{table}.parquet"
     folder = root / "parts" / table
     if manifest["kind"] == "sweep" and (table in RUN_TABLES or folder.is_dir()):
@@ -520,7 +588,7 @@ def load_results(path: str | Path, table: str = "runs") -> pd.DataFrame:
         if not files:
             if whole.exists() and table == "runs":
                 return pq.read_table(whole).to_pandas()
-            raise ScalesimInputError(str(root), table, "no runs of this table are stored")
+            raise _missing_table(root, table, "no runs of this table are stored")
         try:
             df = concat([pq.read_table(p) for p in files]).to_pandas()
         except (OSError, pa.ArrowException) as exc:
@@ -531,7 +599,7 @@ def load_results(path: str | Path, table: str = "runs") -> pd.DataFrame:
             ) from None
         return df.sort_values("task_id", kind="stable").reset_index(drop=True)
     if not whole.exists():
-        raise ScalesimInputError(str(root), table, f"missing table ({whole.name} not found)")
+        raise _missing_table(root, table, f"missing table ({whole.name} not found)")
     return pq.read_table(whole).to_pandas()
 
 
