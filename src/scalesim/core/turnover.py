@@ -13,14 +13,19 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from scalesim.common.units import WEEKS_PER_YEAR, hazard_to_prob
 from scalesim.core.actions import Reassignment
 from scalesim.core.district import NOVICE_YEARS, draw_educators
 
 if TYPE_CHECKING:
+    from scalesim.core.week import Week
     from scalesim.simulation.model import ScalingModel
 
 # Share of depth a mover keeps in a new school (a new school disrupts practice).
 DEPTH_KEPT_ON_MOVE = 0.5
+# In-session weeks between batches of in-year teacher turnover (design choice: the same annual
+# rate at a quarter of the cost of weekly batches).
+IN_YEAR_TURNOVER_EVERY = 4
 # Spread (standard deviation) of a new superintendent's support around the scenario's level.
 NEW_LEADER_SD = 0.15
 # Largest share of shallow, unprotected enactment dropped when a new superintendent arrives.
@@ -142,3 +147,33 @@ def superintendent_change(m: ScalingModel, cause: str) -> None:
         protected_share=round(protect, 4),
         educators_dropped=int(dropped.size),
     )
+
+
+def weekly(m: ScalingModel, week: Week) -> None:
+    """This week's turnover: year-boundary and in-year teachers, principals, superintendent.
+
+    Teachers and principals change at the year boundary, teachers also in in-year batches; the
+    superintendent by an annual hazard. Turnover happens on calendar weeks fixed in advance, so
+    drawing only on those weeks keeps the turnover streams independent of everything else
+    (common random numbers).
+    """
+    t = m.sc.turnover
+    if not t.enabled:
+        return
+    w, s = m.week, m.streams
+    week_of_year = (w - 1) % WEEKS_PER_YEAR
+    session_weeks = WEEKS_PER_YEAR - m.sc.calendar.summer_weeks
+    if week_of_year == 0 and w > 1:
+        u_teacher = s["turnover_draws"].random(m.ed.n)
+        changed = teacher_turnover(m, 1.0 - t.in_year_share, u_teacher)
+        m.log.record(m, "teacher_turnover", slots_changed=changed, when="year_boundary")
+        u_pr = s["principals_draws"].random(m.schools.n)
+        principal_turnover(m, np.flatnonzero(u_pr < t.principal), "annual")
+    elif week.in_session and t.in_year_share > 0 and week_of_year % IN_YEAR_TURNOVER_EVERY == 0:
+        # In-year departures are batched every few weeks: the same annual share, at a
+        # quarter of the cost of weekly batches (benchmarks/RESULTS.md).
+        batches = max((session_weeks - 1) // IN_YEAR_TURNOVER_EVERY, 1)
+        u_teacher = s["turnover_draws"].random(m.ed.n)
+        teacher_turnover(m, t.in_year_share / batches, u_teacher)
+    if s["superintendent_draws"].random() < hazard_to_prob(t.superintendent):
+        superintendent_change(m, "annual_hazard")

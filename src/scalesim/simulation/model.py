@@ -44,7 +44,7 @@ from pydantic import ValidationError
 from scalesim.common.errors import ScalesimInputError, ScenarioError
 from scalesim.common.rng import Streams, stream_key
 from scalesim.common.seeds import DEFAULT_SEED, check_seed
-from scalesim.common.units import WEEKS_PER_MONTH, WEEKS_PER_YEAR, hazard_to_prob, month_to_week
+from scalesim.common.units import WEEKS_PER_MONTH, WEEKS_PER_YEAR, month_to_week
 from scalesim.common.validation import input_error
 from scalesim.core import rules, scaling, turnover
 from scalesim.core.actions import Actions
@@ -76,9 +76,6 @@ from scalesim.journey.travel_log import TravelLog
 from scalesim.metrics import METRIC_NAMES, compute_all, current_value
 from scalesim.scenario import Scenario, Select, ShockSpec, StrategySpec
 from scalesim.scenario.loading import apply_overrides, scenario_from_dict
-
-# In-session weeks between batches of in-year teacher turnover.
-IN_YEAR_TURNOVER_EVERY = 4
 
 PHASES: tuple[str, ...] = (
     "calendar",
@@ -367,29 +364,7 @@ class ScalingModel(mesa.Model):
                 self.act.stop_enacting(stop, depth_kept=rules.DEPTH_KEPT_ON_STOP)
 
     def _turnover(self, week: Week) -> None:
-        t = self.sc.turnover
-        if not t.enabled:
-            return
-        w = self.week
-        s = self.streams
-        week_of_year = (w - 1) % WEEKS_PER_YEAR
-        session_weeks = WEEKS_PER_YEAR - self.sc.calendar.summer_weeks
-        # Turnover happens on calendar weeks fixed in advance, so drawing only on those
-        # weeks keeps the turnover stream independent of everything else.
-        if week_of_year == 0 and w > 1:
-            u_teacher = s["turnover_draws"].random(self.ed.n)
-            changed = turnover.teacher_turnover(self, 1.0 - t.in_year_share, u_teacher)
-            self.log.record(self, "teacher_turnover", slots_changed=changed, when="year_boundary")
-            u_pr = s["principals_draws"].random(self.schools.n)
-            turnover.principal_turnover(self, np.flatnonzero(u_pr < t.principal), "annual")
-        elif week.in_session and t.in_year_share > 0 and week_of_year % IN_YEAR_TURNOVER_EVERY == 0:
-            # In-year departures are batched every few weeks: the same annual share, at a
-            # quarter of the cost of weekly batches (benchmarks/RESULTS.md).
-            batches = max((session_weeks - 1) // IN_YEAR_TURNOVER_EVERY, 1)
-            u_teacher = s["turnover_draws"].random(self.ed.n)
-            turnover.teacher_turnover(self, t.in_year_share / batches, u_teacher)
-        if s["superintendent_draws"].random() < hazard_to_prob(t.superintendent):
-            turnover.superintendent_change(self, "annual_hazard")
+        turnover.weekly(self, week)
 
     def _record(self, week: Week | None = None) -> None:
         self.current, snap = compute_all(self)
