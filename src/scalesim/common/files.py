@@ -205,6 +205,12 @@ def check_target(
                     f"{shown} already holds a {kind}; use --resume to continue it, --force "
                     "to replace it, or another folder",
                 )
+    _check_writable_parent(target, option)
+    return target
+
+
+def _check_writable_parent(target: Path, option: str) -> None:
+    """The nearest existing folder above ``target`` is a folder this process can write in."""
     base = _nearest_existing(target.parent)
     if not base.is_dir():
         raise _fail(option, f"{base} exists and is not a folder")
@@ -213,7 +219,6 @@ def check_target(
         os.rmdir(probe)
     except OSError as exc:
         raise _fail(option, f"cannot write in {base}: {_os_problem(exc)}") from None
-    return target
 
 
 def check_file_target(target: str | Path, option: str = "--out") -> Path:
@@ -227,14 +232,7 @@ def check_file_target(target: str | Path, option: str = "--out") -> Path:
     target = Path(os.path.realpath(shown.expanduser()))
     if target.is_dir():
         raise _fail(option, f"{shown} is a folder; expected a file name")
-    base = _nearest_existing(target.parent)
-    if not base.is_dir():
-        raise _fail(option, f"{base} exists and is not a folder")
-    try:
-        probe = tempfile.mkdtemp(prefix=f".{target.name}.probe-", dir=base)
-        os.rmdir(probe)
-    except OSError as exc:
-        raise _fail(option, f"cannot write in {base}: {_os_problem(exc)}") from None
+    _check_writable_parent(target, option)
     return target
 
 

@@ -21,6 +21,17 @@ from scalesim.scenario.observed import load_ties
 TIES_SENT_SHARE = 0.5
 
 
+def _ties_both_ways(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+    """A 0/1 matrix with the ties ``rows[i]``–``cols[i]`` in both directions."""
+    return sp.csr_matrix(
+        (
+            np.ones(2 * rows.size, dtype=np.float32),
+            (np.concatenate([rows, cols]), np.concatenate([cols, rows])),
+        ),
+        shape=shape,
+    )
+
+
 class SparseNetwork:
     """An undirected network stored as a symmetric CSR adjacency matrix (0/1, float32).
 
@@ -91,13 +102,7 @@ class SparseNetwork:
         rows, cols = rows[keep], cols[keep]
         if rows.size == 0:
             return
-        extra = sp.csr_matrix(
-            (
-                np.ones(2 * rows.size, dtype=np.float32),
-                (np.concatenate([rows, cols]), np.concatenate([cols, rows])),
-            ),
-            shape=self.adjacency.shape,
-        )
+        extra = _ties_both_ways(rows, cols, self.adjacency.shape)
         a = (self.adjacency + extra).tocsr()
         a.data[:] = 1.0  # ties are 0/1: a repeated tie stays one tie
         self.adjacency = a
@@ -202,13 +207,7 @@ class ObservedNetwork(SparseNetwork):
         rows, cols = rows[keep], cols[keep]
         if rows.size == 0:
             return
-        extra = sp.csr_matrix(
-            (
-                np.ones(2 * rows.size, dtype=np.float32),
-                (np.concatenate([rows, cols]), np.concatenate([cols, rows])),
-            ),
-            shape=self.adjacency.shape,
-        )
+        extra = _ties_both_ways(rows, cols, self.adjacency.shape)
         self.adjacency = self.adjacency.maximum(extra).tocsr()
         self._by_alter = self.adjacency.T.tocsr()
         if self._w is not None:

@@ -81,8 +81,7 @@ class ShapeLocalPolicy(Strategy):
         if self.p.mode == "align":
             pa = d.policy_alignment + self.p.alignment_rate * e * DT * (1.0 - d.policy_alignment)
             act.set_condition("policy_alignment", pa, self.label)
-        do = d.district_ownership + self.p.ownership_rate * e * DT * (1.0 - d.district_ownership)
-        act.set_condition("district_ownership", do, self.label)
+        raise_district_ownership(m, self.p.ownership_rate * e, self.label)
 
 
 @register
@@ -105,8 +104,7 @@ class EducatePolicymakers(Strategy):
         d, act = m.dist, m.act
         ls = d.leadership_support + self.p.support_rate * e * DT * (1.0 - d.leadership_support)
         act.set_condition("leadership_support", ls, self.label)
-        do = d.district_ownership + self.p.ownership_rate * e * DT * (1.0 - d.district_ownership)
-        act.set_condition("district_ownership", do, self.label)
+        raise_district_ownership(m, self.p.ownership_rate * e, self.label)
 
 
 @register
