@@ -221,8 +221,25 @@ def _timeline_rows(s: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["strategy", "start", "end", "intensity"])
 
 
+NUMBER_WORDS = ("no", "one", "two", "three", "four", "five")
+
+
+def picked_sets(n: int) -> str:
+    """The picked sets named as the text refers to them: "the set A", "the two sets A and B".
+
+    ``pick_three`` picks up to three distinct points; a front of one or two points gives
+    fewer, and the text counts what is shown.
+    """
+    letters = [chr(ord("A") + k) for k in range(n)]
+    if n == 1:
+        return "the set A"
+    count = NUMBER_WORDS[n] if n < len(NUMBER_WORDS) else str(n)
+    listed = " and ".join(letters) if n == 2 else ", ".join(letters)
+    return f"the {count} sets {listed}"
+
+
 def optimization(ctx: Ctx) -> Section:
-    """The front of cost against reaching the trip ticket, and three sets' timelines."""
+    """The front of cost against reaching the trip ticket, and the picked sets' timelines."""
     res = ctx.res
     m = res.meta
     trials = res.tables["trials"]
@@ -264,7 +281,10 @@ def optimization(ctx: Ctx) -> Section:
                     [o in PROBABILITIES for o in objs[1:]],
                 ),
                 "Pareto front",
-                "Every candidate (grey), the front (blue), and the three sets A, B, C shown below.",
+                f"Every candidate (grey), the front (blue), and {picked_sets(len(picked))} shown "
+                "below."
+                if picked
+                else "Every candidate (grey) and the front (blue).",
             )
         )
     rows = []
@@ -305,7 +325,9 @@ def optimization(ctx: Ctx) -> Section:
             ctx.figure(
                 "front-timelines",
                 timelines(sets, float(m.get("horizon_months") or 36)),
-                "Strategy timelines of three sets on the front",
+                "Strategy timelines of "
+                + picked_sets(len(picked)).replace("the ", "", 1)
+                + " on the front",
                 "Which strategies run when, at what intensity (×).",
             )
         )
