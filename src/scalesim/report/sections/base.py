@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from markupsafe import Markup
+from matplotlib.text import Text
 
 from scalesim.metrics import METRICS
 from scalesim.plotting.style import png_bytes
@@ -136,6 +137,7 @@ class Ctx:
         self.res = res
         self.prefix = prefix
         self.figures: dict[str, bytes] = {}
+        self.figure_texts: dict[str, list[str]] = {}
         self.events = res.log if res.kind == "run" else derive.decode_log(res.tables.get("log"))
         self.options = res.options
         self.base = res.scenarios.get(self.options[0]) or next(iter(res.scenarios.values()))
@@ -156,6 +158,10 @@ class Ctx:
         png = png_bytes(fig)
         fname = f"{self.prefix}-{name}.png"
         self.figures[fname] = png
+        # The words drawn in it (titles, ticks, legends): what readers see, for the tests.
+        self.figure_texts[fname] = [
+            t.get_text() for t in fig.findobj(Text) if t.get_visible() and t.get_text()
+        ]
         b64 = base64.b64encode(png).decode("ascii")
         return Markup(
             '<figure class="fig" id="fig-{}"><img src="data:image/png;base64,{}" alt="{}" '

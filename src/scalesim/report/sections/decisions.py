@@ -22,6 +22,7 @@ from scalesim.plotting.discovery import (
 )
 from scalesim.report.formatting import interval, num
 from scalesim.report.sections.base import TITLES, Ctx, Section, metric_label, note, para, table
+from scalesim.scenario.names import plain_spec
 
 
 def _range(r: pd.Series, src: str) -> Markup:
@@ -211,7 +212,7 @@ def _label(name: str) -> str:
 def _timeline_rows(s: dict[str, Any]) -> pd.DataFrame:
     rows = [
         {
-            "strategy": x.get("name") or x["type"],
+            "strategy": plain_spec(x),
             "start": float(x.get("start_month", 0.0)),
             "end": float(x["end_month"]) if x.get("end_month") is not None else float("nan"),
             "intensity": float(x.get("intensity", 1.0)),
@@ -293,7 +294,7 @@ def optimization(ctx: Ctx) -> Section:
         r = fr.loc[tnum]
         w = {"trial": int(tnum)}
         s = json.loads(r["set"])
-        names = ", ".join(x.get("name") or x["type"] for x in s["strategies"]) or "none"
+        names = ", ".join(plain_spec(x) for x in s["strategies"]) or "none"
         rows.append(
             [
                 f"{chr(ord('A') + k)} (trial {int(tnum)})",

@@ -22,6 +22,7 @@ from scalesim.report.sections.base import (
     table,
     trajectory_bands,
 )
+from scalesim.scenario.names import plain_label, plain_text
 
 RUN_PANELS = (
     ("Spread", ("share_enacting", "students_reached")),
@@ -174,7 +175,7 @@ def _event_list(ctx: Ctx, mk: Markers) -> Markup | None:
 def _describe(e: dict[str, Any]) -> str:
     kind = e.get("kind")
     if kind == "shock":
-        return f"shock: {str(e.get('shock', e.get('type', ''))).replace('_', ' ')}"
+        return f"shock: {plain_label(e.get('shock', e.get('type', '')))}"
     if kind == "superintendent_change":
         return (
             f"new superintendent ({str(e.get('cause', '')).replace('_', ' ')}); leadership "
@@ -182,9 +183,9 @@ def _describe(e: dict[str, Any]) -> str:
             f"{fmt(e.get('leadership_support_after'), '0–1')}"
         )
     if kind == "decision":
-        return f"decision: {e.get('action')} (rule: {e.get('rule')})"
+        return f"decision: {plain_text(e.get('action'))} (rule: {e.get('rule')})"
     if kind == "strategy_change":
-        return f"strategy {e.get('change')}: {e.get('strategy')}"
+        return f"strategy {plain_text(e.get('change'))}: {plain_label(e.get('strategy'))}"
     if kind == "pit_stop":
-        return f"unplanned pit stop ({e.get('reason')})"
+        return f"unplanned pit stop ({plain_text(e.get('reason'))})"
     return str(kind)

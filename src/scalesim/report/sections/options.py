@@ -10,7 +10,6 @@ from markupsafe import Markup, escape
 from scalesim.metrics import METRICS
 from scalesim.plotting.factors import outcome_scatter
 from scalesim.plotting.outcomes import diff_forest
-from scalesim.report import derive
 from scalesim.report.formatting import derived, fmt, interval, num
 from scalesim.report.sections.base import (
     MAIN_METRICS,
@@ -21,6 +20,7 @@ from scalesim.report.sections.base import (
     para,
     table,
 )
+from scalesim.scenario.names import plain_label, plain_spec
 
 # --------------------------------------------------------------------------- compared options
 
@@ -49,7 +49,7 @@ def compared_options(ctx: Ctx) -> Section:
                     (text + "; " if text else "")
                     + "strategies: "
                     + ", ".join(
-                        derive.strategy_label(s) if isinstance(s, dict) else str(s) for s in strat
+                        plain_spec(s) if isinstance(s, dict) else plain_label(s) for s in strat
                     )
                 )
             items.append(
