@@ -48,12 +48,15 @@ def trajectories(
     mk: Markers,
     targets: dict[str, float] | None = None,
     ncols: int = 3,
+    units: dict[str, str] | None = None,
 ) -> Figure:
     """Metrics over time: one panel per dimension, one line per option (or per metric).
 
     With one option, each panel may hold several metrics (told apart by line style); with
     several options, each panel holds one metric and each option has its colour, with the
     95% interval of the mean (dark band) and the 10th–90th percentile of replicates (light).
+    ``units`` replaces a metric's registered unit (the trip ticket's shares are of students
+    when the destination counts students: :func:`scalesim.metrics.units.metric_unit`).
     """
     n = len(panels)
     nrows = int(np.ceil(n / ncols))
@@ -62,7 +65,9 @@ def trajectories(
     with_bands = "ci_low" in bands.columns and bands["ci_low"].notna().any()
     for k, (ax, (title, metrics)) in enumerate(zip(axes.flat, panels, strict=False)):
         draw_markers(ax, mk, labels=(k == 0))
-        unit = METRICS[metrics[0]].unit if metrics[0] in METRICS else ""
+        unit = (units or {}).get(metrics[0]) or (
+            METRICS[metrics[0]].unit if metrics[0] in METRICS else ""
+        )
         for j, m in enumerate(metrics):
             for i, opt in enumerate(options):
                 cur = option_series(bands, opt, m)

@@ -108,7 +108,7 @@ def _milestones(ctx: Ctx, sec: Section, bands: pd.DataFrame) -> None:
     for m in metrics:
         for k, o in enumerate(ctx.options):
             label = Markup('{} <span class="unit">({})</span>').format(
-                metric_label(m), metric_unit(m)
+                metric_label(m, ctx.measure), metric_unit(m, ctx.measure)
             )
             cells: list[Any] = [label if k == 0 else ""]
             if res.multi:
@@ -116,7 +116,9 @@ def _milestones(ctx: Ctx, sec: Section, bands: pd.DataFrame) -> None:
             for w in weeks:
                 if res.kind == "run":
                     val = res.tables["timeseries"].set_index("week")[m].get(w, np.nan)
-                    cells.append(num(val, metric_unit(m), "timeseries", m, {"week": w}))
+                    cells.append(
+                        num(val, metric_unit(m, ctx.measure), "timeseries", m, {"week": w})
+                    )
                 elif "bands" in res.tables:
                     cur = bands[
                         (bands["option"] == o) & (bands["metric"] == m) & (bands["week"] == w)
@@ -125,7 +127,7 @@ def _milestones(ctx: Ctx, sec: Section, bands: pd.DataFrame) -> None:
                     cells.append(
                         num(
                             val,
-                            metric_unit(m),
+                            metric_unit(m, ctx.measure),
                             "bands",
                             "mean",
                             {"option": o, "metric": m, "week": w},
@@ -137,7 +139,14 @@ def _milestones(ctx: Ctx, sec: Section, bands: pd.DataFrame) -> None:
                     ok = ok.loc[(ok["status"] == "ok") & (ok["option"] == o), "task_id"]
                     val = ts.loc[ts["task_id"].isin(ok) & (ts["week"] == w), m].mean()
                     cells.append(
-                        num(val, metric_unit(m), "timeseries", m, {"option": o, "week": w}, "mean")
+                        num(
+                            val,
+                            metric_unit(m, ctx.measure),
+                            "timeseries",
+                            m,
+                            {"option": o, "week": w},
+                            "mean",
+                        )
                     )
             rows.append(cells)
     cap = "Where the district stood at the start, at the end of each year, and at the end."

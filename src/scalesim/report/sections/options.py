@@ -17,6 +17,8 @@ from scalesim.report.sections.base import (
     Ctx,
     Section,
     chip,
+    metric_label,
+    metric_unit,
     para,
     table,
 )
@@ -157,12 +159,12 @@ def _comparison_table(ctx: Ctx, sec: Section, comp: pd.DataFrame) -> None:
         )
 
 
-def _outcome_label(o: dict[str, Any]) -> tuple[str, str]:
+def _outcome_label(o: dict[str, Any], measure: str = "educators") -> tuple[str, str]:
     """A sweep outcome's label and unit (``equity_ratio_m6`` → ratio at month 6)."""
     metric = str(o.get("metric", o.get("name")))
     at = o.get("at", "end")
     if metric in METRICS:
-        label, unit = METRICS[metric].label, METRICS[metric].unit
+        label, unit = metric_label(metric, measure), metric_unit(metric, measure)
     elif metric == "tt_reached":
         label, unit = "Destination reached", "probability"
     else:
@@ -181,7 +183,8 @@ def _sweep_outcomes(ctx: Ctx, sec: Section) -> None:
     rows = []
     for out in outcomes:
         unit = _outcome_label(
-            next((o for o in res.meta.get("outcomes", []) if o["name"] == out), {"name": out})
+            next((o for o in res.meta.get("outcomes", []) if o["name"] == out), {"name": out}),
+            ctx.measure,
         )[1]
         cells: list[Any] = [out]
         for o in ctx.options:
@@ -210,7 +213,7 @@ def _sweep_outcomes(ctx: Ctx, sec: Section) -> None:
             .mean(numeric_only=True)
             .reset_index()
         )
-        labels = {o["name"]: _outcome_label(o) for o in res.meta.get("outcomes", [])}
+        labels = {o["name"]: _outcome_label(o, ctx.measure) for o in res.meta.get("outcomes", [])}
         sec.blocks.append(
             ctx.figure(
                 "outcomes",

@@ -105,8 +105,8 @@ def _pit_run(ctx: Ctx, sec: Section, stops: list[dict[str, Any]]) -> None:
         ans = [str(q.get("answer")) for q in e.get("checklist", [])] + [""] * 4
         q1 = Markup("{}<br><small>observed {} vs {} expected</small>").format(
             chip(ans[0], "good" if ans[0] == "yes" else "bad"),
-            ob("destination_share", pct),
-            ob("expected_share", pct),
+            ob("destination_share", ctx.dest_unit),
+            ob("expected_share", ctx.dest_unit),
         )
         q2 = chip(ans[1], "good" if ans[1] == "no" else "bad")
         q3 = Markup(
