@@ -16,6 +16,7 @@ from typing import ClassVar
 
 import pytest
 import yaml
+from matplotlib.text import Text
 
 from scalesim.journey.shocks import SHOCKS, Shock
 from scalesim.journey.shocks import register as register_shock
@@ -136,6 +137,7 @@ def folders(tmp_path_factory: pytest.TempPathFactory, scalesim_cmd: list[str]) -
     }
     (d / "options.yaml").write_text(yaml.safe_dump(options), encoding="utf-8")
     runs = {
+        "run": ["run", str(d / "every.yaml")],
         "compare": ["compare", str(d / "none.yaml"), str(d / "every.yaml"), "--reps", "2"],
         "rehearse": [
             "rehearse",
@@ -163,7 +165,7 @@ def folders(tmp_path_factory: pytest.TempPathFactory, scalesim_cmd: list[str]) -
     return out
 
 
-@pytest.mark.parametrize("kind", ["compare", "rehearse"])
+@pytest.mark.parametrize("kind", ["compare", "rehearse", "run"])
 def test_reports_show_no_raw_type_ids(folders: dict[str, Path], kind: str) -> None:
     """Neither the page's text nor any figure's words name a strategy or shock by its id."""
     rep = render_report(load(folders[kind]))
@@ -192,3 +194,15 @@ def test_list_shows_each_types_plain_name(kind: str, scalesim_cmd: list[str]) ->
     for t in registry:
         row = next(r for r in rows if f" {t} " in r)
         assert f" {name(t)} " in row, (t, row)
+
+
+def test_run_result_plot_names_shocks_plainly(folders: dict[str, Path]) -> None:
+    """``RunResult.plot()`` labels the run's shocks by their plain names."""
+    import scalesim
+
+    res = scalesim.run(scalesim.load_scenario(folders["run"] / "scenario.yaml"), seed=1)
+    assert any(e.get("kind") == "shock" for e in res.log)
+    fig = res.plot()
+    words = [t.get_text() for t in fig.findobj(Text) if t.get_visible() and t.get_text()]
+    assert raw_ids_in("\n".join(words)) == []
+    assert any(SHOCK_NAMES["pandemic"] in w for w in words)

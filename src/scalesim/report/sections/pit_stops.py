@@ -108,7 +108,7 @@ def _pit_run(ctx: Ctx, sec: Section, stops: list[dict[str, Any]]) -> None:
             ob("destination_share", ctx.dest_unit),
             ob("expected_share", ctx.dest_unit),
         )
-        q2 = chip(ans[1], "good" if ans[1] == "no" else "bad")
+        q2 = chip(plain_text(ans[1]), "good" if ans[1] == "no" else "bad")
         q3 = Markup(
             "{}<br><small>{} of weekly capacity left; {} person-days short since the "
             "last stop</small>"
