@@ -12,6 +12,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from scalesim.metrics import METRICS
+from scalesim.metrics.units import metric_title
 from scalesim.plotting.discovery import robustness_bars
 
 # The longest metric label, and a summary outcome that is not a registered metric.
@@ -59,4 +60,53 @@ def test_robustness_figure_labels_lie_inside_the_figure(outcome: str) -> None:
     label = fig.axes[1].xaxis.label.get_text()
     assert "regret" in label
     if outcome in METRICS:
-        assert METRICS[outcome].label in " ".join(label.split())  # named for readers, not its id
+        # Named for readers (standing alone: no "Same, ..."), not by its id.
+        assert metric_title(outcome) in " ".join(label.split())
+        assert "Same," not in label
+
+
+def overlapping_titles(fig: Figure) -> list[tuple[str, str]]:
+    """Pairs of panel titles whose boxes overlap (a long title running into its neighbour's)."""
+    r = fig.canvas.get_renderer()
+    boxes = [
+        (ax.title.get_text(), ax.title.get_window_extent(r))
+        for ax in fig.axes
+        if ax.get_visible() and ax.title.get_text()
+    ]
+    return [
+        (a, b) for i, (a, ba) in enumerate(boxes) for b, bb in boxes[i + 1 :] if ba.overlaps(bb)
+    ]
+
+
+@pytest.fixture(scope="module")
+def bands(make_scenario) -> dict[str, tuple]:
+    """Bands and trip-ticket tables of a small comparison, for each destination measure."""
+    from scalesim.workbench.compare import Option, compare
+    from scalesim.workbench.executors import SerialExecutor
+
+    out = {}
+    for measure in ("educators", "students"):
+        over = {"trip_ticket.destination.measure": measure}
+        t = compare(
+            [
+                Option("none", make_scenario(over)),
+                Option("coaching", make_scenario({**over, "strategies": [{"type": "coaching"}]})),
+            ],
+            [1, 2],
+            SerialExecutor(),
+        )
+        out[measure] = (t["bands"], t["trip_ticket"])
+    return out
+
+
+@pytest.mark.parametrize("measure", ["educators", "students"])
+def test_compare_trajectories_titles_fit_their_panels(bands, measure: str) -> None:
+    """figures/trajectories.png: every title and label inside, no title into its neighbour."""
+    from scalesim.workbench.compare import trajectories_plot
+
+    b, tt = bands[measure]
+    fig = trajectories_plot(b, tt, measure=measure)
+    assert outside(fig) == []
+    assert overlapping_titles(fig) == []
+    titles = [" ".join(ax.title.get_text().split()) for ax in fig.axes if ax.get_visible()]
+    assert metric_title("destination_equity_share", measure) in titles

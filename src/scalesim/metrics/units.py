@@ -132,6 +132,21 @@ def metric_label(name: str, measure: str = "educators") -> str:
     return METRICS[name].label
 
 
+# Labels that lean on the row above them in a table ("Same, in high-need schools"), written
+# out for a figure's title or axis, where no row is above.
+STANDALONE_LABELS = {
+    ("destination_equity_share", "educators"): "At the destination's depth, high-need schools",
+    ("destination_equity_share", "students"): (
+        "Students furthest from opportunity at the destination's depth"
+    ),
+}
+
+
+def metric_title(name: str, measure: str = "educators") -> str:
+    """The label of metric ``name`` standing alone (a figure's panel title or axis)."""
+    return STANDALONE_LABELS.get((name, measure)) or metric_label(name, measure)
+
+
 def format_metric(name: str, x: Any, diff: bool = False, measure: str = "educators") -> str:
     """``x`` formatted in the unit of the registered metric ``name``."""
     return format_value(x, metric_unit(name, measure), diff)

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from scalesim.metrics import METRICS
-from scalesim.metrics.units import PERCENT_UNITS
+from scalesim.metrics.units import PERCENT_UNITS, metric_title
 from scalesim.plotting.style import MARKERS, OI, colour, new_figure, unit_axis
 
 
@@ -199,10 +199,14 @@ def robustness_bars(summary: pd.DataFrame, outcome: str) -> Figure:
     if d is not None and d.unit in PERCENT_UNITS:
         # A regret is a difference of shares: percentage points (metrics.units).
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v * 100:.0f} pp"))
-    name = d.label if d is not None else outcome.replace("_", " ")
+    name = metric_title(outcome) if d is not None else outcome.replace("_", " ")
     # Wrapped to the panel's width: tight_layout moves margins but never shortens a label.
     ax.set_xlabel(
-        textwrap.fill(f"regret in {name} (against the best option in the same future)", 44)
+        textwrap.fill(
+            f"{name}: regret against the best option in the same future",
+            44,
+            break_on_hyphens=False,
+        )
     )
     ax.set_title("Regret")
     ax.legend(loc="lower right")

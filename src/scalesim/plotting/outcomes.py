@@ -6,6 +6,7 @@ of docs/results-format.md) and returns a :class:`matplotlib.figure.Figure`.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +19,9 @@ from scalesim.metrics import METRICS
 from scalesim.metrics.units import PERCENT_UNITS
 from scalesim.plotting.markers import Markers, draw_markers, marker_legend
 from scalesim.plotting.style import LINESTYLES, MARKERS, colour, new_figure, unit_axis
+
+# Characters of a trajectory panel's title per line (a 3.9-inch panel at the title size).
+TITLE_CHARS = 36
 
 
 def option_series(bands: pd.DataFrame, option: str, metric: str) -> pd.DataFrame:
@@ -87,7 +91,8 @@ def trajectories(
                 ax.axhline(targets[m], color="0.2", linestyle=(0, (4, 2)), linewidth=0.9)
         if mk.deadline is not None and targets and any(m in targets for m in metrics):
             ax.axvline(mk.deadline, color="0.2", linestyle=(0, (4, 2)), linewidth=0.9)
-        ax.set_title(title)
+        # A long title wraps inside its panel (a neighbour's would overlap it).
+        ax.set_title(textwrap.fill(title, TITLE_CHARS, break_on_hyphens=False))
         unit_axis(ax, unit)
         if unit in PERCENT_UNITS or unit == "schools":
             hi = ax.get_ylim()[1]

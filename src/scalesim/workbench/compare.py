@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from scalesim.common.files import results_folder
 from scalesim.common.provenance import versions
 from scalesim.metrics import METRICS
-from scalesim.metrics.units import metric_label, metric_unit
+from scalesim.metrics.units import metric_title, metric_unit
 from scalesim.plotting.equity import reach_by_need
 from scalesim.plotting.markers import Markers
 from scalesim.plotting.outcomes import trajectories
@@ -80,7 +80,7 @@ def trajectories_plot(
 ) -> Figure:
     """The figure of :func:`trajectories_figure`, as a matplotlib ``Figure`` (notebooks)."""
     present = set(bands["metric"])
-    panels = [(metric_label(m, measure), [m]) for m in metrics if m in present]
+    panels = [(metric_title(m, measure), [m]) for m in metrics if m in present]
     options = list(dict.fromkeys(bands["option"]))
     targets: dict[str, float] = {}
     deadline = None

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
+from scalesim.metrics.units import metric_title
 from scalesim.plotting.discovery import (
     box_limits,
     pareto_front,
@@ -206,7 +207,7 @@ def _label(name: str) -> str:
         return "P(trip ticket reached, with its equity clause)"
     if name == "tt_equity_clause_holds":
         return "P(equity clause holds)"
-    return metric_label(name)
+    return metric_title(name)
 
 
 def _timeline_rows(s: dict[str, Any]) -> pd.DataFrame:
