@@ -23,17 +23,20 @@ from scalesim.journey.shocks import register as register_shock
 from scalesim.journey.strategies import STRATEGIES, Strategy, register
 from scalesim.report import render_report
 from scalesim.report.loading import load
+from scalesim.scenario.journey import Select
 from scalesim.scenario.names import (
+    SELECTION_NAMES,
     SHOCK_NAMES,
     STRATEGY_NAMES,
     plain_label,
+    plain_text,
     shock_name,
     strategy_name,
 )
 from scalesim.scenario.params import SHOCK_PARAMS, STRATEGY_PARAMS
 
 REPO = Path(__file__).resolve().parents[1]
-RAW_IDS = sorted(set(STRATEGIES) | set(SHOCKS), key=len, reverse=True)
+RAW_IDS = sorted(set(STRATEGIES) | set(SHOCKS) | set(SELECTION_NAMES), key=len, reverse=True)
 
 
 def test_every_registered_type_has_a_plain_name() -> None:
@@ -76,6 +79,17 @@ def test_registering_a_type_without_a_plain_name_is_refused() -> None:
         STRATEGIES.pop("named_strategy_for_test", None)
         STRATEGY_PARAMS.pop("named_strategy_for_test", None)
         STRATEGY_NAMES.pop("named_strategy_for_test", None)
+
+
+def test_selection_rules_with_snake_case_ids_read_as_words() -> None:
+    """A pit stop's retarget decision names the rule in words; one-word rules stay as written."""
+    rules = Select.model_fields["rule"].annotation.__args__
+    assert {r for r in rules if "_" in r} == set(SELECTION_NAMES)
+    assert (
+        plain_text("retarget local_champions to highest_need")
+        == "retarget Local champions to highest need first"
+    )
+    assert plain_text("retarget coaching to random") == "retarget Coaching to random"
 
 
 def test_a_users_own_label_is_kept() -> None:

@@ -43,6 +43,15 @@ SHOCK_NAMES: dict[str, str] = {
     "superintendent_turnover": "Superintendent turnover",
     "teacher_turnover_wave": "Teacher turnover wave",
 }
+# Selection rules whose id is not a plain word (scenario.journey.Select.rule), as they read
+# after "retarget X to" in a pit stop's decision and in the report's Selection column;
+# "random", "volunteer", "balanced" and the other one-word rules read as they are.
+SELECTION_NAMES: dict[str, str] = {
+    "highest_need": "highest need first",
+    "most_central": "most central first",
+    "most_credible": "most credible first",
+    "pilot_members": "pilot members",
+}
 # Credit channels that are not strategies (core.rules: the parts of the adoption hazard).
 CHANNEL_NAMES: dict[str, str] = {
     "peer": "Peers",
@@ -104,9 +113,10 @@ def plain_text(text: object) -> str:
     Decisions, checklist problems and pit-stop reasons are written into the log with labels
     (``retarget local_champions to highest_need``, ``shock: principal_turnover``); the log
     stays as recorded and the faces read it through this. Only whole words that are a
-    registered strategy or shock type (or ``strategy:<type>``) change.
+    registered strategy or shock type (or ``strategy:<type>``), or a selection rule's
+    snake-case id, change.
     """
-    names = {**SHOCK_NAMES, **STRATEGY_NAMES}
+    names = {**SELECTION_NAMES, **SHOCK_NAMES, **STRATEGY_NAMES}
     if not names:
         return str(text)
     alternatives = "|".join(re.escape(k) for k in sorted(names, key=len, reverse=True))

@@ -72,7 +72,7 @@ def _strategies_run(ctx: Ctx, sec: Section) -> None:
                     plain_label(r["strategy"]),
                     plain_label(r["type"]),
                     when,
-                    str(r.get("rule", "–")),
+                    plain_text(r.get("rule", "–")),
                     Markup("{} / {}").format(
                         num(r.get("schools"), "count", "strategies", "schools", w),
                         num(r.get("educators"), "count", "strategies", "educators", w),
