@@ -144,6 +144,7 @@ class ScalingModel(mesa.Model):
         self.ed = initial_educators(
             scenario, self.schools, factors, self.streams["initial"], self.next_person_ids
         )
+        self.people_epoch = 0  # counts calls of people_changed (turnover batches)
         # School-level heterogeneity of adoption (None unless the scenario switches it on).
         self.adoption_clock = (
             build_clock(
@@ -220,6 +221,7 @@ class ScalingModel(mesa.Model):
         Args:
             slots: The slots whose person changed, or None for all.
         """
+        self.people_epoch += 1  # strategies re-check their members only after a change
         f = self.ed.factors
         weights = f.credibility if self.sc.adoption.credibility_weighted else np.ones(self.ed.n)
         if slots is None:

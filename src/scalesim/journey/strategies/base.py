@@ -118,6 +118,7 @@ class Strategy:
         self.schools = np.array([], dtype=np.int64)
         self.members = np.array([], dtype=np.int64)
         self.member_persons = np.array([], dtype=np.int64)
+        self._members_checked_at = -1  # the model's people_epoch at the last sync_members
         self.spent = 0.0
         self.shortfall = 0.0
         self.carried = False  # run by the district or schools after support ended
@@ -187,6 +188,9 @@ class Strategy:
         """
         if self.targets != "educators" or self.members.size == 0:
             return False
+        if self._members_checked_at == m.people_epoch:  # nobody changed slots since
+            return False
+        self._members_checked_at = m.people_epoch
         stay = m.ed.person[self.members] == self.member_persons
         if stay.all():
             return False
