@@ -60,16 +60,20 @@ CHANNEL_NAMES: dict[str, str] = {
 }
 
 
+def _named(table: dict[str, str], kind: str, type_name: str) -> str:
+    try:
+        return table[type_name]
+    except KeyError:
+        raise KeyError(f"{kind} type {type_name!r} has no plain name") from None
+
+
 def strategy_name(type_name: str) -> str:
     """The plain name of a registered strategy type.
 
     Raises:
         KeyError: The type has no plain name (every registered type must have one).
     """
-    try:
-        return STRATEGY_NAMES[type_name]
-    except KeyError:
-        raise KeyError(f"strategy type {type_name!r} has no plain name") from None
+    return _named(STRATEGY_NAMES, "strategy", type_name)
 
 
 def shock_name(type_name: str) -> str:
@@ -78,10 +82,7 @@ def shock_name(type_name: str) -> str:
     Raises:
         KeyError: The type has no plain name (every registered type must have one).
     """
-    try:
-        return SHOCK_NAMES[type_name]
-    except KeyError:
-        raise KeyError(f"shock type {type_name!r} has no plain name") from None
+    return _named(SHOCK_NAMES, "shock", type_name)
 
 
 def plain_label(label: object) -> str:
