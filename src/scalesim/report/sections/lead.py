@@ -105,13 +105,15 @@ def lead(ctx: Ctx) -> Markup:
             if metric not in mine.index:
                 continue
             p = mine.loc[metric]
+            # A share of the way from the district's start to the target: neither of
+            # educators nor of students, whatever the destination counts.
             way.append(
                 Markup("{} of the way for {} {}").format(
-                    derived(p["progress"], "share of educators", "progress"),
+                    derived(p["progress"], "share", "progress"),
                     names["all_short" if metric == "destination_share" else "equity_short"],
                     interval(
-                        derived(p["ci_low"], "share of educators", "progress"),
-                        derived(p["ci_high"], "share of educators", "progress"),
+                        derived(p["ci_low"], "share", "progress"),
+                        derived(p["ci_high"], "share", "progress"),
                     ),
                 )
             )
