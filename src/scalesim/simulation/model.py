@@ -74,7 +74,7 @@ from scalesim.journey.shocks import ShockBook
 from scalesim.journey.strategies import Strategy, StrategySet
 from scalesim.journey.travel_log import TravelLog
 from scalesim.metrics import METRIC_NAMES, compute_all, current_value
-from scalesim.scenario import Scenario, Select, ShockSpec, StrategySpec
+from scalesim.scenario import Destination, Scenario, Select, ShockSpec, StrategySpec
 from scalesim.scenario.loading import apply_overrides, scenario_from_dict
 
 PHASES: tuple[str, ...] = (
@@ -458,6 +458,20 @@ class ScalingModel(mesa.Model):
         s.intensity = float(s.intensity * factor)
         self.log.record(self, "strategy_change", change="rescale", **s.describe())
         return s
+
+    def recalibrate_destination(self, changes: Mapping[str, Any]) -> Destination:
+        """Move the trip ticket's destination from now on (a pit stop's ``recalibrate``).
+
+        Raises:
+            ScenarioError: If a key is not a destination field or a value is invalid.
+        """
+        now = self.pit_stops.destination.model_dump()
+        try:
+            dest = Destination.model_validate({**now, **changes})
+        except ValidationError as exc:
+            raise input_error("recalibrate", exc, Destination, ScenarioError) from None
+        self.pit_stops.destination = dest
+        return dest
 
     def set_strategies(self, specs: Sequence[StrategySpec | Mapping[str, Any]]) -> None:
         """Replace the strategy set from now on (every current strategy stops now).
