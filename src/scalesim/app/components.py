@@ -470,6 +470,8 @@ def LessonPanel(model: AppModel) -> None:  # noqa: N802 (Solara components are C
     if lesson is None:
         return
     arm = model.arm
+    shown = solara.use_reactive(False)
+    question, answer = split_answer(lesson.page)
     with _panel(f"Lesson: {lesson.title}"):
         solara.Info(
             f"Arm '{arm}': {lesson.arm_label(arm)}. Other arms: "
@@ -477,4 +479,23 @@ def LessonPanel(model: AppModel) -> None:  # noqa: N802 (Solara components are C
             + " (choose in the sidebar, then Reset).",
             dense=True,
         )
-        Md(lesson.page)
+        Md(question)
+        if answer:
+            if shown.value:
+                Md(answer)
+                solara.Button("Hide the answer", on_click=lambda: shown.set(False), text=True)
+            else:
+                solara.Button("Show the answer", on_click=lambda: shown.set(True), color="primary")
+
+
+# The heading that starts a lesson page's answer (scenarios/teaching/*/lesson.md): the page
+# shows what comes before it, and the answer only when the instructor asks for it.
+ANSWER_HEADING = "## What usually happens, and why"
+
+
+def split_answer(page: str) -> tuple[str, str]:
+    """A lesson page as (everything up to the answer, the answer); the answer may be ""."""
+    at = page.find(ANSWER_HEADING)
+    if at < 0:
+        return page, ""
+    return page[:at], page[at:]

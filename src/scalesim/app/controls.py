@@ -78,7 +78,7 @@ def switch_strategy(model: AppModel, row: StrategyRow, on: bool, rule: str | Non
         if spec.get("end_month") is not None and spec["end_month"] <= start:
             spec.pop("end_month")
         if rule is not None and rule != "explicit":
-            spec["select"] = _select_with_rule(spec, rule)
+            spec["select"] = select_with_rule(spec, rule)
         strategy = model.add_strategy(spec)
         model.log.record(
             model,
@@ -93,7 +93,7 @@ def switch_strategy(model: AppModel, row: StrategyRow, on: bool, rule: str | Non
         )
 
 
-def _select_with_rule(spec: dict[str, Any], rule: str) -> dict[str, Any]:
+def select_with_rule(spec: dict[str, Any], rule: str) -> dict[str, Any]:
     """The strategy's selection (or its type's default) with another rule."""
     cls = STRATEGIES[spec["type"]]
     select = dict(spec.get("select") or cls.default_select)
@@ -113,7 +113,7 @@ def retarget_strategy(model: AppModel, row: StrategyRow, rule: str) -> str:
         spec = live.spec.model_dump(exclude_none=True)
         if live.select is not None:
             spec["select"] = live.select.model_dump(exclude_none=True)
-        s = model.retarget_strategy(row.label, _select_with_rule(spec, rule))
+        s = model.retarget_strategy(row.label, select_with_rule(spec, rule))
         model.log.record(
             model, "user_action", action="retarget", strategy=row.label, rule=s.select.rule
         )

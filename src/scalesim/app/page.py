@@ -208,9 +208,34 @@ def app_view(model: AppModel) -> Any:
     )
 
 
+def wants_play(search: str | None) -> bool:
+    """Whether the address asks for play mode (``?play``, ``?mode=play``)."""
+    parts = [p for p in (search or "").split("&") if p]
+    return "play" in parts or "mode=play" in parts
+
+
+@solara.component
+def PlayPage(config: AppConfig) -> Any:  # noqa: N802 (Solara components are CapWords)
+    """Play mode (app.play_view): one session per browser session."""
+    from scalesim.app.play import PlaySession
+    from scalesim.app.play_view import PlayView
+
+    session = solara.use_memo(
+        lambda: PlaySession(config.scenario_file, seed=config.seed, lesson=config.lesson), [config]
+    )
+    with solara.AppBar():
+        solara.AppBarTitle(f"scalesim · play mode · {session.base.name}")
+    return PlayView(session)
+
+
 @solara.component
 def Page() -> Any:  # noqa: N802 (Solara components are CapWords)
-    """One model per browser session, opened from :func:`current_config`."""
+    """One model per browser session, opened from :func:`current_config`.
+
+    The address ``…/?play`` opens play mode instead (the class plays the team).
+    """
     config = solara.use_memo(current_config, [])
+    if wants_play(solara.use_router().search):
+        return PlayPage(config)
     model = solara.use_memo(config.initial_model, [config])
     return app_view(model)

@@ -74,7 +74,14 @@ from scalesim.journey.shocks import ShockBook
 from scalesim.journey.strategies import Strategy, StrategySet
 from scalesim.journey.travel_log import TravelLog
 from scalesim.metrics import METRIC_NAMES, compute_all, current_value
-from scalesim.scenario import Destination, Scenario, Select, ShockSpec, StrategySpec
+from scalesim.scenario import (
+    AdaptationRule,
+    Destination,
+    Scenario,
+    Select,
+    ShockSpec,
+    StrategySpec,
+)
 from scalesim.scenario.loading import apply_overrides, scenario_from_dict
 
 PHASES: tuple[str, ...] = (
@@ -458,6 +465,21 @@ class ScalingModel(mesa.Model):
         s.intensity = float(s.intensity * factor)
         self.log.record(self, "strategy_change", change="rescale", **s.describe())
         return s
+
+    def decide_at_pit_stop(self, rule: AdaptationRule) -> str:
+        """Take a decision at the pit stop that ran this week, as if ``rule`` fired there.
+
+        The app's play mode sends the class's choices here (journey.pitstops
+        ``PitStops.decide``). Enactments the decision credits count towards this stop, as
+        they do when a scenario rule fires during it, so a scenario holding the choice as a
+        rule reproduces the run, travel log included.
+
+        Raises:
+            ValueError: If no pit stop ran this week.
+        """
+        done = self.pit_stops.decide(self, rule)
+        self._credits_at_last_stop = dict(self.channel_counts)
+        return done
 
     def recalibrate_destination(self, changes: Mapping[str, Any]) -> Destination:
         """Move the trip ticket's destination from now on (a pit stop's ``recalibrate``).
