@@ -20,7 +20,13 @@ import solara
 from markdown_it import MarkdownIt
 from mesa.visualization.utils import force_update, update_counter
 
-from scalesim.app.controls import StrategyRow, retarget_strategy, strategy_rows, switch_strategy
+from scalesim.app.controls import (
+    StrategyRow,
+    retarget_strategy,
+    split_answer,
+    strategy_rows,
+    switch_strategy,
+)
 from scalesim.app.snapshots import district_data, plots_data
 from scalesim.common.errors import ScalesimInputError
 from scalesim.common.sources import cite_titles
@@ -486,16 +492,3 @@ def LessonPanel(model: AppModel) -> None:  # noqa: N802 (Solara components are C
                 solara.Button("Hide the answer", on_click=lambda: shown.set(False), text=True)
             else:
                 solara.Button("Show the answer", on_click=lambda: shown.set(True), color="primary")
-
-
-# The heading that starts a lesson page's answer (scenarios/teaching/*/lesson.md): the page
-# shows what comes before it, and the answer only when the instructor asks for it.
-ANSWER_HEADING = "## What usually happens, and why"
-
-
-def split_answer(page: str) -> tuple[str, str]:
-    """A lesson page as (everything up to the answer, the answer); the answer may be ""."""
-    at = page.find(ANSWER_HEADING)
-    if at < 0:
-        return page, ""
-    return page[:at], page[at:]

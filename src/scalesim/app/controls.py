@@ -118,3 +118,16 @@ def retarget_strategy(model: AppModel, row: StrategyRow, rule: str) -> str:
             model, "user_action", action="retarget", strategy=row.label, rule=s.select.rule
         )
         return f"{row.label}: schools now chosen by {s.select.rule}"
+
+
+# The heading that starts a lesson page's answer (scenarios/teaching/*/lesson.md): the page
+# shows what comes before it, and the answer only when the instructor asks for it.
+ANSWER_HEADING = "## What usually happens, and why"
+
+
+def split_answer(page: str) -> tuple[str, str]:
+    """A lesson page as (everything up to the answer, the answer); the answer may be ""."""
+    at = page.find(ANSWER_HEADING)
+    if at < 0:
+        return page, ""
+    return page[:at], page[at:]
