@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 # The plots are drawn smaller (inches) than in the explore page, so that shown at the width
 # of their column (about 560 px at 1024 px) their smallest text (8 pt at plotting.live.DPI)
 # is about 12 px: readable from the back of a classroom (tests/test_app_play_browser.py).
-PLOTS_SIZE = (5.0, 4.6)
+PLOTS_SIZE = (5.0, 5.8)
 LOG_ROWS = 14
 CSS = """
 .scalesim-play { font-size: 16px; max-width: 1024px; }
@@ -52,6 +52,8 @@ CSS = """
   text-align: left; vertical-align: top; }
 .scalesim-play .bar { background: #0072B2; height: 0.7em; display: inline-block; }
 .scalesim-play ul { margin: 2px 0 4px 0; padding-left: 1.2em; }
+/* Solara's "This website runs on Solara" banner sits over the page's bottom right. */
+div:has(> b > a[href="https://solara.dev"]) { display: none !important; }
 """
 
 
