@@ -68,8 +68,19 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     path.write_text(yaml.safe_dump(sc.to_dict(), sort_keys=False))
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "scalesim", "app", str(path), "--port", str(port)]
-        + ["--host", "127.0.0.1", "--seed", str(SEED)],
+        [
+            sys.executable,
+            "-m",
+            "scalesim",
+            "app",
+            str(path),
+            "--port",
+            str(port),
+            "--host",
+            "127.0.0.1",
+            "--seed",
+            str(SEED),
+        ],
         cwd=REPO,
         env={**os.environ, "MPLBACKEND": "agg"},
         stdout=subprocess.PIPE,
