@@ -9,10 +9,15 @@ observed values used and the rule that fired, goes to the travel log.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+
+from scalesim.common.errors import ScenarioError
 from scalesim.common.rule_lang import Rule, parse_rule
 from scalesim.common.units import month_to_week
+from scalesim.common.validation import input_error
 from scalesim.metrics import METRICS
 from scalesim.metrics.indicators import INDICATOR_NAMES
 from scalesim.scenario import AdaptationRule, Destination, StrategySpec
@@ -296,6 +301,19 @@ class PitStops:
         for _, i, when in due:
             done = self.act(m, self.rules[i][0])
             m.log.record(m, "decision_applied", rule=when, action=done)
+
+    def recalibrate(self, changes: Mapping[str, Any]) -> Destination:
+        """Move the destination from now on; returns the new one.
+
+        Raises:
+            ScenarioError: If a key is not a destination field or a value is invalid.
+        """
+        try:
+            dest = Destination.model_validate({**self.destination.model_dump(), **changes})
+        except ValidationError as exc:
+            raise input_error("recalibrate", exc, Destination, ScenarioError) from None
+        self.destination = dest
+        return dest
 
     def act(self, m: ScalingModel, spec: AdaptationRule) -> str:
         """Carry out one action through the model's mutation API; returns a short description."""

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import partial
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import mesa
 import numpy as np
@@ -74,15 +74,11 @@ from scalesim.journey.shocks import ShockBook
 from scalesim.journey.strategies import Strategy, StrategySet
 from scalesim.journey.travel_log import TravelLog
 from scalesim.metrics import METRIC_NAMES, compute_all, current_value
-from scalesim.scenario import (
-    AdaptationRule,
-    Destination,
-    Scenario,
-    Select,
-    ShockSpec,
-    StrategySpec,
-)
+from scalesim.scenario import Scenario, Select, ShockSpec, StrategySpec
 from scalesim.scenario.loading import apply_overrides, scenario_from_dict
+
+if TYPE_CHECKING:
+    from scalesim.scenario import AdaptationRule, Destination
 
 PHASES: tuple[str, ...] = (
     "calendar",
@@ -467,33 +463,17 @@ class ScalingModel(mesa.Model):
         return s
 
     def decide_at_pit_stop(self, rule: AdaptationRule) -> str:
-        """Take a decision at the pit stop that ran this week, as if ``rule`` fired there.
+        """Decide at this week's pit stop as if ``rule`` fired there (the app's play mode).
 
-        The app's play mode sends the class's choices here (journey.pitstops
-        ``PitStops.decide``). Enactments the decision credits count towards this stop, as
-        they do when a scenario rule fires during it, so a scenario holding the choice as a
-        rule reproduces the run, travel log included.
-
-        Raises:
-            ValueError: If no pit stop ran this week.
+        What the decision credits counts towards this stop, as for a rule firing during it.
         """
         done = self.pit_stops.decide(self, rule)
         self._credits_at_last_stop = dict(self.channel_counts)
         return done
 
     def recalibrate_destination(self, changes: Mapping[str, Any]) -> Destination:
-        """Move the trip ticket's destination from now on (a pit stop's ``recalibrate``).
-
-        Raises:
-            ScenarioError: If a key is not a destination field or a value is invalid.
-        """
-        now = self.pit_stops.destination.model_dump()
-        try:
-            dest = Destination.model_validate({**now, **changes})
-        except ValidationError as exc:
-            raise input_error("recalibrate", exc, Destination, ScenarioError) from None
-        self.pit_stops.destination = dest
-        return dest
+        """Move the destination from now on (``PitStops.recalibrate`` validates ``changes``)."""
+        return self.pit_stops.recalibrate(changes)
 
     def set_strategies(self, specs: Sequence[StrategySpec | Mapping[str, Any]]) -> None:
         """Replace the strategy set from now on (every current strategy stops now).
