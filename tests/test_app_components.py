@@ -7,6 +7,7 @@ front end does, and checks the effect on the real model: no mocks.
 from __future__ import annotations
 
 import io
+import re
 import threading
 from pathlib import Path
 
@@ -244,7 +245,9 @@ def test_pit_stops_and_travel_log_update_as_the_run_goes() -> None:
     assert "Latest: month 6.0, planned" in html
     assert "Are we still headed towards our destination?" in html
     log_html = rc_log.find(solara.widgets.HTML).widget.unsafe_innerHTML
-    assert "pit_stop" in log_html and f"{len(model.log.events)} events" in log_html
+    assert "Planned pit stop. on track:" in log_html
+    assert f"{len(model.log.events)} events" in log_html
+    assert "=" not in re.sub(r"<[^>]+>", "", log_html)  # words, not key=value
 
 
 def _controls(model: solara.Reactive[AppModel]) -> solara.core.RenderContext:

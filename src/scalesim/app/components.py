@@ -27,13 +27,12 @@ from scalesim.app.controls import (
     strategy_rows,
     switch_strategy,
 )
+from scalesim.app.play import checklist_items, describe_event
 from scalesim.app.snapshots import district_data, plots_data
 from scalesim.common.errors import ScalesimInputError
 from scalesim.common.sources import cite_titles
 from scalesim.journey.selection import RULES
 from scalesim.journey.shocks import SHOCKS
-from scalesim.metrics import METRICS
-from scalesim.metrics.units import format_metric
 from scalesim.plotting.live import PlotsRenderer, district_png
 
 if TYPE_CHECKING:
@@ -48,7 +47,9 @@ SHOCK_BUTTONS: tuple[tuple[str, dict[str, Any], str], ...] = (
     ("pandemic", {}, "Pandemic (5 months)"),
 )
 OTHER_SHOCKS = sorted(set(SHOCKS) - {s for s, _, _ in SHOCK_BUTTONS})
-PANEL_STYLE = {"height": "100%", "overflow-y": "auto", "padding": "4px 10px"}
+# Panels grow with their content (the page scrolls, never a panel: a projector shows no
+# inner scroll bars).
+PANEL_STYLE = {"padding": "4px 10px"}
 LOG_ROWS = 40
 # solara.Markdown loads KaTeX and Mermaid from a CDN, so the page would not be offline:
 # Markdown is rendered here (raw HTML in the text is escaped) and shown as plain HTML.
@@ -85,7 +86,7 @@ def _locked[T](model: AppModel, read: Callable[[AppModel], T]) -> T:
 
 @contextmanager
 def _panel(title: str) -> Iterator[None]:
-    """A scrollable panel filling its grid cell, with a title."""
+    """A panel with a title."""
     with solara.Column(style=PANEL_STYLE, gap="4px"):
         solara.Text(title, style={"font-weight": "bold", "font-size": "1.1em"})
         yield
@@ -414,12 +415,9 @@ def pit_stop_markdown(model: AppModel) -> str:
     last = stops[-1]
     kind = "planned" if last["planned"] else f"unplanned ({last['reason']})"
     lines.append(f"\n**Latest: month {last['month']:.1f}, {kind}**\n")
-    for item in last["checklist"]:
-        ev = ", ".join(
-            f"{k} {format_metric(k, v) if k in METRICS else _fmt(v)}"
-            for k, v in item["evidence"].items()
-        )
-        lines.append(f"- *{item['question']}* **{item['answer']}** ({ev})")
+    for item in checklist_items(model):
+        ev = "; ".join(item.evidence)
+        lines.append(f"- *{item.question}* **{item.answer}** ({ev})")
     lines.append("\n| month | stop | on track | broken | fuel low | left behind | decisions |")
     lines.append("|---:|---|---|---|---|---|---|")
     for r in reversed(model.pit_stops.rows):
@@ -444,15 +442,12 @@ def travel_log_markdown(model: AppModel, rows: int = LOG_ROWS) -> str:
     events = model.log.events
     lines = [
         f"{len(events)} events; newest first.\n",
-        "| week | month | event | details |",
-        "|---:|---:|---|---|",
+        "| week | month | what happened |",
+        "|---:|---:|---|",
     ]
     for e in reversed(events[-rows:]):
-        details = "; ".join(
-            f"{k}={_fmt(v)}" for k, v in e.items() if k not in ("week", "month", "kind")
-        )
-        details = details.replace("|", "/")
-        lines.append(f"| {e['week']} | {e['month']:.1f} | {e['kind']} | {details} |")
+        text = describe_event(e).replace("|", "/")
+        lines.append(f"| {e['week']} | {e['month']:.1f} | {text} |")
     return "\n".join(lines)
 
 

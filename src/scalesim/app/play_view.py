@@ -16,6 +16,7 @@ from mesa.visualization.utils import force_update, update_counter
 
 from scalesim.app.components import UI_RULES, FigureView
 from scalesim.app.controls import select_with_rule
+from scalesim.app.monitors import MONITOR_CSS, monitors_html
 from scalesim.app.play import (
     ACTIONS,
     ARMS,
@@ -24,7 +25,6 @@ from scalesim.app.play import (
     checklist_items,
     comparison_rows,
     describe_event,
-    monitors,
     strategy_name,
 )
 from scalesim.app.snapshots import destination, plots_data
@@ -43,17 +43,11 @@ PLOTS_SIZE = (5.0, 5.8)
 LOG_ROWS = 14
 CSS = """
 .scalesim-play { font-size: 16px; max-width: 1024px; }
-.scalesim-play .monitor { flex: 1 1 0; border: 1px solid #bbb; border-radius: 6px;
-  padding: 4px 8px; text-align: center; min-width: 0; }
-.scalesim-play .monitor .big { font-size: 2.1em; font-weight: bold; line-height: 1.1; }
-.scalesim-play .monitor .small { font-size: 0.85em; color: #333; }
 .scalesim-play table { border-collapse: collapse; width: 100%; }
 .scalesim-play td, .scalesim-play th { border: 1px solid #ccc; padding: 2px 6px;
   text-align: left; vertical-align: top; }
 .scalesim-play .bar { background: #0072B2; height: 0.7em; display: inline-block; }
 .scalesim-play ul { margin: 2px 0 4px 0; padding-left: 1.2em; }
-/* Solara's "This website runs on Solara" banner sits over the page's bottom right. */
-div:has(> b > a[href="https://solara.dev"]) { display: none !important; }
 """
 
 
@@ -78,16 +72,6 @@ def status_text(session: PlaySession) -> str:
         f"{format_value(dest.by_month, 'month')}, {format_value(dest.equity_target, 'share')} "
         "in high-need schools"
     )
-
-
-def monitors_html(model: AppModel) -> str:
-    """The headline metrics as big numbers (the units of the CLI and the report)."""
-    cells = "".join(
-        f'<div class="monitor"><div class="big">{_esc(value)}</div>'
-        f'<div class="small">{_esc(label)}</div></div>'
-        for label, value in monitors(model)
-    )
-    return f'<div style="display:flex; gap:8px">{cells}</div>'
 
 
 def checklist_html(model: AppModel) -> str:
@@ -266,7 +250,7 @@ def PlayView(session: PlaySession) -> None:  # noqa: N802 (Solara components are
     def compare() -> None:
         result.set(session.compare())
 
-    solara.Style(CSS)
+    solara.Style(CSS + MONITOR_CSS)
     with solara.Column(classes=["scalesim-play"], gap="8px", style={"padding": "8px 12px"}):
         solara.Text(
             f"Play mode · {model.sc.name} · seed {model.seed}: your class is the improvement "
