@@ -144,25 +144,44 @@ def _clipped_buttons(page: object) -> list[str]:
     )
 
 
-def _min_figure_pt() -> float:
-    """The smallest font size (points) in the plots the play page draws."""
+def _min_figure_pt() -> dict[str, float]:
+    """The smallest font size (points) in each figure the pages draw, by image class."""
     from matplotlib.text import Text
 
+    from scalesim.app.components import DISTRICT_SIZE, PLOTS_SIZE
     from scalesim.app.play import PlaySession
-    from scalesim.app.play_view import PLOTS_SIZE
-    from scalesim.app.snapshots import plots_data
-    from scalesim.plotting.live import PlotsRenderer
+    from scalesim.app.snapshots import district_data, plots_data
+    from scalesim.plotting.live import PlotsRenderer, draw_district
 
     s = PlaySession(str(REPO / "scenarios" / "dlplusd_full.yaml"), seed=SEED, n_schools=20)
     s.drive()
-    fig = PlotsRenderer(*PLOTS_SIZE).figure(plots_data(s.model))
-    return min(t.get_fontsize() for t in fig.findobj(Text) if t.get_text().strip())
+    figs = {
+        "scalesim-plots": PlotsRenderer(*PLOTS_SIZE).figure(plots_data(s.model)),
+        "scalesim-district": draw_district(district_data(s.model), *DISTRICT_SIZE),
+    }
+    return {
+        name: min(t.get_fontsize() for t in fig.findobj(Text) if t.get_text().strip())
+        for name, fig in figs.items()
+    }
+
+
+def _check_figure_text(page: object, classes: list[str]) -> None:
+    """The smallest text of each figure, as shown, is at least MIN_FIGURE_TEXT_PX."""
+    from scalesim.plotting.live import DPI
+
+    pts = _min_figure_pt()
+    for css in classes:
+        natural, shown = page.evaluate(  # type: ignore[attr-defined]
+            """(c) => { const i = document.querySelector('img.' + c);
+                        return [i.naturalWidth, i.getBoundingClientRect().width]; }""",
+            css,
+        )
+        px = pts[css] * DPI / 72 * shown / natural
+        assert px >= MIN_FIGURE_TEXT_PX, f"{css}: smallest text {px:.1f} px"
 
 
 def test_play_mode_at_1024x768(server: str) -> None:
     from playwright.sync_api import expect, sync_playwright
-
-    from scalesim.plotting.live import DPI
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     print(f"screenshots in {ARTIFACTS}")
@@ -184,13 +203,7 @@ def test_play_mode_at_1024x768(server: str) -> None:
             for b in [*_boxes(page, ".scalesim-monitors .monitor"), start.bounding_box()]:
                 assert b is not None and b["y"] + b["height"] <= H, b
 
-            # The figure's smallest text, as shown.
-            natural, shown = page.evaluate(
-                """() => { const i = document.querySelector('img.scalesim-plots');
-                           return [i.naturalWidth, i.getBoundingClientRect().width]; }"""
-            )
-            px = _min_figure_pt() * DPI / 72 * shown / natural
-            assert px >= MIN_FIGURE_TEXT_PX, f"figure text {px:.1f} px"
+            _check_figure_text(page, ["scalesim-plots"])
 
             # The run pauses at the first pit stop, and shows its checklist.
             start.click()
@@ -265,5 +278,68 @@ def test_play_mode_at_1024x768(server: str) -> None:
                 },
             )
             assert _clipped_buttons(page) == []
+        finally:
+            browser.close()
+
+
+def _inner_scrollers(page: object) -> list[str]:
+    """Elements of the page's content that scroll inside themselves (a projector hides it)."""
+    return page.evaluate(  # type: ignore[attr-defined]
+        """() => [...document.querySelectorAll('.scalesim-explore *, .scalesim-play *')]
+            .filter(e => { const s = getComputedStyle(e).overflowY;
+                           return (s === 'auto' || s === 'scroll')
+                                  && e.scrollHeight > e.clientHeight + 1; })
+            .map(e => e.className || e.tagName)"""
+    )
+
+
+def test_explore_page_at_1024x768(server: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": W, "height": H})
+            page.goto(server, timeout=90_000)
+            expect(page.get_by_text("Time:").first).to_be_visible(timeout=90_000)
+            expect(page.locator("img.scalesim-plots")).to_be_visible(timeout=60_000)
+            expect(page.locator("img.scalesim-district")).to_be_visible(timeout=60_000)
+            body = page.inner_text("body")
+            for leftover in ("PAGE 0", "Page 0", "Use Threads"):
+                assert leftover not in body
+            expect(page.get_by_text("This website runs on")).to_be_hidden()
+            _check_figure_text(page, ["scalesim-plots", "scalesim-district"])
+            page.screenshot(path=str(ARTIFACTS / "10-explore.png"))
+            # Slider values are in their labels, not only while dragging.
+            page.get_by_text("Model parameters (they apply when you press Reset)").click()
+            expect(page.get_by_text("Peer influence q (per year): 0.38")).to_be_visible()
+            expect(page.get_by_text("Schools in the district (schools): 20")).to_be_visible()
+            page.get_by_role("button", name="Step").click()
+            expect(page.get_by_text("Time: 1.0")).to_be_visible(timeout=30_000)
+            page.screenshot(path=str(ARTIFACTS / "11-explore-parameters.png"))
+            _check_layout(
+                page,
+                {
+                    "status": ".scalesim-explore .scalesim-md",
+                    "monitor": ".scalesim-monitors .monitor",
+                    "district": "img.scalesim-district",
+                    "figure": "img.scalesim-plots",
+                },
+            )
+            _check_layout(page, {"button": ".scalesim-explore button:visible"})
+            clipped = page.evaluate(
+                """() => [...document.querySelectorAll('.scalesim-explore button')]
+                    .filter(b => b.offsetParent && b.scrollWidth > b.clientWidth + 1)
+                    .map(b => b.innerText)"""
+            )
+            assert clipped == []
+            assert _inner_scrollers(page) == []
+            # The page scrolls as a whole: screenshots of its parts.
+            for i, css in enumerate(["img.scalesim-plots", ".scalesim-explore .v-input--switch"]):
+                page.locator(css).first.scroll_into_view_if_needed()
+                page.screenshot(path=str(ARTIFACTS / f"1{i + 2}-explore-part.png"))
+            page.get_by_text("Travel log").scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / "14-explore-log.png"))
         finally:
             browser.close()

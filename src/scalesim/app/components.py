@@ -33,7 +33,8 @@ from scalesim.common.errors import ScalesimInputError
 from scalesim.common.sources import cite_titles
 from scalesim.journey.selection import RULES
 from scalesim.journey.shocks import SHOCKS
-from scalesim.plotting.live import PlotsRenderer, district_png
+from scalesim.plotting.live import DPI, PlotsRenderer, district_png, draw_district
+from scalesim.plotting.style import png_bytes
 
 if TYPE_CHECKING:
     from scalesim.app.model import AppModel
@@ -264,16 +265,33 @@ def FigureView(  # noqa: N802 (Solara components are CapWords)
         solara.Text("Drawing…")
 
 
+# Figure sizes (inches at plotting.live.DPI) for a 1024-px page: drawn small so that, shown
+# at their column's width, their smallest text (8-10 pt) is 11 px or more (read from the back
+# of a classroom; tests/test_app_play_browser.py measures it in Chromium).
+DISTRICT_SIZE = (4.8, 4.4)
+PLOTS_SIZE = (5.0, 5.8)
+
+
 @solara.component
-def DistrictView(model: AppModel) -> None:  # noqa: N802 (Solara components are CapWords)
+def DistrictView(  # noqa: N802 (Solara components are CapWords)
+    model: AppModel, size: tuple[float, float] | None = None
+) -> None:
     """Schools as tiles (high-need first, outlined), educators coloured by state."""
-    FigureView(model, district_data, lambda: district_png, "scalesim-district")
+
+    def make() -> Callable[[Any], bytes]:
+        if size is None:
+            return district_png
+        return lambda d: png_bytes(draw_district(d, *size), dpi=DPI)
+
+    FigureView(model, district_data, make, "scalesim-district")
 
 
 @solara.component
-def PlotsView(model: AppModel) -> None:  # noqa: N802 (Solara components are CapWords)
+def PlotsView(  # noqa: N802 (Solara components are CapWords)
+    model: AppModel, size: tuple[float, float] | None = None
+) -> None:
     """Spread, depth, ownership, sustainability and equity over time, with targets."""
-    FigureView(model, plots_data, lambda: PlotsRenderer().png, "scalesim-plots")
+    FigureView(model, plots_data, lambda: PlotsRenderer(*(size or ())).png, "scalesim-plots")
 
 
 # --------------------------------------------------------------------------- strategies

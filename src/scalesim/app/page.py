@@ -6,7 +6,7 @@ process; the server imports this module by name and so finds it. Each browser se
 its own model, built from the configuration when the session starts.
 
 Layout: the explore page is Mesa's SolaraViz arrangement (the controls, the parameters and
-the time in the sidebar) with the model's own panels in one column of full-width rows. It
+the time at the top) with the model's own panels in one column of full-width rows. It
 uses Mesa's ``ModelController`` (Step, Play, Reset) and ``ShowSteps`` but not ``SolaraViz``
 itself: SolaraViz puts components in a draggable grid of fixed-height cells (text spilled
 over the figures, panels scrolled inside), always shows a "Page 0" tab and a "Use Threads"
@@ -23,6 +23,8 @@ import solara
 from mesa.visualization.solara_viz import ModelController, ShowSteps
 
 from scalesim.app.components import (
+    DISTRICT_SIZE,
+    PLOTS_SIZE,
     DistrictView,
     LessonPanel,
     PitStopPanel,
@@ -182,34 +184,37 @@ def ExploreView(model: AppModel) -> None:  # noqa: N802 (Solara components are C
     )
     with solara.AppBar():
         solara.AppBarTitle(title)
-    with solara.Sidebar(), solara.Column():
-        with solara.Card("Controls"):
-            ModelController(
-                reactive,
-                model_parameters=parameters,
-                play_interval=play_interval,
-                render_interval=render_interval,
-                use_threads=use_threads,
-            )
-        with solara.Card("Model parameters"):
-            ParamInputs(user_params, parameters)
-        with solara.Card("Information"):
+    # No sidebar: at 1024 px Solara's sidebar takes 400 px from the figures. The controls sit
+    # on top, the parameters in a section that opens on demand.
+    with solara.Column(gap="10px", style={"padding": "4px 0"}, classes=["scalesim-explore"]):
+        with solara.Row(gap="16px", style={"align-items": "center", "flex-wrap": "wrap"}):
+            with solara.Column(style={"flex": "0 0 260px"}, classes=["scalesim-controls"]):
+                ModelController(
+                    reactive,
+                    model_parameters=parameters,
+                    play_interval=play_interval,
+                    render_interval=render_interval,
+                    use_threads=use_threads,
+                )
             ShowSteps(m)
             solara.HTML(
                 tag="a",
                 unsafe_innerHTML="Play mode: the class is the team",
                 attributes={"href": "?play"},
             )
-    with solara.Column(gap="10px", style={"padding": "4px 0"}, classes=["scalesim-explore"]):
+        solara.Details(
+            summary="Model parameters (they apply when you press Reset)",
+            children=[ParamInputs(user_params, parameters)],
+        )
         StatusBar(m)
         Monitors(m)
         if m.lesson_name:
             LessonPanel(m)
         with solara.Row(gap="8px", style={"align-items": "flex-start"}):
             with solara.Column(style={"flex": "0 0 40%", "min-width": "0"}):
-                DistrictView(m)
+                DistrictView(m, DISTRICT_SIZE)
             with solara.Column(style={"flex": "1 1 0", "min-width": "0"}):
-                PlotsView(m)
+                PlotsView(m, PLOTS_SIZE)
         StrategyPanel(m)
         with solara.Row(gap="8px", style={"align-items": "flex-start"}):
             with solara.Column(style={"flex": "0 0 38%", "min-width": "0"}):

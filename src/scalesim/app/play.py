@@ -176,6 +176,7 @@ def describe_event(e: dict[str, Any]) -> str:
     """A travel-log event as a sentence (no raw dicts or ``key=value`` strings)."""
     k = e["kind"]
     name = strategy_name(str(e.get("strategy", "")))
+    skip_user = ("week", "month", "kind", "strategy")
     if k == "start":
         return (
             f"Start: scenario {e['scenario']}, seed {e['seed']}, {e['educators']:,} educators "
@@ -220,7 +221,11 @@ def describe_event(e: dict[str, Any]) -> str:
     if k == "decision_applied":
         return f"Decision applied after sign-off: {_action_words(e['action'])}"
     if k == "shock":
-        return f"Shock: {_words(e['type'])}"
+        source = f" ({_words(str(e['source']))})" if e.get("source") else ""
+        return f"Shock: {_words(e['type'])}{source}"
+    if k == "user_action":
+        parts = [f"{_words(key)} {_value(v)}" for key, v in e.items() if key not in skip_user]
+        return f"In the app, {name}: " + ", ".join(parts)
     if k == "superintendent_change":
         return f"The superintendent changes ({_words(str(e.get('cause', '')))})"
     if k == "capacity_shortfall":

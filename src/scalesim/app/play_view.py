@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import solara
 from mesa.visualization.utils import force_update, update_counter
 
-from scalesim.app.components import UI_RULES, FigureView
+from scalesim.app.components import PLOTS_SIZE, UI_RULES, PlotsView
 from scalesim.app.controls import select_with_rule
 from scalesim.app.monitors import MONITOR_CSS, monitors_html
 from scalesim.app.play import (
@@ -27,19 +27,14 @@ from scalesim.app.play import (
     describe_event,
     strategy_name,
 )
-from scalesim.app.snapshots import destination, plots_data
+from scalesim.app.snapshots import destination
 from scalesim.common.errors import ScalesimInputError
 from scalesim.metrics import METRICS
 from scalesim.metrics.units import format_value
-from scalesim.plotting.live import PlotsRenderer
 
 if TYPE_CHECKING:
     from scalesim.app.model import AppModel
 
-# The plots are drawn smaller (inches) than in the explore page, so that shown at the width
-# of their column (about 560 px at 1024 px) their smallest text (8 pt at plotting.live.DPI)
-# is about 12 px: readable from the back of a classroom (tests/test_app_play_browser.py).
-PLOTS_SIZE = (5.0, 5.8)
 LOG_ROWS = 14
 CSS = """
 .scalesim-play { font-size: 16px; max-width: 1024px; }
@@ -263,9 +258,7 @@ def PlayView(session: PlaySession) -> None:  # noqa: N802 (Solara components are
             with solara.Column(
                 style={"flex": "0 0 55%", "min-width": "0"}, classes=["scalesim-left"]
             ):
-                FigureView(
-                    model, plots_data, lambda: PlotsRenderer(*PLOTS_SIZE).png, "scalesim-plots"
-                )
+                PlotsView(model, PLOTS_SIZE)
             with solara.Column(
                 style={"flex": "1 1 0", "min-width": "0"}, classes=["scalesim-stop"]
             ):
