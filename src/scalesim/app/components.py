@@ -153,7 +153,7 @@ def StatusBar(model: AppModel) -> None:  # noqa: N802 (Solara components are Cap
         Md(_locked(model, status_line))
         solara.Text("Factors in this run: " + factors_line(model), style={"font-size": "0.85em"})
         solara.Text(
-            "Sidebar parameters apply when you press Reset; strategy toggles and "
+            "Model parameters apply when you press Reset; strategy toggles and "
             "shock buttons act on the running model now.",
             style={"font-size": "0.85em", "color": "#555"},
         )
@@ -449,7 +449,7 @@ def pit_stop_markdown(model: AppModel) -> str:
 
 @solara.component
 def PitStopPanel(model: AppModel) -> None:  # noqa: N802 (Solara components are CapWords)
-    """The pit-stop checklist (Tool #2) as the run goes."""
+    """The pit-stop checklist as the run goes."""
     update_counter.get()
     with _panel("Pit stops"):
         Md(_locked(model, pit_stop_markdown))
@@ -471,7 +471,7 @@ def travel_log_markdown(model: AppModel, rows: int = LOG_ROWS) -> str:
 
 @solara.component
 def TravelLogPanel(model: AppModel) -> None:  # noqa: N802 (Solara components are CapWords)
-    """The travel log (Tool #6) as the run goes."""
+    """The travel log as the run goes."""
     update_counter.get()
     with _panel("Travel log"):
         Md(_locked(model, travel_log_markdown))
@@ -495,7 +495,7 @@ def LessonPanel(model: AppModel) -> None:  # noqa: N802 (Solara components are C
         solara.Info(
             f"Arm '{arm}': {lesson.arm_label(arm)}. Other arms: "
             + ", ".join(f"'{a}'" for a in lesson.arm_names if a != arm)
-            + " (choose in the sidebar, then Reset).",
+            + " (choose under Model parameters, then Reset).",
             dense=True,
         )
         Md(question)
