@@ -22,8 +22,10 @@ from mesa.visualization.utils import force_update, update_counter
 
 from scalesim.app.controls import (
     StrategyRow,
+    factors_line,
     retarget_strategy,
     split_answer,
+    status_line,
     strategy_rows,
     switch_strategy,
 )
@@ -107,34 +109,6 @@ def _use_messages(model: AppModel) -> tuple[solara.Reactive[str], solara.Reactiv
 
 
 # --------------------------------------------------------------------------- status
-
-
-def status_line(model: AppModel) -> str:
-    """One line: scenario, lesson arm, seed, time, session, destination."""
-    sc = model.sc
-    dest = sc.trip_ticket.destination
-    where = f"lesson **{model.lesson_name}**, arm **{model.arm}** · " if (model.lesson_name) else ""
-    season = "in session" if model.in_session else "summer"
-    return (
-        f"{where}scenario **{sc.name}** (`{model.scenario_file}`, hash "
-        f"`{sc.scenario_hash()}`) · seed **{model.seed}** · week **{model.week}** of "
-        f"{model.n_weeks} (month {model.month:.1f}, {season}) · destination: "
-        f"{dest.target:.0%} of educators at depth ≥ {dest.min_depth:g} by month "
-        f"{dest.by_month:g}, {dest.equity_target:.0%} in high-need schools"
-    )
-
-
-def factors_line(model: AppModel) -> str:
-    """The main factors' values in the running scenario (what the sliders set on Reset)."""
-    from scalesim.app.model import FACTORS, factor_value
-
-    parts = []
-    for f in FACTORS:
-        if f.generated_only and model.sc.district.source != "generated":
-            continue
-        v = factor_value(model.sc, f)
-        parts.append(f"{f.label.split(' (')[0].lower()} {_fmt(v) if not isinstance(v, int) else v}")
-    return " · ".join(parts)
 
 
 @solara.component

@@ -1,4 +1,4 @@
-"""What the app's strategy controls do to the model: rows of the panel, switch, retarget.
+"""What the app's controls do and say: strategy rows, switch, retarget; status lines.
 
 No Solara here, so the logic is tested without a browser. Every change goes through the
 model's mutation API (``add_strategy``, ``drop_strategy``, ``retarget_strategy``) under the
@@ -131,3 +131,33 @@ def split_answer(page: str) -> tuple[str, str]:
     if at < 0:
         return page, ""
     return page[:at], page[at:]
+
+
+def status_line(model: AppModel) -> str:
+    """One line: scenario, lesson arm, seed, time, session, destination."""
+    sc = model.sc
+    dest = sc.trip_ticket.destination
+    where = f"lesson **{model.lesson_name}**, arm **{model.arm}** · " if (model.lesson_name) else ""
+    season = "in session" if model.in_session else "summer"
+    return (
+        f"{where}scenario **{sc.name}** (`{model.scenario_file}`, hash "
+        f"`{sc.scenario_hash()}`) · seed **{model.seed}** · week **{model.week}** of "
+        f"{model.n_weeks} (month {model.month:.1f}, {season}) · destination: "
+        f"{dest.target:.0%} of educators at depth ≥ {dest.min_depth:g} by month "
+        f"{dest.by_month:g}, {dest.equity_target:.0%} in high-need schools"
+    )
+
+
+def factors_line(model: AppModel) -> str:
+    """The main factors' values in the running scenario (what the sliders set on Reset)."""
+    from scalesim.app.model import FACTORS, factor_value
+
+    parts = []
+    for f in FACTORS:
+        if f.generated_only and model.sc.district.source != "generated":
+            continue
+        v = factor_value(model.sc, f)
+        parts.append(
+            f"{f.label.split(' (')[0].lower()} {f'{v:.3g}' if isinstance(v, float) else v}"
+        )
+    return " · ".join(parts)
