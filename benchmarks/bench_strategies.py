@@ -44,11 +44,11 @@ os.sched_setaffinity(0, {0})
 from scalesim.simulation.runner import run  # imports Mesa and the model before the clock starts
 from scalesim.scenario import load_scenario
 path, overrides, seed = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3])
-t = time.perf_counter()
+t, c = time.perf_counter(), time.process_time()
 sc = load_scenario(path, overrides=overrides)
 res = run(sc, seed=seed)
-dt = time.perf_counter() - t
-print(json.dumps({"seconds": dt, "educators": res.summary["educators"],
+dt, dc = time.perf_counter() - t, time.process_time() - c
+print(json.dumps({"seconds": dt, "cpu": dc, "educators": res.summary["educators"],
                   "pit_stops": len(res.extra["pit_stops"]),
                   "strategies": len(res.extra["strategies"])}))
 """
@@ -76,22 +76,32 @@ def main() -> None:
         "full set + shocks + monthly pit stops": ("scenarios/dlplusd_full.yaml", FULL),
     }
     times: dict[str, list[float]] = {k: [] for k in arms}
+    cpu: dict[str, list[float]] = {k: [] for k in arms}
     info: dict[str, dict] = {}
     for rep in range(args.reps):
         for name, (path, ov) in arms.items():  # alternate arms so load drifts hit both
             r = measure(path, ov, seed=rep + 1)
             times[name].append(r["seconds"])
+            cpu[name].append(r["cpu"])
             info[name] = r
     base = statistics.median(times["baseline (no strategies)"])
-    print(f"machine: {os.cpu_count()} cores; one core per run; {args.reps} runs per arm\n")
-    print("| arm | educators | strategies | pit stops | median s | min s | max s | ratio |")
-    print("|---|---|---|---|---|---|---|---|")
+    base_cpu = statistics.median(cpu["baseline (no strategies)"])
+    print(f"machine: {os.cpu_count()} cores; one core per run; {args.reps} runs per arm")
+    print(f"load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())}\n")
+    # CPU time beside wall time: on a shared machine the wall time of a run pinned to one
+    # core includes the time other work held that core; the CPU ratio is what the code costs.
+    print(
+        "| arm | educators | strategies | pit stops | median s | min s | max s | ratio "
+        "| median CPU s | CPU ratio |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for name, ts in times.items():
-        med = statistics.median(ts)
+        med, med_cpu = statistics.median(ts), statistics.median(cpu[name])
         i = info[name]
         print(
             f"| {name} | {i['educators']:,} | {i['strategies']} | {i['pit_stops']} | "
-            f"{med:.2f} | {min(ts):.2f} | {max(ts):.2f} | {med / base:.2f} |"
+            f"{med:.2f} | {min(ts):.2f} | {max(ts):.2f} | {med / base:.2f} "
+            f"| {med_cpu:.2f} | {med_cpu / base_cpu:.2f} |"
         )
 
 

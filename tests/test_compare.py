@@ -133,7 +133,8 @@ def test_compare_command_writes_documented_folder(tmp_path: Path, scalesim_cmd: 
         timeout=180,
     )
     assert proc.returncode == 0, proc.stderr
-    assert "mandate − plain" in proc.stdout
+    assert "mandate against plain" in proc.stdout  # the terminal table (test_cli_tables.py)
+    assert "mandate − plain" in (out / "comparison.md").read_text(encoding="utf-8")
     m = json.loads((out / "manifest.json").read_text())
     assert (m["kind"], m["format"], m["baseline"]) == ("compare", "scalesim.compare/1", "plain")
     assert [o["name"] for o in m["options"]] == ["plain", "mandate"]

@@ -175,13 +175,13 @@ def test_invariants_hold_every_week(data: dict[str, Any], seed: int) -> None:
     # Turnover updates the network's neighbour weights incrementally; they must still agree
     # with weights recomputed from scratch for the people now in the slots.
     share_incremental = m.network.neighbour_share(m.ed.enacting)
-    assert ((share_incremental >= 0) & (share_incremental <= 1 + 1e-5)).all()
+    assert ((share_incremental >= 0) & (share_incremental <= 1 + 1e-12)).all()
     weights = m.ed.factors.credibility if sc.adoption.credibility_weighted else np.ones(m.ed.n)
     m.network.set_weights(weights)
-    np.testing.assert_allclose(
+    # Quantized weights make the running sums exact (core.network): equal, not close.
+    np.testing.assert_array_equal(
         share_incremental,
         m.network.neighbour_share(m.ed.enacting),
-        atol=1e-5,
         err_msg="incremental neighbour weights drifted",
     )
     res = collect(m)

@@ -30,6 +30,7 @@ import pytest
 import yaml
 
 from scalesim.cli import main
+from scalesim.scenario.names import plain_label
 
 # A tiny district with two strategies, a dated superintendent shock that calls an
 # unplanned pit stop, two planned pit stops and an adaptation rule: every section has
@@ -810,19 +811,23 @@ def test_run_report_numbers_equal_an_independent_run(
 
     strategies = next(t for c, t in tables.items() if c.startswith("Each strategy's timing"))
     credited = res.channels.groupby("channel")["new_enacting"].sum()
-    assert set(strategies) == {"coaching", "local_champions"}
+    # Rows read as users read strategies (plain names, tests/test_plain_names.py).
+    plain = {"Coaching": "coaching", "Local champions": "local_champions"}
+    assert set(strategies) == set(plain)
     for name, cells in strategies.items():
-        assert shows(cells["Credited enactments"], int(credited.get(name, 0))), (name, cells)
-        spent = res.summary["cost"]["by_strategy"][name]
+        assert shows(cells["Credited enactments"], int(credited.get(plain[name], 0))), (name, cells)
+        spent = res.summary["cost"]["by_strategy"][plain[name]]
         days, share = cells["Spent (person-days)"].split(" (")  # "466 (75.4%)"
         total = sum(res.summary["cost"]["by_strategy"].values())
         assert shows(days, spent) and shows(share, spent / total), (name, cells, spent)
 
     channels = next(t for c, t in tables.items() if c.startswith("Where new enactments came"))
-    assert set(channels) == set(credited.index)
+    by_plain = {plain_label(c): c for c in credited.index}
+    assert set(channels) == set(by_plain)
     for name, cells in channels.items():
-        assert shows(cells["New enactments"], int(credited[name])), (name, cells)
-        assert shows(cells["Share"], credited[name] / credited.sum()), (name, cells)
+        c = by_plain[name]
+        assert shows(cells["New enactments"], int(credited[c])), (name, cells)
+        assert shows(cells["Share"], credited[c] / credited.sum()), (name, cells)
 
 
 def test_compare_report_numbers_equal_independent_runs(

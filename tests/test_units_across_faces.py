@@ -17,7 +17,13 @@ from rich.console import Console
 from scalesim.app.components import pit_stop_markdown
 from scalesim.cli.cmd_run import summary_table
 from scalesim.metrics import METRICS
-from scalesim.metrics.units import PERCENT_UNITS, format_metric, format_value
+from scalesim.metrics.units import (
+    PERCENT_UNITS,
+    format_metric,
+    format_value,
+    metric_label,
+    metric_unit,
+)
 from scalesim.report import render_report
 from scalesim.report.loading import load
 from scalesim.simulation.model import ScalingModel
@@ -113,3 +119,109 @@ def test_app_pit_stop_panel_uses_each_metrics_unit(finished) -> None:
                 assert f"{METRICS[k].label} (observed): {format_metric(k, v)}" in text
                 checked += 1
     assert checked >= 4
+
+
+# --------------------------------------------------------------------------- compare tables
+
+
+@pytest.fixture(scope="module", params=["educators", "students"])
+def compared(request, make_scenario: Callable, tmp_path_factory: pytest.TempPathFactory):
+    """A two-option comparison whose destination counts educators, or students."""
+    from scalesim.workbench.compare import Option, compare
+    from scalesim.workbench.executors import SerialExecutor
+
+    measure = request.param
+    over = {"trip_ticket.destination.measure": measure, "trip_ticket.pit_stops": [6.0]}
+    none = make_scenario(over)
+    some = make_scenario({**over, "strategies": [{"type": "coaching"}]})
+    out = tmp_path_factory.mktemp(f"cmp-{measure}") / "cmp"
+    tables = compare(
+        [Option("none", none), Option("coaching", some)], [3, 4, 5], SerialExecutor(), out
+    )
+    return measure, tables, out
+
+
+def _cells(table) -> list[list[str]]:
+    """A rich table's rows as plain strings, one per cell."""
+    cols = [[str(c) for c in col.cells] for col in table.columns]
+    return [list(r) for r in zip(*cols, strict=True)]
+
+
+def test_cli_compare_tables_use_each_metrics_unit(compared) -> None:
+    """``scalesim compare``'s table: mean, interval and paired difference in the row's unit."""
+    from scalesim.cli.tables import comparison_tables, interval_text
+    from scalesim.workbench.markdown import MAIN_METRICS
+
+    measure, tables, _ = compared
+    comp = tables["comparison"]
+    [opt, tt] = comparison_tables(comp, tables["trip_ticket"])
+    rows = _cells(opt)
+    assert len(rows) == len(MAIN_METRICS)
+    for m, (metric, base, mine, diff) in zip(MAIN_METRICS, rows, strict=True):
+        b = comp[(comp["metric"] == m) & (comp["option"] == "none")].iloc[0]
+        o = comp[(comp["metric"] == m) & (comp["option"] == "coaching")].iloc[0]
+        unit = o["unit"]
+        assert unit == metric_unit(m, measure)
+        assert metric.splitlines() == [metric_label(m, measure), unit]
+        assert base.splitlines() == [
+            format_value(b["mean"], unit),
+            interval_text(b["ci_low"], b["ci_high"], unit),
+        ]
+        assert mine.splitlines()[0] == format_value(o["mean"], unit)
+        assert diff.splitlines()[:2] == [
+            format_value(o["diff"], unit, diff=True),
+            interval_text(o["diff_ci_low"], o["diff_ci_high"], unit, diff=True),
+        ]
+        if unit in PERCENT_UNITS:
+            assert mine.splitlines()[0].endswith("%") and diff.splitlines()[0].endswith(" pp")
+    assert f"of {measure} at depth" in str(tt.title)
+    for option, p, *_ in _cells(tt):
+        r = tables["trip_ticket"].set_index("option").loc[option]
+        assert p.startswith(format_value(r["p_reached"], "probability") + " (")
+
+
+@pytest.mark.parametrize("face", ["metrics", "cli run", "cli compare", "report"])
+def test_trip_ticket_shares_take_the_destinations_measure(
+    compared, face: str, make_scenario: Callable
+) -> None:
+    """destination_share reads "share of students" when the destination counts students.
+
+    On every face: the metric's unit, the run and compare tables, and the report (the
+    compared options' table and every number of the trip ticket's shares).
+    """
+    measure, tables, out = compared
+    want = f"share of {measure}"
+    other = "share of educators" if measure == "students" else "share of students"
+    if face == "metrics":
+        for m in ("destination_share", "destination_equity_share"):
+            assert metric_unit(m, measure) == want
+        assert metric_unit("share_enacting", measure) == "share of educators"
+        assert metric_unit("students_reached", measure) == "share of students"
+    elif face == "cli run":
+        sc = make_scenario({"trip_ticket.destination.measure": measure})
+        res = collect(ScalingModel(sc, seed=2).run())
+        console = Console(record=True, width=400)
+        console.print(summary_table(res.summary, "t", measure))
+        text = console.export_text()
+        assert metric_label("destination_share", measure) in text
+        assert ("Students at the destination's depth" in text) == (measure == "students")
+    elif face == "cli compare":
+        from scalesim.cli.tables import comparison_tables
+
+        [opt, _] = comparison_tables(tables["comparison"], tables["trip_ticket"])
+        by_label = {r[0].splitlines()[0]: r[0] for r in _cells(opt)}
+        for m in ("destination_share", "destination_equity_share"):
+            assert by_label[metric_label(m, measure)].splitlines()[1] == want
+    else:
+        page = render_report(load(out)).html
+        shown = html.unescape(re.sub(r"<[^>]+>", " ", page))
+        label = metric_label("destination_share", measure)
+        assert f"{label}  ({want})" in shown or f"{label} ({want})" in shown
+        units = {
+            html.unescape(dict(re.findall(r'([\w-]+)="([^"]*)"', attrs)).get("data-unit", ""))
+            for _, attrs, _ in NUM.findall(page)
+            if re.search(r'data-(col|metric)="[^"]*destination_(equity_)?share', attrs)
+            or 'data-col="achieved_mean"' in attrs
+            or 'data-col="equity_achieved_mean"' in attrs
+        }
+        assert want in units and other not in units, units

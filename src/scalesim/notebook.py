@@ -46,13 +46,18 @@ DEFAULT_REPS = 20
 SUMMARY_TABLES = ("comparison", "trip_ticket", "bands", "equity_by_need")
 
 
-def with_units(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with ``attrs["units"]``: the unit of every metric it holds (by column or name)."""
-    from scalesim.metrics import METRICS
+def with_units(df: pd.DataFrame, measure: str = "educators") -> pd.DataFrame:
+    """``df`` with ``attrs["units"]``: the unit of every metric it holds (by column or name).
 
-    units = {c: METRICS[c].unit for c in df.columns if c in METRICS}
+    ``measure``: what the destination counts (the trip ticket's shares are of students when
+    it counts students).
+    """
+    from scalesim.metrics import METRICS
+    from scalesim.metrics.units import metric_unit
+
+    units = {c: metric_unit(c, measure) for c in df.columns if c in METRICS}
     if "metric" in df.columns:
-        units.update({m: METRICS[m].unit for m in df["metric"].unique() if m in METRICS})
+        units.update({m: metric_unit(m, measure) for m in df["metric"].unique() if m in METRICS})
     df.attrs["units"] = units
     return df
 
@@ -80,7 +85,17 @@ class Results:
 
     def __post_init__(self) -> None:
         for df in self.tables.values():
-            with_units(df)
+            with_units(df, self.measure)
+
+    @property
+    def measure(self) -> str:
+        """What the destination counts (``educators`` or ``students``), as compared."""
+        c = self.tables.get("comparison")
+        if c is not None and len(c):
+            units = set(c.loc[c["metric"] == "destination_share", "unit"])
+            if units == {"share of students"}:
+                return "students"
+        return "educators"
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         """A table by name (``res["timeseries"]``)."""
@@ -140,6 +155,7 @@ class Results:
             self.tables.get("trip_ticket"),
             tuple(metrics or TRAJECTORY_METRICS),
             branch_month=self.branch_month,
+            measure=self.measure,
         )
 
     def report(self, path: str | Path) -> Path:

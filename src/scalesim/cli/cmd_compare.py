@@ -127,4 +127,5 @@ def register(app: typer.Typer) -> None:
                 on_progress=update,
                 force=force,
             )
-        print_comparison(out, tables, quiet, failed_runs="runs")
+        title = f"Compare {', '.join(names)} on {len(seed_list)} common seeds"
+        print_comparison(out, tables, quiet, failed_runs="runs", title=title)

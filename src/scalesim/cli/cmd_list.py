@@ -1,4 +1,8 @@
-"""``scalesim list``: what scenario files can name (strategies, rules, shocks, metrics)."""
+"""``scalesim list``: what scenario files can name (strategies, rules, shocks, metrics).
+
+Strategies and shocks are listed by the type a scenario file writes and the plain name the
+report and tables show for it.
+"""
 
 from __future__ import annotations
 
@@ -33,15 +37,26 @@ def register(app: typer.Typer) -> None:
         from scalesim.journey.shocks import SHOCKS
         from scalesim.journey.strategies import STRATEGIES
         from scalesim.metrics import METRICS
+        from scalesim.scenario.names import shock_name, strategy_name
 
         table = Table(show_header=True, header_style="bold")
         if what == "strategies":
-            for col in ("name", "targets", "default selection", "cost/month", "priority", "what"):
+            cols = (
+                "type",
+                "name",
+                "targets",
+                "default selection",
+                "cost/month",
+                "priority",
+                "what",
+            )
+            for col in cols:
                 table.add_column(col)
             for name, cls in sorted(STRATEGIES.items()):
                 sel = cls.default_select.get("rule", "-") if cls.default_select else "-"
                 table.add_row(
                     name,
+                    strategy_name(name),
                     cls.targets,
                     sel,
                     f"{cls.default_cost:g}",
@@ -56,11 +71,15 @@ def register(app: typer.Typer) -> None:
                 table.add_row(rule)
             Console().print(_first_line(selection.__doc__))
         elif what == "shocks":
-            table.add_column("name")
-            table.add_column("windowed")
-            table.add_column("what")
+            for col in ("type", "name", "windowed", "what"):
+                table.add_column(col)
             for name, cls in sorted(SHOCKS.items()):
-                table.add_row(name, "yes" if cls.windowed else "no", _first_line(cls.__doc__))
+                table.add_row(
+                    name,
+                    shock_name(name),
+                    "yes" if cls.windowed else "no",
+                    _first_line(cls.__doc__),
+                )
         elif what == "metrics":
             for col in ("name", "dimension", "unit", "direction", "label"):
                 table.add_column(col)

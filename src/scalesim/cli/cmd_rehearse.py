@@ -125,4 +125,8 @@ def register(app: typer.Typer) -> None:
                 manifest_extra={"calibration": info} if from_calibration is not None else None,
                 **extra,
             )
-        print_comparison(out, tables, quiet, failed_runs="branch runs")
+        title = (
+            f"Rehearse {sc.name} from month {month:g}: {', '.join(opts)} on "
+            f"{len(seed_list)} common seeds"
+        )
+        print_comparison(out, tables, quiet, failed_runs="branch runs", title=title)

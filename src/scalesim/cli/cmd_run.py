@@ -14,7 +14,7 @@ from rich.table import Table
 from scalesim.cli.progress import FORCE_HELP
 from scalesim.common.seeds import DEFAULT_SEED, SEED_MAX
 from scalesim.metrics import METRICS
-from scalesim.metrics.units import format_value
+from scalesim.metrics.units import format_metric, format_value, metric_label
 
 # Shortfalls are differences of shares: shown in percentage points.
 PP = "share of educators"
@@ -25,8 +25,15 @@ def _points(short: float) -> str:
     return format_value(short, PP, diff=True).lstrip("+")
 
 
-def summary_table(summary: dict, title: str) -> Table:
-    """A readable table of a run's end state and trip-ticket verdict."""
+def summary_table(summary: dict, title: str, measure: str = "educators") -> Table:
+    """A readable table of a run's end state and trip-ticket verdict.
+
+    Args:
+        summary: The run's summary (``summary.json``).
+        title: The table's title.
+        measure: What the destination counts (``trip_ticket.destination.measure``): the trip
+            ticket's shares are of educators or of students.
+    """
     t = Table(title=title, show_header=True, header_style="bold")
     t.add_column("dimension")
     t.add_column("metric")
@@ -37,7 +44,9 @@ def summary_table(summary: dict, title: str) -> Table:
         val = summary["end"].get(name)
         if val is None:
             continue
-        t.add_row(d.dimension, d.label, format_value(val, d.unit))
+        t.add_row(
+            d.dimension, metric_label(name, measure), format_metric(name, val, measure=measure)
+        )
     tt = summary["trip_ticket"]
     verdict = (
         f"reached at month {tt['reached_month']:.1f}"
@@ -100,7 +109,11 @@ def register(app: typer.Typer) -> None:
         command = "scalesim " + shlex.join(sys.argv[1:]) if sys.argv else None
         write_run(result, out, sc, command=command, force=force)
         if not quiet:
-            Console().print(summary_table(result.summary, f"{sc.name} · seed {seed}"))
+            Console().print(
+                summary_table(
+                    result.summary, f"{sc.name} · seed {seed}", sc.trip_ticket.destination.measure
+                )
+            )
         typer.echo(
             f"wrote {out}/ (timeseries, schools, channels: .parquet/.csv; "
             "travel_log.jsonl; summary.json)"

@@ -98,10 +98,22 @@ def stored_runs(out: Path) -> int:
     return n
 
 
-def print_comparison(out: Path, tables: dict, quiet: bool, failed_runs: str = "runs") -> None:
-    """Print a comparison folder's Markdown table (unless quiet) and what was written."""
-    if not quiet:
-        typer.echo((out / "comparison.md").read_text(encoding="utf-8"))
+def print_comparison(
+    out: Path, tables: dict, quiet: bool, failed_runs: str = "runs", title: str = ""
+) -> None:
+    """Print the comparison's tables (unless quiet) and what was written.
+
+    The tables are rich tables (:mod:`scalesim.cli.tables`) sized to the terminal: four
+    columns each, so they fit 80 columns; ``comparison.md`` holds the same numbers.
+    """
+    if not quiet and len(tables.get("comparison", ())):
+        from rich.console import Console
+
+        from scalesim.cli.tables import comparison_group
+
+        Console().print(
+            comparison_group(tables["comparison"], tables.get("trip_ticket"), title or str(out))
+        )
     nerr = int((tables["runs"]["status"] != "ok").sum())
     typer.echo(
         f"wrote {out}/ (comparison.md, tables .parquet/.csv, figures/)"

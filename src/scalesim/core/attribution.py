@@ -25,16 +25,12 @@ def attribute(parts: dict[str, np.ndarray], u: np.ndarray) -> dict[str, int]:
     if not k:
         return counts
     # Pick each adopter's channel: a uniform draw scaled by the total rate, compared with the
-    # running sum of the rates.
-    total = np.zeros(k)
-    for arr in parts.values():
-        total += arr
+    # running sum of the rates (one cumulative sum over the stacked channels: the same
+    # additions, in the same order, as adding them one by one).
+    acc = np.cumsum(np.stack(list(parts.values())), axis=0)
+    total = acc[-1]
     target = np.where(total > 0, u * total, 0.0)
-    acc = np.zeros(k)
-    pick = np.zeros(k, dtype=np.int64)
-    for arr in list(parts.values())[:-1]:
-        acc += arr
-        pick += target >= acc
+    pick = np.count_nonzero(target >= acc[:-1], axis=0)
     # No rate at all (cannot happen for a hazard adopter): spread evenly.
     pick = np.where(total > 0, pick, (u * len(names)).astype(np.int64))
     for c, cnt in zip(names, np.bincount(pick, minlength=len(names)), strict=True):

@@ -25,32 +25,90 @@ def _ties_both_ways(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) 
     """A 0/1 matrix with the ties ``rows[i]``–``cols[i]`` in both directions."""
     return sp.csr_matrix(
         (
-            np.ones(2 * rows.size, dtype=np.float32),
+            np.ones(2 * rows.size),
             (np.concatenate([rows, cols]), np.concatenate([cols, rows])),
         ),
         shape=shape,
     )
 
 
+def _without_self_ties(a: sp.csr_matrix) -> sp.csr_matrix:
+    """``a`` without ties from an educator to themself.
+
+    The diagonal is checked first: scipy's ``setdiag`` on a CSR matrix rebuilds it, which was
+    a third of building a district's network when there was nothing to remove.
+    """
+    if a.diagonal().any():
+        a.setdiag(0)
+    a.eliminate_zeros()
+    return a
+
+
+def _row_entries(a: sp.csr_matrix, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The entries stored in the rows ``slots`` of ``a``: columns, values, and each row's count.
+
+    Read straight from the CSR arrays: scipy's fancy row indexing costs more than the
+    updates it serves.
+    """
+    starts, ends = a.indptr[slots], a.indptr[slots + 1]
+    counts = ends - starts
+    offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
+    at = np.arange(int(counts.sum())) + offsets
+    return a.indices[at], a.data[at], counts
+
+
+def quantize_weights(w: np.ndarray) -> np.ndarray:
+    """Neighbour weights rounded to multiples of ``2**-WEIGHT_BITS`` (as float64).
+
+    Sums of such numbers are exact in float64 (for any district below ``2**29`` ties per
+    educator), so a share kept up to date by adding and removing single neighbours equals
+    the share computed from scratch, bit for bit, in whatever order the changes came.
+    """
+    return np.round(np.asarray(w, dtype=np.float64) * WEIGHT_SCALE) / WEIGHT_SCALE
+
+
+# Neighbour weights keep 24 bits after the point (a float32's precision at 1): the rounding
+# (below 6e-8) is far under any weight's meaning, and it makes incremental sums exact.
+WEIGHT_BITS = 24
+WEIGHT_SCALE = float(2**WEIGHT_BITS)
+# Above this share of educators changing state in a week, one full product is cheaper than
+# updating each changed educator's neighbours (either way gives the same, exact, sums).
+FULL_PRODUCT_SHARE = 0.125
+
+
 class SparseNetwork:
-    """An undirected network stored as a symmetric CSR adjacency matrix (0/1, float32).
+    """An undirected network stored as a symmetric CSR adjacency matrix (0/1).
+
+    The weekly share of enacting neighbours is kept up to date: only the neighbours of
+    educators who started or stopped enacting (or whose weight changed at turnover) are
+    updated, with weights quantized so that the running sums are exact
+    (:func:`quantize_weights`). A week where many educators change falls back to one full
+    sparse product, which gives the same sums.
 
     Args:
         adjacency: Square sparse matrix; symmetrised and binarised here.
     """
 
     kind = "sparse"
+    # Whether the weekly share is updated from the changes (exact for 0/1 ties only).
+    incremental = True
 
     def __init__(self, adjacency: sp.spmatrix) -> None:
-        a = sp.csr_matrix(adjacency, dtype=np.float32)
-        a = a.maximum(a.T).tocsr()
-        a.setdiag(0)
-        a.eliminate_zeros()
+        a = sp.csr_matrix(adjacency, dtype=np.float64)
+        a = _without_self_ties(a.maximum(a.T).tocsr())
         a.data[:] = 1.0
-        self.adjacency: sp.csr_matrix = a
+        self._set_adjacency(a)
         self.n = a.shape[0]
-        self._wsum: np.ndarray | None = None
         self._w: np.ndarray | None = None
+
+    def _set_adjacency(self, a: sp.csr_matrix) -> None:
+        self.adjacency: sp.csr_matrix = a
+        # Row j of ``_by_source`` lists who weighs educator j (the adjacency itself when it
+        # is symmetric).
+        self._by_source = a
+        self._wsum: np.ndarray | None = None
+        self._num: np.ndarray | None = None
+        self._x: np.ndarray | None = None
 
     @property
     def degree(self) -> np.ndarray:
@@ -58,34 +116,38 @@ class SparseNetwork:
         return np.diff(self.adjacency.indptr)
 
     def set_weights(self, w: np.ndarray) -> None:
-        """Set neighbour weights (e.g. credibility); cached until the next call."""
-        self._w = w.astype(np.float32)
+        """Set neighbour weights (e.g. credibility), quantized; cached until the next call."""
+        self._w = quantize_weights(w)
         self._wsum = self.adjacency @ self._w
         self._refresh_denominator()
+        self._num = self._x = None
 
     def _refresh_denominator(self) -> None:
         # 1 where nobody is weighed: the numerator is 0 there too, so the share is 0 without
         # a mask or a division warning in the weekly loop.
         assert self._wsum is not None
-        self._den = np.where(self._wsum > 0, self._wsum, np.float32(1.0))
+        self._den = np.where(self._wsum > 0, self._wsum, 1.0)
+
+    def _spread(self, target: np.ndarray, slots: np.ndarray, delta: np.ndarray) -> None:
+        """Add ``delta[k]`` times each tie's value to the sums of those who weigh ``slots[k]``."""
+        cols, vals, counts = _row_entries(self._by_source, slots)
+        if cols.size:
+            np.add.at(target, cols, np.repeat(delta, counts) * vals)
 
     def update_weights(self, slots: np.ndarray, w: np.ndarray) -> None:
         """Change the weights of a few slots (turnover) without a full product."""
         assert self._w is not None and self._wsum is not None, "call set_weights first"
-        new = w[slots].astype(np.float32)
+        new = quantize_weights(w[slots])
         delta = new - self._w[slots]
         self._w[slots] = new
-        # The adjacency is symmetric: each changed slot's row lists the neighbours whose
-        # weight sums change. Read the rows straight from the CSR arrays (scipy's fancy row
-        # indexing costs more than the update itself).
-        a = self.adjacency
-        starts, ends = a.indptr[slots], a.indptr[slots + 1]
-        counts = ends - starts
-        if counts.sum() == 0:
-            return
-        offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
-        neighbours = a.indices[np.arange(counts.sum()) + offsets]
-        np.add.at(self._wsum, neighbours, np.repeat(delta, counts))
+        if not self.incremental:
+            self._wsum = self.adjacency @ self._w
+            self._num = self._x = None
+        else:
+            self._spread(self._wsum, slots, delta)
+            if self._num is not None:
+                assert self._x is not None
+                self._spread(self._num, slots, delta * self._x[slots])
         self._refresh_denominator()
 
     def neighbour_share(self, x: np.ndarray) -> np.ndarray:
@@ -94,7 +156,21 @@ class SparseNetwork:
         Educators with no ties get 0.
         """
         assert self._w is not None, "call set_weights first"
-        return (self.adjacency @ (self._w * x)) / self._den
+        x = np.asarray(x, dtype=bool)
+        changed = None if self._x is None else np.flatnonzero(x != self._x)
+        if (
+            not self.incremental
+            or changed is None
+            or self._num is None
+            or changed.size > FULL_PRODUCT_SHARE * self.n
+        ):
+            self._num = self.adjacency @ (self._w * x)
+            self._x = x.copy()
+        elif changed.size:
+            w = self._w[changed]
+            self._spread(self._num, changed, np.where(x[changed], w, -w))
+            self._x[changed] = x[changed]
+        return self._num / self._den
 
     def add_ties(self, rows: np.ndarray, cols: np.ndarray) -> None:
         """Add undirected ties (used by strategies such as networks of users)."""
@@ -105,7 +181,7 @@ class SparseNetwork:
         extra = _ties_both_ways(rows, cols, self.adjacency.shape)
         a = (self.adjacency + extra).tocsr()
         a.data[:] = 1.0  # ties are 0/1: a repeated tie stays one tie
-        self.adjacency = a
+        self._set_adjacency(a)
         if self._w is not None:
             self.set_weights(self._w)
 
@@ -178,28 +254,26 @@ class ObservedNetwork(SparseNetwork):
     kind = "observed"
 
     def __init__(self, adjacency: sp.spmatrix, directed: bool, weighted: bool) -> None:
-        a = sp.csr_matrix(adjacency, dtype=np.float32)
+        a = sp.csr_matrix(adjacency, dtype=np.float64)
         if not directed:
             a = a.maximum(a.T).tocsr()
-        a.setdiag(0)
-        a.eliminate_zeros()
+        a = _without_self_ties(a)
         if not weighted:
             a.data[:] = 1.0
         self.directed = directed
         self.weighted = weighted
-        self.adjacency = a
-        self._by_alter = a.T.tocsr()
+        # Running sums stay exact when tie values are whole numbers (counts of nominations,
+        # ratings); other weights get one full product a week.
+        self.incremental = bool(np.all(a.data == np.round(a.data)))
+        self._set_adjacency(a)
         self.n = a.shape[0]
-        self._wsum = None
         self._w = None
 
-    def update_weights(self, slots: np.ndarray, w: np.ndarray) -> None:
-        """Change the weights of a few slots; their column lists whose sums change."""
-        assert self._w is not None and self._wsum is not None, "call set_weights first"
-        new = w[slots].astype(np.float32)
-        self._w[slots] = new
-        self._wsum = self.adjacency @ self._w
-        self._refresh_denominator()
+    def _set_adjacency(self, a: sp.csr_matrix) -> None:
+        super()._set_adjacency(a)
+        self._by_alter = a.T.tocsr()
+        # Row j of the transpose lists the egos who named j: those whose share j changes.
+        self._by_source = self._by_alter
 
     def add_ties(self, rows: np.ndarray, cols: np.ndarray) -> None:
         """Add ties both ways, of weight one (strategies' networks of users)."""
@@ -208,8 +282,7 @@ class ObservedNetwork(SparseNetwork):
         if rows.size == 0:
             return
         extra = _ties_both_ways(rows, cols, self.adjacency.shape)
-        self.adjacency = self.adjacency.maximum(extra).tocsr()
-        self._by_alter = self.adjacency.T.tocsr()
+        self._set_adjacency(self.adjacency.maximum(extra).tocsr())
         if self._w is not None:
             self.set_weights(self._w)
 

@@ -19,6 +19,7 @@ from scalesim.common.units import DT, month_to_week
 from scalesim.core import turnover
 from scalesim.journey.registry import register_entry
 from scalesim.scenario import ShockSpec
+from scalesim.scenario.names import SHOCK_NAMES
 from scalesim.scenario.params import (
     SHOCK_PARAMS,
     BudgetParams,
@@ -48,14 +49,19 @@ UNFAVOURABLE_LEADERSHIP_DROP = 0.1
 
 def register(cls: type[Shock]) -> type[Shock]:
     """Class decorator: make a shock available by its ``type_name`` (re-registering is fine)."""
-    register_entry(SHOCKS, SHOCK_PARAMS, cls, "shock")
+    register_entry(SHOCKS, SHOCK_PARAMS, cls, "shock", SHOCK_NAMES)
     return cls
 
 
 class Shock:
-    """Base class: :meth:`fire` when due; windowed shocks also :meth:`end`."""
+    """Base class: :meth:`fire` when due; windowed shocks also :meth:`end`.
+
+    ``title`` is the plain name users read; a built-in's is in
+    :data:`scalesim.scenario.names.SHOCK_NAMES`, a shock from outside sets it.
+    """
 
     type_name: ClassVar[str] = ""
+    title: ClassVar[str] = ""
     windowed: ClassVar[bool] = False
     default_months: ClassVar[float] = 0.0
     Params: ClassVar[type[BaseModel]] = NoParams

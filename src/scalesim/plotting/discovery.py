@@ -8,13 +8,17 @@ pyplot's global state (and Optuna's set a global style), so these are drawn here
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
-from scalesim.plotting.style import MARKERS, OI, colour, new_figure
+from scalesim.metrics import METRICS
+from scalesim.metrics.units import PERCENT_UNITS, metric_title
+from scalesim.plotting.style import MARKERS, OI, colour, new_figure, unit_axis
 
 
 def peeling_trajectory(traj: pd.DataFrame, outcome: str) -> Figure:
@@ -168,10 +172,13 @@ def robustness_bars(summary: pd.DataFrame, outcome: str) -> Figure:
     """Per option: satisficing share (left) and maximum / 90th-percentile regret (right).
 
     ``summary``: ``option``, ``satisficing_share``, ``max_regret``, ``p90_regret`` (for
-    ``outcome``).
+    ``outcome``). The regret axis names the outcome by its label, wrapped to the panel, and the
+    layout is fitted to every label (tests/test_figure_labels_fit.py checks that none is
+    clipped).
     """
     opts = list(summary["option"])
-    fig, axes = new_figure(1, 2, 9.0, 0.45 * len(opts) + 1.6)
+    # One y axis for both panels: the regret panel needs no second copy of the option names.
+    fig, axes = new_figure(1, 2, 9.0, 0.45 * len(opts) + 2.1, sharey=True)
     ax = axes[0, 0]
     ax.grid(axis="y", visible=False)
     ypos = np.arange(len(opts))
@@ -179,7 +186,7 @@ def robustness_bars(summary: pd.DataFrame, outcome: str) -> Figure:
     ax.set_yticks(ypos, opts)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
-    ax.set_xlabel("share of futures meeting the criterion")
+    unit_axis(ax, "share", axis="x", label="share of futures meeting the criterion")
     ax.set_title("Satisficing robustness")
     ax = axes[0, 1]
     ax.grid(axis="y", visible=False)
@@ -187,9 +194,20 @@ def robustness_bars(summary: pd.DataFrame, outcome: str) -> Figure:
     ax.barh(
         ypos + 0.18, summary["p90_regret"], height=0.35, color=colour(5), label="90th percentile"
     )
-    ax.set_yticks(ypos, opts)
-    ax.invert_yaxis()
-    ax.set_xlabel(f"regret in {outcome} (vs the best option in the same future)")
+    ax.tick_params(axis="y", labelleft=False)
+    d = METRICS.get(outcome)
+    if d is not None and d.unit in PERCENT_UNITS:
+        # A regret is a difference of shares: percentage points (metrics.units).
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v * 100:.0f} pp"))
+    name = metric_title(outcome) if d is not None else outcome.replace("_", " ")
+    # Wrapped to the panel's width: tight_layout moves margins but never shortens a label.
+    ax.set_xlabel(
+        textwrap.fill(
+            f"{name}: regret against the best option in the same future",
+            44,
+            break_on_hyphens=False,
+        )
+    )
     ax.set_title("Regret")
     ax.legend(loc="lower right")
     fig.tight_layout()

@@ -6,6 +6,7 @@ of docs/results-format.md) and returns a :class:`matplotlib.figure.Figure`.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +19,9 @@ from scalesim.metrics import METRICS
 from scalesim.metrics.units import PERCENT_UNITS
 from scalesim.plotting.markers import Markers, draw_markers, marker_legend
 from scalesim.plotting.style import LINESTYLES, MARKERS, colour, new_figure, unit_axis
+
+# Characters of a trajectory panel's title per line (a 3.9-inch panel at the title size).
+TITLE_CHARS = 36
 
 
 def option_series(bands: pd.DataFrame, option: str, metric: str) -> pd.DataFrame:
@@ -48,12 +52,15 @@ def trajectories(
     mk: Markers,
     targets: dict[str, float] | None = None,
     ncols: int = 3,
+    units: dict[str, str] | None = None,
 ) -> Figure:
     """Metrics over time: one panel per dimension, one line per option (or per metric).
 
     With one option, each panel may hold several metrics (told apart by line style); with
     several options, each panel holds one metric and each option has its colour, with the
     95% interval of the mean (dark band) and the 10th–90th percentile of replicates (light).
+    ``units`` replaces a metric's registered unit (the trip ticket's shares are of students
+    when the destination counts students: :func:`scalesim.metrics.units.metric_unit`).
     """
     n = len(panels)
     nrows = int(np.ceil(n / ncols))
@@ -62,7 +69,9 @@ def trajectories(
     with_bands = "ci_low" in bands.columns and bands["ci_low"].notna().any()
     for k, (ax, (title, metrics)) in enumerate(zip(axes.flat, panels, strict=False)):
         draw_markers(ax, mk, labels=(k == 0))
-        unit = METRICS[metrics[0]].unit if metrics[0] in METRICS else ""
+        unit = (units or {}).get(metrics[0]) or (
+            METRICS[metrics[0]].unit if metrics[0] in METRICS else ""
+        )
         for j, m in enumerate(metrics):
             for i, opt in enumerate(options):
                 cur = option_series(bands, opt, m)
@@ -82,7 +91,8 @@ def trajectories(
                 ax.axhline(targets[m], color="0.2", linestyle=(0, (4, 2)), linewidth=0.9)
         if mk.deadline is not None and targets and any(m in targets for m in metrics):
             ax.axvline(mk.deadline, color="0.2", linestyle=(0, (4, 2)), linewidth=0.9)
-        ax.set_title(title)
+        # A long title wraps inside its panel (a neighbour's would overlap it).
+        ax.set_title(textwrap.fill(title, TITLE_CHARS, break_on_hyphens=False))
         unit_axis(ax, unit)
         if unit in PERCENT_UNITS or unit == "schools":
             hi = ax.get_ylim()[1]

@@ -13,7 +13,7 @@ import contextlib
 import glob
 import os
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from scalesim.report.loading import Results, load
@@ -29,6 +29,8 @@ class Report:
     figures: dict[str, bytes]
     results: Results
     sections: list[str]
+    # Every figure's drawn words (titles, tick labels, legends), by file name.
+    figure_texts: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _title(res: Results) -> tuple[str, str]:
@@ -85,7 +87,7 @@ def render_report(res: Results, figure_prefix: str = "report") -> Report:
             "still pending; the report shows the runs stored so far."
         )
     html = render(res.kind, title, sub, headline(ctx), sections, warning)
-    return Report(html, ctx.figures, res, [s.id for s in sections])
+    return Report(html, ctx.figures, res, [s.id for s in sections], ctx.figure_texts)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

@@ -20,6 +20,7 @@ import pandas as pd
 from scalesim.common.units import month_to_week
 from scalesim.plotting.markers import Markers
 from scalesim.report.loading import Results
+from scalesim.scenario.names import plain_label, plain_spec
 from scalesim.workbench.stats import NEED_BINS, school_groups
 
 CURVE_GRID = np.linspace(0.0, 1.0, 101)
@@ -146,7 +147,7 @@ def summers(ts: pd.DataFrame) -> list[tuple[float, float]]:
 def _event_label(e: dict[str, Any]) -> str | None:
     kind = e.get("kind")
     if kind == "shock":
-        return str(e.get("shock") or e.get("type") or "shock").replace("_", " ")
+        return plain_label(e.get("shock") or e.get("type") or "shock")
     if kind == "superintendent_change":
         return "new superintendent"
     return None
@@ -201,7 +202,7 @@ def multi_markers(res: Results, events: list[dict[str, Any]]) -> Markers:
     tt = base.get("trip_ticket", {}) or {}
     planned = [float(m) for m in (tt.get("pit_stops") or [])]
     dated = [
-        (float(s["at_month"]), str(s.get("name") or s.get("type", "shock")).replace("_", " "))
+        (float(s["at_month"]), plain_spec(s) if s.get("name") or s.get("type") else "shock")
         for s in (base.get("shocks") or [])
         if s.get("at_month") is not None
     ]
@@ -298,8 +299,8 @@ def strategy_decisions(events: list[dict[str, Any]]) -> list[tuple[float, str, s
 
 
 def channel_name(ch: str) -> str:
-    """Channel names as strategies are labelled (``strategy:coaching`` → ``coaching``)."""
-    return ch.removeprefix("strategy:")
+    """A credit channel as users read it (``strategy:coaching`` or ``coaching`` → Coaching)."""
+    return plain_label(ch)
 
 
 def checklist_counts(events: list[dict[str, Any]], option: str) -> pd.DataFrame:

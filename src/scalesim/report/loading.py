@@ -207,7 +207,7 @@ class Results:
         """Option names in the order the producer gave them (the first is the baseline)."""
         if self.kind == "run":
             return [str(self.meta.get("scenario", "run"))]
-        if self.kind == "optimize":  # the three sets picked on the front
+        if self.kind == "optimize":  # the sets picked on the front (up to three)
             return [f"trial-{int(t):04d}" for t in self.meta.get("picked", [])]
         opts = [str(o["name"]) for o in self.meta.get("options", []) if "name" in o]
         if not opts and "runs" in self.tables:

@@ -69,6 +69,7 @@ class RunResult:
         from scalesim.metrics import METRICS
         from scalesim.plotting.markers import Markers
         from scalesim.plotting.outcomes import trajectories
+        from scalesim.scenario.names import plain_label
 
         for m in metrics:
             if m not in METRICS or m not in self.timeseries.columns:
@@ -83,7 +84,7 @@ class RunResult:
         tt = self.summary["trip_ticket"]
         pits = [float(e["month"]) for e in self.log if e.get("kind") == "pit_stop"]
         shocks = [
-            (float(e["month"]), str(e.get("type", "shock")))
+            (float(e["month"]), plain_label(e.get("shock") or e.get("type") or "shock"))
             for e in self.log
             if e.get("kind") == "shock"
         ]

@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from scalesim.common.files import results_folder
 from scalesim.common.provenance import versions
 from scalesim.metrics import METRICS
+from scalesim.metrics.units import metric_title, metric_unit
 from scalesim.plotting.equity import reach_by_need
 from scalesim.plotting.markers import Markers
 from scalesim.plotting.outcomes import trajectories
@@ -59,13 +60,15 @@ def trajectories_figure(
     tt: pd.DataFrame | None = None,
     metrics: Sequence[str] = TRAJECTORY_METRICS,
     branch_month: float | None = None,
+    measure: str = "educators",
 ) -> bytes:
     """``figures/trajectories.png``: the report's trajectory panels, one per metric.
 
     Mean line, 95% interval of the mean and the 10th–90th percentiles of replicates; the
     destination's targets and deadline where they apply; a rehearsal's branch point.
+    ``measure``: what the destination counts (``educators`` or ``students``).
     """
-    return png_bytes(trajectories_plot(bands, tt, metrics, branch_month))
+    return png_bytes(trajectories_plot(bands, tt, metrics, branch_month, measure))
 
 
 def trajectories_plot(
@@ -73,10 +76,11 @@ def trajectories_plot(
     tt: pd.DataFrame | None = None,
     metrics: Sequence[str] = TRAJECTORY_METRICS,
     branch_month: float | None = None,
+    measure: str = "educators",
 ) -> Figure:
     """The figure of :func:`trajectories_figure`, as a matplotlib ``Figure`` (notebooks)."""
     present = set(bands["metric"])
-    panels = [(METRICS[m].label, [m]) for m in metrics if m in present]
+    panels = [(metric_title(m, measure), [m]) for m in metrics if m in present]
     options = list(dict.fromkeys(bands["option"]))
     targets: dict[str, float] = {}
     deadline = None
@@ -87,7 +91,8 @@ def trajectories_plot(
         }
         deadline = float(tt["by_month"].iloc[0])
     mk = Markers(branch=branch_month, deadline=deadline)
-    return trajectories(bands, panels, options, mk, targets)
+    units = {m: metric_unit(m, measure) for m in metrics}
+    return trajectories(bands, panels, options, mk, targets, units=units)
 
 
 def equity_figure(eq: pd.DataFrame) -> bytes:
@@ -195,9 +200,16 @@ def write_results(
             (tmp / name).write_text(text, encoding="utf-8")
         (tmp / "figures").mkdir()
         if "bands" in tables:
+            first = next(iter(scenarios.values()), {})
+            measure = ((first.get("trip_ticket") or {}).get("destination") or {}).get(
+                "measure", "educators"
+            )
             (tmp / "figures" / "trajectories.png").write_bytes(
                 trajectories_figure(
-                    tables["bands"], tables.get("trip_ticket"), branch_month=branch_month
+                    tables["bands"],
+                    tables.get("trip_ticket"),
+                    branch_month=branch_month,
+                    measure=measure,
                 )
             )
             figures.append("figures/trajectories.png")
@@ -251,7 +263,14 @@ def compare(
     names = [o.name for o in options]
     tables = run_options(options, seeds, executor, on_progress)
     tables.update(
-        summary_tables(tables["runs"], tables.get("timeseries"), tables.get("schools"), names, conf)
+        summary_tables(
+            tables["runs"],
+            tables.get("timeseries"),
+            tables.get("schools"),
+            names,
+            conf,
+            {o.name: o.scenario.trip_ticket.destination.measure for o in options},
+        )
     )
     if out is not None:
         manifest = {

@@ -286,7 +286,11 @@ class DaskExecutor:
                     threads_per_worker=1,
                     processes=processes,
                     dashboard_address=None,
-                    silence_logs=logging.ERROR,  # no warnings of cancelled tasks on Ctrl-C
+                    # Nothing from the workers' own loggers: a task's error reaches the
+                    # command through its future; what else they log is shutdown noise
+                    # (cancelled tasks, or, on a busy machine, a heartbeat that found the
+                    # scheduler gone after Ctrl-C, logged at ERROR with a traceback).
+                    silence_logs=logging.CRITICAL,
                 )
             self.client = Client(self._cluster)
             self.workers = n
@@ -329,6 +333,10 @@ class DaskExecutor:
 
     def close(self) -> None:
         """Disconnect, and stop the local cluster if this executor started it."""
+        import logging
+
+        # Closing is on purpose: connection errors logged while it happens are noise.
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)
         self.client.close()
         if self._cluster is not None:
             self._cluster.close()

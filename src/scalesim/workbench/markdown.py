@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
+
+from scalesim.metrics.units import format_value
 
 # The metrics the Markdown table shows, in its row order (every metric is in the tables).
 MAIN_METRICS = (
@@ -24,12 +25,9 @@ MAIN_METRICS = (
 )
 
 
-def _fmt(x: float, unit: str) -> str:
-    if x is None or (isinstance(x, float) and np.isnan(x)):
-        return "–"
-    if unit in ("schools", "person-days"):
-        return f"{x:.1f}"
-    return f"{x:.3f}"
+def _fmt(x: float, unit: str, diff: bool = False) -> str:
+    # The one unit convention of every face (shares as %, differences in pp).
+    return format_value(x, unit, diff)
 
 
 def markdown_table(
@@ -65,8 +63,8 @@ def markdown_table(
                 continue
             r = rows[rows["option"] == o].iloc[0]
             cells.append(
-                f"{_fmt(r['diff'], unit)} [{_fmt(r['diff_ci_low'], unit)}, "
-                f"{_fmt(r['diff_ci_high'], unit)}] {r['verdict']}"
+                f"{_fmt(r['diff'], unit, True)} [{_fmt(r['diff_ci_low'], unit, True)}, "
+                f"{_fmt(r['diff_ci_high'], unit, True)}] {r['verdict']}"
             )
         lines.append("| " + " | ".join(cells) + " |")
     if len(tt):
@@ -82,8 +80,8 @@ def markdown_table(
                 continue
             r = r.iloc[0]
             cells.append(
-                f"{r['p_reached']:.2f} [{r['p_ci_low']:.2f}, {r['p_ci_high']:.2f}] "
-                f"({int(r['reached'])}/{int(r['n'])})"
+                f"{_fmt(r['p_reached'], 'probability')} [{_fmt(r['p_ci_low'], 'probability')}, "
+                f"{_fmt(r['p_ci_high'], 'probability')}] ({int(r['reached'])}/{int(r['n'])})"
             )
         cells += [""] * (len(head) - len(cells))
         lines.append("| " + " | ".join(cells) + " |")

@@ -381,7 +381,13 @@ def rehearse(
             on_progress(len(outputs), failed, total)
     tables: dict[str, Any] = concat_parts(outputs)
     tables.update(
-        summary_tables(tables["runs"], tables.get("timeseries"), tables.get("schools"), names)
+        summary_tables(
+            tables["runs"],
+            tables.get("timeseries"),
+            tables.get("schools"),
+            names,
+            measures=dict.fromkeys(names, scenario.trip_ticket.destination.measure),
+        )
     )
     if out is not None:
         import yaml

@@ -27,6 +27,7 @@ import pandas as pd
 from scipy import stats
 
 from scalesim.metrics import METRICS
+from scalesim.metrics.units import metric_label, metric_unit
 
 CONFIDENCE = 0.95
 # Need bands: schools by their share of students furthest from opportunity; the last band
@@ -90,6 +91,7 @@ def comparison_table(
     options: Sequence[str] | None = None,
     metrics: Sequence[str] | None = None,
     conf: float = CONFIDENCE,
+    measures: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """Per option and metric: mean with its interval, and the paired difference to baseline.
 
@@ -101,6 +103,8 @@ def comparison_table(
         options: Options in display order (default: order of first appearance).
         metrics: Metric columns (default: every registered metric present).
         conf: Confidence level.
+        measures: What each option's destination counts (``educators``, the default, or
+            ``students``): the trip ticket's rows take that unit and label.
     """
     ok = _ok(runs)
     options = list(options or dict.fromkeys(runs["option"]))
@@ -110,6 +114,7 @@ def comparison_table(
     for opt in options:
         cur = ok[ok["option"] == opt].set_index(list(pair_on))
         joined = cur.join(base, how="inner", suffixes=("", "__base"))
+        measure = (measures or {}).get(opt, "educators")
         for m in metrics:
             d = METRICS[m]
             mean, sd, lo, hi = t_interval(cur[m].to_numpy(), conf)
@@ -124,10 +129,10 @@ def comparison_table(
                 {
                     "option": opt,
                     "metric": m,
-                    "label": d.label,
+                    "label": metric_label(m, measure),
                     "dimension": d.dimension,
                     "kind": d.kind,
-                    "unit": d.unit,
+                    "unit": metric_unit(m, measure),
                     "n": int(cur[m].notna().sum()),
                     "mean": mean,
                     "sd": sd,
@@ -305,10 +310,16 @@ def summary_tables(
     schools: pd.DataFrame | None,
     options: Sequence[str],
     conf: float = CONFIDENCE,
+    measures: dict[str, str] | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """The comparison, trip-ticket, bands and equity-by-need tables."""
+    """The comparison, trip-ticket, bands and equity-by-need tables.
+
+    ``measures``: what each option's destination counts (see :func:`comparison_table`).
+    """
     out = {
-        "comparison": comparison_table(runs, options[0], ("replicate",), options, conf=conf),
+        "comparison": comparison_table(
+            runs, options[0], ("replicate",), options, conf=conf, measures=measures
+        ),
         "trip_ticket": trip_ticket_table(runs, options, conf),
     }
     ok_keys = _ok(runs)[["option", "replicate"]]

@@ -305,7 +305,11 @@ def finalize(store: SweepStore, exp: LoadedExperiment) -> None:
     if len(exp.options) >= 2 and len(runs):
         first = next(iter(exp.options))
         comp = comparison_table(
-            runs, baseline=first, pair_on=("point", "replicate"), options=list(exp.options)
+            runs,
+            baseline=first,
+            pair_on=("point", "replicate"),
+            options=list(exp.options),
+            measures=dict.fromkeys(exp.options, exp.base.trip_ticket.destination.measure),
         )
         write_table_files(comp, store.root / "comparison", meta)
         tt = trip_ticket_table(runs, options=list(exp.options))

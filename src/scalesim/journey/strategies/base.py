@@ -18,6 +18,7 @@ from scalesim.common.units import DT, WEEKS_PER_MONTH, month_to_week
 from scalesim.journey.registry import register_entry
 from scalesim.journey.selection import select_educators, select_schools
 from scalesim.scenario import Select, StrategySpec
+from scalesim.scenario.names import STRATEGY_NAMES
 from scalesim.scenario.params import STRATEGY_PARAMS, NoParams
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ def register(cls: type[Strategy]) -> type[Strategy]:
     replaces it; a *different* class under a name already taken is an error. A strategy
     defined outside scalesim brings its ``Params`` model, which scenario files then validate.
     """
-    register_entry(STRATEGIES, STRATEGY_PARAMS, cls, "strategy")
+    register_entry(STRATEGIES, STRATEGY_PARAMS, cls, "strategy", STRATEGY_NAMES)
     return cls
 
 
@@ -76,6 +77,8 @@ class Strategy:
 
     Attributes:
         type_name: Name used in scenario files.
+        title: Plain name users read ("Educate policymakers"); a built-in's is in
+            :data:`scalesim.scenario.names.STRATEGY_NAMES`, a strategy from outside sets it.
         targets: ``"schools"``, ``"educators"`` or ``"none"``.
         default_select: Selection used when the scenario gives none.
         default_cost: Capacity needed per month at intensity 1, in person-days.
@@ -88,6 +91,7 @@ class Strategy:
     """
 
     type_name: ClassVar[str] = ""
+    title: ClassVar[str] = ""
     targets: ClassVar[str] = "none"
     default_select: ClassVar[dict[str, Any]] = {}
     default_cost: ClassVar[float] = 5.0

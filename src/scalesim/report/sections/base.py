@@ -10,8 +10,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from markupsafe import Markup
+from matplotlib.text import Text
 
-from scalesim.metrics import METRICS
+from scalesim.metrics import METRICS, units
+from scalesim.metrics.units import destination_unit
 from scalesim.plotting.style import png_bytes
 from scalesim.report import derive
 from scalesim.report.formatting import num
@@ -136,9 +138,14 @@ class Ctx:
         self.res = res
         self.prefix = prefix
         self.figures: dict[str, bytes] = {}
+        self.figure_texts: dict[str, list[str]] = {}
         self.events = res.log if res.kind == "run" else derive.decode_log(res.tables.get("log"))
         self.options = res.options
         self.base = res.scenarios.get(self.options[0]) or next(iter(res.scenarios.values()))
+        # What the destination counts: its shares are of educators or of students.
+        dest = (self.base.get("trip_ticket") or {}).get("destination") or {}
+        self.measure = str(dest.get("measure") or "educators")
+        self.dest_unit = destination_unit(self.measure)
         self.log_src = "travel_log.jsonl" if res.kind == "run" else "log"
         self.scenario_src = {
             o: (
@@ -156,6 +163,10 @@ class Ctx:
         png = png_bytes(fig)
         fname = f"{self.prefix}-{name}.png"
         self.figures[fname] = png
+        # The words drawn in it (titles, ticks, legends): what readers see, for the tests.
+        self.figure_texts[fname] = [
+            t.get_text() for t in fig.findobj(Text) if t.get_visible() and t.get_text()
+        ]
         b64 = base64.b64encode(png).decode("ascii")
         return Markup(
             '<figure class="fig" id="fig-{}"><img src="data:image/png;base64,{}" alt="{}" '
@@ -213,14 +224,39 @@ def note(text: str, *args: Any) -> Markup:
     return para(text, *args, cls="note")
 
 
-def metric_label(metric: str) -> str:
-    """The metric's label from the registry (the name if unknown)."""
-    return METRICS[metric].label if metric in METRICS else metric
+def metric_label(metric: str, measure: str = "educators") -> str:
+    """The metric's label (the name if unknown) for the destination's ``measure``.
+
+    See :func:`scalesim.metrics.units.metric_label`.
+    """
+    return units.metric_label(metric, measure)
 
 
-def metric_unit(metric: str) -> str:
-    """The metric's unit from the registry (empty if unknown)."""
-    return METRICS[metric].unit if metric in METRICS else ""
+def metric_unit(metric: str, measure: str = "educators") -> str:
+    """The metric's unit (empty if unknown) for the destination's ``measure``.
+
+    See :func:`scalesim.metrics.units.metric_unit`.
+    """
+    return units.metric_unit(metric, measure)
+
+
+def groups(ctx: Ctx) -> dict[str, str]:
+    """How the trip ticket's two groups are named, for what the destination counts."""
+    if ctx.measure == "students":
+        return {
+            "all": "All students",
+            "equity": "Students furthest from opportunity (equity clause)",
+            "all_short": "all students",
+            "equity_short": "students furthest from opportunity",
+            "who": "students",
+        }
+    return {
+        "all": "All educators",
+        "equity": "High-need schools (equity clause)",
+        "all_short": "all educators",
+        "equity_short": "high-need schools",
+        "who": "educators",
+    }
 
 
 def destination(ctx: Ctx) -> dict[str, float]:
@@ -269,14 +305,22 @@ def destination_text(ctx: Ctx, d: dict[str, float]) -> Markup:
         def n(k: str, unit: str) -> Markup:
             return num(d[k], unit, "runs", f"tt_{k}", {"status": "ok"}, agg="mean")
 
-    return Markup(
-        "<strong>{}</strong> of educators enacting at depth ≥ {} by month {}, "
-        "including <strong>{}</strong> of educators in high-need schools (the equity clause)."
-    ).format(
-        n("target", "share of educators"),
+    if ctx.measure == "students":
+        text = (
+            "<strong>{}</strong> of students with an educator enacting at depth ≥ {} by month "
+            "{}, including <strong>{}</strong> of students furthest from opportunity (the "
+            "equity clause)."
+        )
+    else:
+        text = (
+            "<strong>{}</strong> of educators enacting at depth ≥ {} by month {}, "
+            "including <strong>{}</strong> of educators in high-need schools (the equity clause)."
+        )
+    return Markup(text).format(
+        n("target", ctx.dest_unit),
         n("min_depth", "0–1"),
         n("by_month", "month"),
-        n("equity_target", "share of educators"),
+        n("equity_target", ctx.dest_unit),
     )
 
 

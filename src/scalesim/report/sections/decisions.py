@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
+from scalesim.metrics.units import metric_title
 from scalesim.plotting.discovery import (
     box_limits,
     pareto_front,
@@ -22,6 +23,7 @@ from scalesim.plotting.discovery import (
 )
 from scalesim.report.formatting import interval, num
 from scalesim.report.sections.base import TITLES, Ctx, Section, metric_label, note, para, table
+from scalesim.scenario.names import plain_spec
 
 
 def _range(r: pd.Series, src: str) -> Markup:
@@ -205,13 +207,13 @@ def _label(name: str) -> str:
         return "P(trip ticket reached, with its equity clause)"
     if name == "tt_equity_clause_holds":
         return "P(equity clause holds)"
-    return metric_label(name)
+    return metric_title(name)
 
 
 def _timeline_rows(s: dict[str, Any]) -> pd.DataFrame:
     rows = [
         {
-            "strategy": x.get("name") or x["type"],
+            "strategy": plain_spec(x),
             "start": float(x.get("start_month", 0.0)),
             "end": float(x["end_month"]) if x.get("end_month") is not None else float("nan"),
             "intensity": float(x.get("intensity", 1.0)),
@@ -221,8 +223,25 @@ def _timeline_rows(s: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["strategy", "start", "end", "intensity"])
 
 
+NUMBER_WORDS = ("no", "one", "two", "three", "four", "five")
+
+
+def picked_sets(n: int) -> str:
+    """The picked sets named as the text refers to them: "the set A", "the two sets A and B".
+
+    ``pick_three`` picks up to three distinct points; a front of one or two points gives
+    fewer, and the text counts what is shown.
+    """
+    letters = [chr(ord("A") + k) for k in range(n)]
+    if n == 1:
+        return "the set A"
+    count = NUMBER_WORDS[n] if n < len(NUMBER_WORDS) else str(n)
+    listed = " and ".join(letters) if n == 2 else ", ".join(letters)
+    return f"the {count} sets {listed}"
+
+
 def optimization(ctx: Ctx) -> Section:
-    """The front of cost against reaching the trip ticket, and three sets' timelines."""
+    """The front of cost against reaching the trip ticket, and the picked sets' timelines."""
     res = ctx.res
     m = res.meta
     trials = res.tables["trials"]
@@ -264,7 +283,10 @@ def optimization(ctx: Ctx) -> Section:
                     [o in PROBABILITIES for o in objs[1:]],
                 ),
                 "Pareto front",
-                "Every candidate (grey), the front (blue), and the three sets A, B, C shown below.",
+                f"Every candidate (grey), the front (blue), and {picked_sets(len(picked))} shown "
+                "below."
+                if picked
+                else "Every candidate (grey) and the front (blue).",
             )
         )
     rows = []
@@ -273,7 +295,7 @@ def optimization(ctx: Ctx) -> Section:
         r = fr.loc[tnum]
         w = {"trial": int(tnum)}
         s = json.loads(r["set"])
-        names = ", ".join(x.get("name") or x["type"] for x in s["strategies"]) or "none"
+        names = ", ".join(plain_spec(x) for x in s["strategies"]) or "none"
         rows.append(
             [
                 f"{chr(ord('A') + k)} (trial {int(tnum)})",
@@ -305,7 +327,9 @@ def optimization(ctx: Ctx) -> Section:
             ctx.figure(
                 "front-timelines",
                 timelines(sets, float(m.get("horizon_months") or 36)),
-                "Strategy timelines of three sets on the front",
+                "Strategy timelines of "
+                + picked_sets(len(picked)).replace("the ", "", 1)
+                + " on the front",
                 "Which strategies run when, at what intensity (×).",
             )
         )

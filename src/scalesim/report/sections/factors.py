@@ -19,6 +19,7 @@ from scalesim.report.sections.base import (
     para,
     table,
 )
+from scalesim.scenario.names import plain_spec
 
 # --------------------------------------------------------------------------- factors
 
@@ -212,7 +213,7 @@ def factors(ctx: Ctx) -> Section:
         shocks = scen[o].get("shocks") or []
         if shocks:
             items = ", ".join(
-                f"{s.get('name') or s.get('type')} "
+                f"{plain_spec(s)} "
                 + (
                     f"at month {fmt(s['at_month'], 'month')}"
                     if s.get("at_month") is not None

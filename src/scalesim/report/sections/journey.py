@@ -22,6 +22,7 @@ from scalesim.report.sections.base import (
     table,
     trajectory_bands,
 )
+from scalesim.scenario.names import plain_label, plain_text
 
 RUN_PANELS = (
     ("Spread", ("share_enacting", "students_reached")),
@@ -107,7 +108,7 @@ def _milestones(ctx: Ctx, sec: Section, bands: pd.DataFrame) -> None:
     for m in metrics:
         for k, o in enumerate(ctx.options):
             label = Markup('{} <span class="unit">({})</span>').format(
-                metric_label(m), metric_unit(m)
+                metric_label(m, ctx.measure), metric_unit(m, ctx.measure)
             )
             cells: list[Any] = [label if k == 0 else ""]
             if res.multi:
@@ -115,7 +116,9 @@ def _milestones(ctx: Ctx, sec: Section, bands: pd.DataFrame) -> None:
             for w in weeks:
                 if res.kind == "run":
                     val = res.tables["timeseries"].set_index("week")[m].get(w, np.nan)
-                    cells.append(num(val, metric_unit(m), "timeseries", m, {"week": w}))
+                    cells.append(
+                        num(val, metric_unit(m, ctx.measure), "timeseries", m, {"week": w})
+                    )
                 elif "bands" in res.tables:
                     cur = bands[
                         (bands["option"] == o) & (bands["metric"] == m) & (bands["week"] == w)
@@ -124,7 +127,7 @@ def _milestones(ctx: Ctx, sec: Section, bands: pd.DataFrame) -> None:
                     cells.append(
                         num(
                             val,
-                            metric_unit(m),
+                            metric_unit(m, ctx.measure),
                             "bands",
                             "mean",
                             {"option": o, "metric": m, "week": w},
@@ -136,7 +139,14 @@ def _milestones(ctx: Ctx, sec: Section, bands: pd.DataFrame) -> None:
                     ok = ok.loc[(ok["status"] == "ok") & (ok["option"] == o), "task_id"]
                     val = ts.loc[ts["task_id"].isin(ok) & (ts["week"] == w), m].mean()
                     cells.append(
-                        num(val, metric_unit(m), "timeseries", m, {"option": o, "week": w}, "mean")
+                        num(
+                            val,
+                            metric_unit(m, ctx.measure),
+                            "timeseries",
+                            m,
+                            {"option": o, "week": w},
+                            "mean",
+                        )
                     )
             rows.append(cells)
     cap = "Where the district stood at the start, at the end of each year, and at the end."
@@ -174,7 +184,7 @@ def _event_list(ctx: Ctx, mk: Markers) -> Markup | None:
 def _describe(e: dict[str, Any]) -> str:
     kind = e.get("kind")
     if kind == "shock":
-        return f"shock: {str(e.get('shock', e.get('type', ''))).replace('_', ' ')}"
+        return f"shock: {plain_label(e.get('shock', e.get('type', '')))}"
     if kind == "superintendent_change":
         return (
             f"new superintendent ({str(e.get('cause', '')).replace('_', ' ')}); leadership "
@@ -182,9 +192,9 @@ def _describe(e: dict[str, Any]) -> str:
             f"{fmt(e.get('leadership_support_after'), '0–1')}"
         )
     if kind == "decision":
-        return f"decision: {e.get('action')} (rule: {e.get('rule')})"
+        return f"decision: {plain_text(e.get('action'))} (rule: {e.get('rule')})"
     if kind == "strategy_change":
-        return f"strategy {e.get('change')}: {e.get('strategy')}"
+        return f"strategy {plain_text(e.get('change'))}: {plain_label(e.get('strategy'))}"
     if kind == "pit_stop":
-        return f"unplanned pit stop ({e.get('reason')})"
+        return f"unplanned pit stop ({plain_text(e.get('reason'))})"
     return str(kind)

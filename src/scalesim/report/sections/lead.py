@@ -15,11 +15,12 @@ from markupsafe import Markup
 
 from scalesim.plotting.outcomes import progress as progress_figure
 from scalesim.report.formatting import derived, interval, num
-from scalesim.report.sections.base import Ctx, destination
+from scalesim.report.sections.base import Ctx, destination, groups
 
+# The two groups of the trip ticket: (group key of base.groups, metric, destination key).
 PANELS = (
-    ("All educators", "destination_share", "target"),
-    ("High-need schools (equity clause)", "destination_equity_share", "equity_target"),
+    ("all", "destination_share", "target"),
+    ("equity", "destination_equity_share", "equity_target"),
 )
 
 
@@ -43,9 +44,11 @@ def progress_rows(ctx: Ctx) -> pd.DataFrame:
     """Per option and panel: the share of the way to the target with its 95% interval."""
     comp = ctx.res.tables["comparison"]
     dest = destination(ctx)
+    names = groups(ctx)
     rows = []
     for o in ctx.options:
-        for panel, metric, key in PANELS:
+        for group, metric, key in PANELS:
+            panel = names[group]
             r = comp[(comp["option"] == o) & (comp["metric"] == metric)]
             if not len(r):
                 continue
@@ -78,6 +81,7 @@ def lead(ctx: Ctx) -> Markup:
     tt = res.tables.get("trip_ticket")
     base = ctx.options[0]
     dest = destination(ctx)
+    names = groups(ctx)
     items = []
     for o in ctx.options:
         parts = [Markup("<b>{}</b>").format(o)]
@@ -104,7 +108,7 @@ def lead(ctx: Ctx) -> Markup:
             way.append(
                 Markup("{} of the way for {} {}").format(
                     derived(p["progress"], "share of educators", "progress"),
-                    "all educators" if metric == "destination_share" else "high-need schools",
+                    names["all_short" if metric == "destination_share" else "equity_short"],
                     interval(
                         derived(p["ci_low"], "share of educators", "progress"),
                         derived(p["ci_high"], "share of educators", "progress"),
@@ -119,13 +123,14 @@ def lead(ctx: Ctx) -> Markup:
                 r = r.iloc[0]
                 w = {"option": o, "metric": "destination_share"}
                 parts.append(
-                    Markup("{} of educators at the destination's depth against {} {}").format(
-                        num(r["diff"], "share of educators", "comparison", "diff", w, diff=True),
+                    Markup("{} of {} at the destination's depth against {} {}").format(
+                        num(r["diff"], ctx.dest_unit, "comparison", "diff", w, diff=True),
+                        names["who"],
                         base,
                         interval(
                             num(
                                 r["diff_ci_low"],
-                                "share of educators",
+                                ctx.dest_unit,
                                 "comparison",
                                 "diff_ci_low",
                                 w,
@@ -133,7 +138,7 @@ def lead(ctx: Ctx) -> Markup:
                             ),
                             num(
                                 r["diff_ci_high"],
-                                "share of educators",
+                                ctx.dest_unit,
                                 "comparison",
                                 "diff_ci_high",
                                 w,
@@ -145,22 +150,25 @@ def lead(ctx: Ctx) -> Markup:
         items.append(Markup("<li>{} {}.</li>").format(parts[0], Markup("; ").join(parts[1:])))
     by = dest.get("by_month", math.nan)
     intro = Markup(
-        "<p>The destination: {} of educators at depth {} or more by month {}, {} in high-need "
-        "schools. Intervals are 95%; differences are paired on the same seeds (percentage "
-        "points).</p>"
+        "<p>The destination: {} of {} at depth {} or more by month {}, {} {}. Intervals are "
+        "95%; differences are paired on the same seeds (percentage points).</p>"
     ).format(
         f"{dest['target']:.0%}",
+        "students with an educator" if ctx.measure == "students" else "educators",
         f"{dest['min_depth']:g}",
         f"{by:g}",
         f"{dest['equity_target']:.0%}",
+        "of students furthest from opportunity"
+        if ctx.measure == "students"
+        else "in high-need schools",
     )
     fig = ctx.figure(
         "lead-progress",
         progress_figure(rows),
         "How far each option gets",
-        "Share of the way from the district's start to the target at the end of the run, all "
-        "educators and high-need schools (the equity clause); bars from 0, 95% intervals; the "
-        "dashed line is the target.",
+        "Share of the way from the district's start to the target at the end of the run, "
+        f"{names['all_short']} and {names['equity_short']} (the equity clause); bars from 0, "
+        "95% intervals; the dashed line is the target.",
     )
     return Markup(
         '<section id="lead" class="lead"><h2>The answer</h2>{}<ul>{}</ul>{}</section>'

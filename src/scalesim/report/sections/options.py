@@ -10,7 +10,6 @@ from markupsafe import Markup, escape
 from scalesim.metrics import METRICS
 from scalesim.plotting.factors import outcome_scatter
 from scalesim.plotting.outcomes import diff_forest
-from scalesim.report import derive
 from scalesim.report.formatting import derived, fmt, interval, num
 from scalesim.report.sections.base import (
     MAIN_METRICS,
@@ -18,9 +17,12 @@ from scalesim.report.sections.base import (
     Ctx,
     Section,
     chip,
+    metric_label,
+    metric_unit,
     para,
     table,
 )
+from scalesim.scenario.names import plain_label, plain_spec
 
 # --------------------------------------------------------------------------- compared options
 
@@ -49,7 +51,7 @@ def compared_options(ctx: Ctx) -> Section:
                     (text + "; " if text else "")
                     + "strategies: "
                     + ", ".join(
-                        derive.strategy_label(s) if isinstance(s, dict) else str(s) for s in strat
+                        plain_spec(s) if isinstance(s, dict) else plain_label(s) for s in strat
                     )
                 )
             items.append(
@@ -157,12 +159,12 @@ def _comparison_table(ctx: Ctx, sec: Section, comp: pd.DataFrame) -> None:
         )
 
 
-def _outcome_label(o: dict[str, Any]) -> tuple[str, str]:
+def _outcome_label(o: dict[str, Any], measure: str = "educators") -> tuple[str, str]:
     """A sweep outcome's label and unit (``equity_ratio_m6`` → ratio at month 6)."""
     metric = str(o.get("metric", o.get("name")))
     at = o.get("at", "end")
     if metric in METRICS:
-        label, unit = METRICS[metric].label, METRICS[metric].unit
+        label, unit = metric_label(metric, measure), metric_unit(metric, measure)
     elif metric == "tt_reached":
         label, unit = "Destination reached", "probability"
     else:
@@ -181,7 +183,8 @@ def _sweep_outcomes(ctx: Ctx, sec: Section) -> None:
     rows = []
     for out in outcomes:
         unit = _outcome_label(
-            next((o for o in res.meta.get("outcomes", []) if o["name"] == out), {"name": out})
+            next((o for o in res.meta.get("outcomes", []) if o["name"] == out), {"name": out}),
+            ctx.measure,
         )[1]
         cells: list[Any] = [out]
         for o in ctx.options:
@@ -210,7 +213,7 @@ def _sweep_outcomes(ctx: Ctx, sec: Section) -> None:
             .mean(numeric_only=True)
             .reset_index()
         )
-        labels = {o["name"]: _outcome_label(o) for o in res.meta.get("outcomes", [])}
+        labels = {o["name"]: _outcome_label(o, ctx.measure) for o in res.meta.get("outcomes", [])}
         sec.blocks.append(
             ctx.figure(
                 "outcomes",

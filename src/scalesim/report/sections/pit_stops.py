@@ -19,6 +19,7 @@ from scalesim.report.sections.base import (
     note,
     table,
 )
+from scalesim.scenario.names import plain_text
 
 # --------------------------------------------------------------------------- pit stops
 
@@ -91,7 +92,7 @@ def _pit_run(ctx: Ctx, sec: Section, stops: list[dict[str, Any]]) -> None:
     decisions: dict[int, list[str]] = {}
     for e in ctx.events:
         if e.get("kind") == "decision":
-            decisions.setdefault(int(e["week"]), []).append(str(e.get("action")))
+            decisions.setdefault(int(e["week"]), []).append(plain_text(e.get("action")))
     rows = []
     pct = "share of educators"
     for e in stops:
@@ -104,10 +105,10 @@ def _pit_run(ctx: Ctx, sec: Section, stops: list[dict[str, Any]]) -> None:
         ans = [str(q.get("answer")) for q in e.get("checklist", [])] + [""] * 4
         q1 = Markup("{}<br><small>observed {} vs {} expected</small>").format(
             chip(ans[0], "good" if ans[0] == "yes" else "bad"),
-            ob("destination_share", pct),
-            ob("expected_share", pct),
+            ob("destination_share", ctx.dest_unit),
+            ob("expected_share", ctx.dest_unit),
         )
-        q2 = chip(ans[1], "good" if ans[1] == "no" else "bad")
+        q2 = chip(plain_text(ans[1]), "good" if ans[1] == "no" else "bad")
         q3 = Markup(
             "{}<br><small>{} of weekly capacity left; {} person-days short since the "
             "last stop</small>"
@@ -122,7 +123,7 @@ def _pit_run(ctx: Ctx, sec: Section, stops: list[dict[str, Any]]) -> None:
             ob("other_coverage", pct),
             ob("equity_ratio", "ratio"),
         )
-        kind = "planned" if e.get("planned", True) else f"unplanned: {e.get('reason')}"
+        kind = "planned" if e.get("planned", True) else f"unplanned: {plain_text(e.get('reason'))}"
         when = Markup("{}<br><small>{}</small>").format(
             num(e.get("month"), "month", src, "month", base_w), kind
         )
@@ -200,7 +201,7 @@ def _pit_multi(ctx: Ctx, sec: Section) -> None:
                 )
 
             broken = Counter(a for a in r["q2"] if a != "no")
-            top = "; ".join(f"{a} ({c})" for a, c in broken.most_common(2))
+            top = "; ".join(f"{plain_text(a)} ({c})" for a, c in broken.most_common(2))
             q2 = Markup("{} of {} {}{}").format(
                 derived(
                     len(r["q2"]) - sum(a == "no" for a in r["q2"]),
@@ -213,7 +214,7 @@ def _pit_multi(ctx: Ctx, sec: Section) -> None:
             )
             dec = [
                 Markup("{} ({} of {})").format(
-                    a,
+                    plain_text(a),
                     num(
                         c,
                         "count",
@@ -249,7 +250,7 @@ def _pit_multi(ctx: Ctx, sec: Section) -> None:
         if unplanned:
             reasons = Counter(str(e.get("reason")) for e in unplanned)
             cap += Markup(" Unplanned pit stops: {}.").format(
-                ", ".join(f"{k} ({v})" for k, v in reasons.most_common())
+                ", ".join(f"{plain_text(k)} ({v})" for k, v in reasons.most_common())
             )
         sec.blocks.append(
             table(

@@ -19,6 +19,7 @@ from scalesim.report.sections.base import (
     table,
     trajectory_bands,
 )
+from scalesim.scenario.names import plain_label, plain_spec, plain_text
 
 # --------------------------------------------------------------------------- strategies
 
@@ -68,10 +69,10 @@ def _strategies_run(ctx: Ctx, sec: Section) -> None:
             )
             rows.append(
                 [
-                    r["strategy"],
-                    r["type"],
+                    plain_label(r["strategy"]),
+                    plain_label(r["type"]),
                     when,
-                    str(r.get("rule", "–")),
+                    plain_text(r.get("rule", "–")),
                     Markup("{} / {}").format(
                         num(r.get("schools"), "count", "strategies", "schools", w),
                         num(r.get("educators"), "count", "strategies", "educators", w),
@@ -136,10 +137,15 @@ def _strategies_run(ctx: Ctx, sec: Section) -> None:
             else:
                 labels.append("")
         tl["label"] = labels
+        # Labels are keys until here; the figure shows them as users read them.
+        tl["strategy"] = [plain_label(n) for n in tl["strategy"]]
+        decisions = [
+            (m, plain_label(n), plain_text(a)) for m, n, a in derive.strategy_decisions(ctx.events)
+        ]
         sec.blocks.append(
             ctx.figure(
                 "strategy-timeline",
-                gantt(tl, horizon, derive.strategy_decisions(ctx.events), mk),
+                gantt(tl, horizon, decisions, mk),
                 "Strategy set over time",
                 "Bars show when each strategy ran (from the travel log); "
                 "diamonds mark pit-stop decisions that changed it; right: enactments credited to "
@@ -163,7 +169,7 @@ def _strategies_run(ctx: Ctx, sec: Section) -> None:
         total = sum(ch.values())
         rows = [
             [
-                k,
+                derive.channel_name(k),
                 num(v, "count", "summary.json", f"adoptions_by_channel.{k}"),
                 derived(v / total if total else np.nan, "share", "count / total"),
             ]
@@ -194,7 +200,7 @@ def _strategies_multi(ctx: Ctx, sec: Section) -> None:
         specs = (res.scenarios.get(o) or {}).get("strategies") or []
         text = (
             ", ".join(
-                f"{derive.strategy_label(s)} ({fmt(s.get('start_month') or 0, 'month')}–"
+                f"{plain_spec(s)} ({fmt(s.get('start_month') or 0, 'month')}–"
                 f"{'end' if s.get('end_month') is None else fmt(s['end_month'], 'month')})"
                 for s in specs
             )
@@ -239,7 +245,7 @@ def _strategies_multi(ctx: Ctx, sec: Section) -> None:
         opts = [o for o in ctx.options if o in set(st["option"])]
         rows = []
         for name in names:
-            cells: list[Any] = [name]
+            cells: list[Any] = [plain_label(name)]
             for o in opts:
                 cur = st[(st["option"] == o) & (st["strategy"] == name)]
                 if cur.empty:
@@ -313,7 +319,9 @@ def _strategies_multi(ctx: Ctx, sec: Section) -> None:
         sec.blocks.append(
             ctx.figure(
                 "channels",
-                channel_bars(agg, ctx.options),
+                channel_bars(
+                    agg.assign(channel=agg["channel"].map(derive.channel_name)), ctx.options
+                ),
                 "Credited enactments by channel",
                 "New enactments credited to each strategy, to peers and "
                 "to outside influence, per run.",

@@ -23,6 +23,9 @@ from scalesim.report.sections.base import (
     table,
     trajectory_bands,
 )
+from scalesim.report.sections.base import (
+    groups as trip_groups,
+)
 from scalesim.workbench.stats import NEED_LABELS
 
 # --------------------------------------------------------------------------- trip ticket
@@ -99,10 +102,11 @@ def _trip_ticket_run(ctx: Ctx, sec: Section, d: dict[str, float]) -> None:
             str(seed),
         )
     )
-    pct = "share of educators"
+    pct = ctx.dest_unit
+    names = trip_groups(ctx)
     rows = [
         [
-            "All educators",
+            names["all"],
             num(
                 tt["achieved_at_deadline"], pct, "summary.json", "trip_ticket.achieved_at_deadline"
             ),
@@ -110,7 +114,7 @@ def _trip_ticket_run(ctx: Ctx, sec: Section, d: dict[str, float]) -> None:
             _short(tt["shortfall"], "summary.json", "trip_ticket.shortfall"),
         ],
         [
-            "High-need schools (equity clause)",
+            names["equity"],
             num(
                 tt["equity_achieved_at_deadline"],
                 pct,
@@ -144,14 +148,19 @@ def _trip_ticket_run(ctx: Ctx, sec: Section, d: dict[str, float]) -> None:
                     f"Schools with {lab} of students furthest from opportunity",
                     num(
                         share,
-                        pct,
+                        "share of educators",
                         "schools",
                         "deep",
                         derive.need_where(i),
                         "ratio",
                         den="educators",
                     ),
-                    derived(share - d["target"], pct, "ratio(deep/educators) − target", diff=True),
+                    derived(
+                        share - d["target"],
+                        "share of educators",
+                        "ratio(deep/educators) − target",
+                        diff=True,
+                    ),
                 ]
             )
         months = res.meta.get("months")
@@ -188,7 +197,8 @@ def _short(
 
 def _trip_ticket_multi(ctx: Ctx, sec: Section, d: dict[str, float]) -> None:
     res = ctx.res
-    pct = "share of educators"
+    pct = ctx.dest_unit
+    names = trip_groups(ctx)
     rows = []
     tt = res.tables.get("trip_ticket")
     opts = ctx.options
@@ -295,8 +305,8 @@ def _trip_ticket_multi(ctx: Ctx, sec: Section, d: dict[str, float]) -> None:
         "Option",
         "P(destination with equity clause) [95% CI]",
         "P(equity clause) [95% CI]",
-        "All educators at the deadline (vs target)",
-        "High-need schools at the deadline (vs target)",
+        f"{names['all']} at the deadline (vs target)",
+        f"{names['equity'].removesuffix(' (equity clause)')} at the deadline (vs target)",
         "Median month reached",
     ]
     cap = (
