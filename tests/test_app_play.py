@@ -110,10 +110,12 @@ def test_a_choice_acts_through_the_mutation_api_like_the_equivalent_rule() -> No
     assert before != "highest_need"
     assert s.model.strategy_set.get("local_champions").select.rule == "highest_need"
     alerts = [w.children[0] for w in rc.find(v.Alert).widgets]
-    assert alerts == ["The class chose: retarget local champions: schools chosen by highest need"]
+    assert alerts == [
+        "The class chose: retarget Local champions: schools chosen by highest need first"
+    ]
     log = _html(rc, "scalesim-log")
-    assert "The class decided: retarget local champions to highest need" in log
-    assert "Local champions retargeted: chosen by highest need" in log
+    assert "The class decided: retarget Local champions to highest need first" in log
+    assert "Local champions retargeted: chosen by highest need first" in log
     while not s.finished:
         s.drive()
 
@@ -144,7 +146,7 @@ def test_saved_scenario_validates_and_replays_the_journey(tmp_path: Path) -> Non
     assert s.model.strategy_set.get("coaching") is None
     s.choose({"rescale": {"strategy": "local_champions", "factor": 1.5}})
     assert s.model.strategy_set.get("local_champions").intensity == 1.5
-    with pytest.raises(ValueError, match="coaching is not in the set"):
+    with pytest.raises(ValueError, match="Coaching is not in the set"):
         s.choose({"drop": "coaching"})
     while not s.finished:
         s.drive()

@@ -235,17 +235,17 @@ def test_play_mode_at_1024x768(server: str) -> None:
 
             # A choice changes the strategy set and the travel log.
             page.get_by_role("button", name="Drop a strategy").click()
-            expect(page.get_by_text("In the set: co design,")).to_be_visible(timeout=30_000)
+            expect(page.get_by_text("In the set: Co-design,")).to_be_visible(timeout=30_000)
             page.get_by_role("button", name="Apply this choice").click()
-            expect(page.get_by_text("The class chose: drop co design")).to_be_visible(
+            expect(page.get_by_text("The class chose: drop Co-design")).to_be_visible(
                 timeout=30_000
             )
-            assert "co design" not in page.inner_text(".scalesim-set")
+            expect(page.locator(".scalesim-set")).not_to_contain_text("Co-design", timeout=30_000)
             expect(page.locator(".scalesim-log")).to_contain_text(
-                "The class decided: drop co design"
+                "The class decided: drop Co-design"
             )
             expect(page.locator(".scalesim-log")).to_contain_text(
-                "Co design stops (the class dropped it)"
+                "Co-design stops (the class dropped it)"
             )
 
             # Drive on to the end, then compare.

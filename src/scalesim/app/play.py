@@ -34,6 +34,7 @@ from scalesim.metrics import METRICS
 from scalesim.metrics.units import format_metric, format_value
 from scalesim.scenario import Action, AdaptationRule, Scenario, load_scenario
 from scalesim.scenario.loading import scenario_from_dict
+from scalesim.scenario.names import SELECTION_NAMES, plain_label, plain_text
 from scalesim.simulation.model import ScalingModel
 
 if TYPE_CHECKING:
@@ -67,12 +68,17 @@ CLASS_RULE = re.compile(r"^month >= [0-9.]+ and month <= [0-9.]+$")
 
 
 def strategy_name(label: str) -> str:
-    """A strategy's name for the class: its label in words.
+    """A strategy's (or shock's, or credit channel's) name for the class.
 
-    The report has no other name yet (``report.derive.strategy_label`` returns the label,
-    and ``app`` may not import ``report``); a shared display-name function would go here.
+    The shared plain names (:func:`scalesim.scenario.names.plain_label`): a label that is a
+    type reads as the type's plain name, a user's own label as written.
     """
-    return label.replace("_", " ")
+    return plain_label(label)
+
+
+def rule_name(rule: str) -> str:
+    """A selection rule in words ("highest need first")."""
+    return SELECTION_NAMES.get(rule, rule.replace("_", " "))
 
 
 def _words(key: str) -> str:
@@ -150,7 +156,7 @@ def describe_action(action: dict[str, Any]) -> str:
         label = spec.get("name") or spec["type"]
         rule = (spec.get("select") or {}).get("rule")
         return f"add {strategy_name(label)}" + (
-            f", schools chosen by {_words(rule)}" if rule else ""
+            f", schools chosen by {rule_name(rule)}" if rule else ""
         )
     if action.get("drop") is not None:
         return f"drop {strategy_name(action['drop'])}"
@@ -158,7 +164,7 @@ def describe_action(action: dict[str, Any]) -> str:
         r = action["retarget"]
         return (
             f"retarget {strategy_name(r['strategy'])}: schools chosen by "
-            f"{_words(r['select']['rule'])}"
+            f"{rule_name(r['select']['rule'])}"
         )
     if action.get("rescale") is not None:
         r = action["rescale"]
@@ -184,24 +190,22 @@ def describe_event(e: dict[str, Any]) -> str:
         )
     if k == "strategy_start":
         if not e.get("educators") and not e.get("schools"):
-            return f"{name.capitalize()} starts"
+            return f"{name} starts"
         rule = (e.get("select") or {}).get("rule")
-        return (
-            f"{name.capitalize()} starts: {e['educators']:,} educators in {e['schools']} schools"
-            + (f", chosen by {_words(rule)}" if rule else "")
+        return f"{name} starts: {e['educators']:,} educators in {e['schools']} schools" + (
+            f", chosen by {rule_name(rule)}" if rule else ""
         )
     if k == "strategy_stop":
         reason = str(e.get("reason", ""))
         rule = reason.removeprefix("pit stop rule: ")
         if CLASS_RULE.match(rule):
             reason = "the class dropped it"
-        return f"{name.capitalize()} stops ({_words(reason)})"
+        return f"{name} stops ({_words(reason)})"
     if k == "strategy_change":
         rule = (e.get("select") or {}).get("rule")
         verb = {"retarget": "retargeted", "rescale": "rescaled"}.get(e["change"], e["change"])
         return (
-            f"{name.capitalize()} {verb}: chosen by {_words(str(rule))}, intensity "
-            f"×{float(e['intensity']):g}"
+            f"{name} {verb}: chosen by {rule_name(str(rule))}, intensity ×{float(e['intensity']):g}"
         )
     if k == "pit_stop":
         kind = "Planned pit stop" if e["planned"] else f"Unplanned pit stop ({_words(e['reason'])})"
@@ -222,18 +226,18 @@ def describe_event(e: dict[str, Any]) -> str:
         return f"Decision applied after sign-off: {_action_words(e['action'])}"
     if k == "shock":
         source = f" ({_words(str(e['source']))})" if e.get("source") else ""
-        return f"Shock: {_words(e['type'])}{source}"
+        return f"Shock: {strategy_name(e['type'])}{source}"
     if k == "user_action":
         parts = [f"{_words(key)} {_value(v)}" for key, v in e.items() if key not in skip_user]
         return f"In the app, {name}: " + ", ".join(parts)
     if k == "superintendent_change":
         return f"The superintendent changes ({_words(str(e.get('cause', '')))})"
     if k == "capacity_shortfall":
-        return f"{name.capitalize()} ran short of capacity ({e['shortfall']:.1f} person-days)"
+        return f"{name} ran short of capacity ({e['shortfall']:.1f} person-days)"
     if k == "pilot_decision":
         return f"Pilot decision: {_words(e['decision'])}"
     if k == "convening":
-        return f"{name.capitalize()} convenes {e['members']:,} members ({e['new_ties']:,} new ties)"
+        return f"{name} convenes {e['members']:,} members ({e['new_ties']:,} new ties)"
     if k == "school_year_start":
         return f"School year {e['year']} starts"
     if k == "teacher_turnover":
@@ -252,7 +256,7 @@ def describe_event(e: dict[str, Any]) -> str:
 
 def _action_words(text: str) -> str:
     """A pit stop's short action description ("recalibrate target=0.6") in words."""
-    return _words(re.sub(r"(\w+)=", r"\1 ", text))
+    return _words(plain_text(re.sub(r"(\w+)=", r"\1 ", text)))
 
 
 # --------------------------------------------------------------------------- the session
