@@ -7,6 +7,7 @@ front end does, and checks the effect on the real model: no mocks.
 from __future__ import annotations
 
 import io
+import re
 import threading
 from pathlib import Path
 
@@ -244,7 +245,9 @@ def test_pit_stops_and_travel_log_update_as_the_run_goes() -> None:
     assert "Latest: month 6.0, planned" in html
     assert "Are we still headed towards our destination?" in html
     log_html = rc_log.find(solara.widgets.HTML).widget.unsafe_innerHTML
-    assert "pit_stop" in log_html and f"{len(model.log.events)} events" in log_html
+    assert "Planned pit stop. on track:" in log_html
+    assert f"{len(model.log.events)} events" in log_html
+    assert "=" not in re.sub(r"<[^>]+>", "", log_html)  # words, not key=value
 
 
 def _controls(model: solara.Reactive[AppModel]) -> solara.core.RenderContext:
@@ -337,3 +340,17 @@ def test_lesson_opens_its_first_arm_with_its_page_and_arm_selector() -> None:
         "lesson arm: no arm 'volunteer' in volunteer_trap; expected one of: volunteers, "
         "highest_need_first; opened the first arm instead"
     ]
+
+
+def test_sliders_show_their_values_and_reset_applies_them() -> None:
+    model = small_model()
+    rc = render(app_view(model))
+    slider = rc.find(v.Slider, label="Peer influence q (per year): 0.38").widget
+    slider.v_model = 0.5
+    assert rc.find(v.Slider, label="Peer influence q (per year): 0.5").widget is slider
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    html = " ".join(w.children[0] for w in rc.find(v.Html).widgets if w.children)
+    assert "peer influence q 0.5" in html
+    # No Mesa leftovers: no tabs, no threading switch.
+    assert not rc.find(v.Tab).widgets
+    assert not rc.find(v.Checkbox, label="Use Threads").widgets

@@ -22,7 +22,12 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "scalesim"
 # Modules that import Mesa's visualization (SolaraViz, its update counter): Mesa 3.5.1's
 # ``mesa.visualization`` package imports pyplot itself (mpl_space_drawing), so these
 # cannot avoid it. Importing pyplot selects no backend; the backend check covers them.
-PYPLOT_VIA_MESA = ("scalesim.app.components", "scalesim.app.page")
+PYPLOT_VIA_MESA = (
+    "scalesim.app.components",
+    "scalesim.app.page",
+    "scalesim.app.play_view",
+    "scalesim.app.monitors",
+)
 # A backend that is not Agg and needs no display: a change to it would show.
 BACKEND = "svg"
 

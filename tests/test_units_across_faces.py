@@ -116,7 +116,7 @@ def test_app_pit_stop_panel_uses_each_metrics_unit(finished) -> None:
     for item in last["checklist"]:
         for k, v in item["evidence"].items():
             if k in METRICS:
-                assert f"{k} {format_metric(k, v)}" in text
+                assert f"{METRICS[k].label} (observed): {format_metric(k, v)}" in text
                 checked += 1
     assert checked >= 4
 

@@ -20,15 +20,23 @@ import solara
 from markdown_it import MarkdownIt
 from mesa.visualization.utils import force_update, update_counter
 
-from scalesim.app.controls import StrategyRow, retarget_strategy, strategy_rows, switch_strategy
+from scalesim.app.controls import (
+    StrategyRow,
+    factors_line,
+    retarget_strategy,
+    split_answer,
+    status_line,
+    strategy_rows,
+    switch_strategy,
+)
+from scalesim.app.play import checklist_items, describe_event
 from scalesim.app.snapshots import district_data, plots_data
 from scalesim.common.errors import ScalesimInputError
 from scalesim.common.sources import cite_titles
 from scalesim.journey.selection import RULES
 from scalesim.journey.shocks import SHOCKS
-from scalesim.metrics import METRICS
-from scalesim.metrics.units import format_metric
-from scalesim.plotting.live import PlotsRenderer, district_png
+from scalesim.plotting.live import DPI, PlotsRenderer, district_png, draw_district
+from scalesim.plotting.style import png_bytes
 
 if TYPE_CHECKING:
     from scalesim.app.model import AppModel
@@ -42,7 +50,9 @@ SHOCK_BUTTONS: tuple[tuple[str, dict[str, Any], str], ...] = (
     ("pandemic", {}, "Pandemic (5 months)"),
 )
 OTHER_SHOCKS = sorted(set(SHOCKS) - {s for s, _, _ in SHOCK_BUTTONS})
-PANEL_STYLE = {"height": "100%", "overflow-y": "auto", "padding": "4px 10px"}
+# Panels grow with their content (the page scrolls, never a panel: a projector shows no
+# inner scroll bars).
+PANEL_STYLE = {"padding": "4px 10px"}
 LOG_ROWS = 40
 # solara.Markdown loads KaTeX and Mermaid from a CDN, so the page would not be offline:
 # Markdown is rendered here (raw HTML in the text is escaped) and shown as plain HTML.
@@ -79,7 +89,7 @@ def _locked[T](model: AppModel, read: Callable[[AppModel], T]) -> T:
 
 @contextmanager
 def _panel(title: str) -> Iterator[None]:
-    """A scrollable panel filling its grid cell, with a title."""
+    """A panel with a title."""
     with solara.Column(style=PANEL_STYLE, gap="4px"):
         solara.Text(title, style={"font-weight": "bold", "font-size": "1.1em"})
         yield
@@ -101,34 +111,6 @@ def _use_messages(model: AppModel) -> tuple[solara.Reactive[str], solara.Reactiv
 # --------------------------------------------------------------------------- status
 
 
-def status_line(model: AppModel) -> str:
-    """One line: scenario, lesson arm, seed, time, session, destination."""
-    sc = model.sc
-    dest = sc.trip_ticket.destination
-    where = f"lesson **{model.lesson_name}**, arm **{model.arm}** · " if (model.lesson_name) else ""
-    season = "in session" if model.in_session else "summer"
-    return (
-        f"{where}scenario **{sc.name}** (`{model.scenario_file}`, hash "
-        f"`{sc.scenario_hash()}`) · seed **{model.seed}** · week **{model.week}** of "
-        f"{model.n_weeks} (month {model.month:.1f}, {season}) · destination: "
-        f"{dest.target:.0%} of educators at depth ≥ {dest.min_depth:g} by month "
-        f"{dest.by_month:g}, {dest.equity_target:.0%} in high-need schools"
-    )
-
-
-def factors_line(model: AppModel) -> str:
-    """The main factors' values in the running scenario (what the sliders set on Reset)."""
-    from scalesim.app.model import FACTORS, factor_value
-
-    parts = []
-    for f in FACTORS:
-        if f.generated_only and model.sc.district.source != "generated":
-            continue
-        v = factor_value(model.sc, f)
-        parts.append(f"{f.label.split(' (')[0].lower()} {_fmt(v) if not isinstance(v, int) else v}")
-    return " · ".join(parts)
-
-
 @solara.component
 def StatusBar(model: AppModel) -> None:  # noqa: N802 (Solara components are CapWords)
     """The status line, and any parameter values that were not applied."""
@@ -145,7 +127,7 @@ def StatusBar(model: AppModel) -> None:  # noqa: N802 (Solara components are Cap
         Md(_locked(model, status_line))
         solara.Text("Factors in this run: " + factors_line(model), style={"font-size": "0.85em"})
         solara.Text(
-            "Sidebar parameters apply when you press Reset; strategy toggles and "
+            "Model parameters apply when you press Reset; strategy toggles and "
             "shock buttons act on the running model now.",
             style={"font-size": "0.85em", "color": "#555"},
         )
@@ -257,16 +239,33 @@ def FigureView(  # noqa: N802 (Solara components are CapWords)
         solara.Text("Drawing…")
 
 
+# Figure sizes (inches at plotting.live.DPI) for a 1024-px page: drawn small so that, shown
+# at their column's width, their smallest text (8-10 pt) is 11 px or more (read from the back
+# of a classroom; tests/test_app_play_browser.py measures it in Chromium).
+DISTRICT_SIZE = (4.8, 4.4)
+PLOTS_SIZE = (5.0, 5.8)
+
+
 @solara.component
-def DistrictView(model: AppModel) -> None:  # noqa: N802 (Solara components are CapWords)
+def DistrictView(  # noqa: N802 (Solara components are CapWords)
+    model: AppModel, size: tuple[float, float] | None = None
+) -> None:
     """Schools as tiles (high-need first, outlined), educators coloured by state."""
-    FigureView(model, district_data, lambda: district_png, "scalesim-district")
+
+    def make() -> Callable[[Any], bytes]:
+        if size is None:
+            return district_png
+        return lambda d: png_bytes(draw_district(d, *size), dpi=DPI)
+
+    FigureView(model, district_data, make, "scalesim-district")
 
 
 @solara.component
-def PlotsView(model: AppModel) -> None:  # noqa: N802 (Solara components are CapWords)
+def PlotsView(  # noqa: N802 (Solara components are CapWords)
+    model: AppModel, size: tuple[float, float] | None = None
+) -> None:
     """Spread, depth, ownership, sustainability and equity over time, with targets."""
-    FigureView(model, plots_data, lambda: PlotsRenderer().png, "scalesim-plots")
+    FigureView(model, plots_data, lambda: PlotsRenderer(*(size or ())).png, "scalesim-plots")
 
 
 # --------------------------------------------------------------------------- strategies
@@ -408,12 +407,9 @@ def pit_stop_markdown(model: AppModel) -> str:
     last = stops[-1]
     kind = "planned" if last["planned"] else f"unplanned ({last['reason']})"
     lines.append(f"\n**Latest: month {last['month']:.1f}, {kind}**\n")
-    for item in last["checklist"]:
-        ev = ", ".join(
-            f"{k} {format_metric(k, v) if k in METRICS else _fmt(v)}"
-            for k, v in item["evidence"].items()
-        )
-        lines.append(f"- *{item['question']}* **{item['answer']}** ({ev})")
+    for item in checklist_items(model):
+        ev = "; ".join(item.evidence)
+        lines.append(f"- *{item.question}* **{item.answer}** ({ev})")
     lines.append("\n| month | stop | on track | broken | fuel low | left behind | decisions |")
     lines.append("|---:|---|---|---|---|---|---|")
     for r in reversed(model.pit_stops.rows):
@@ -427,7 +423,7 @@ def pit_stop_markdown(model: AppModel) -> str:
 
 @solara.component
 def PitStopPanel(model: AppModel) -> None:  # noqa: N802 (Solara components are CapWords)
-    """The pit-stop checklist (Tool #2) as the run goes."""
+    """The pit-stop checklist as the run goes."""
     update_counter.get()
     with _panel("Pit stops"):
         Md(_locked(model, pit_stop_markdown))
@@ -438,21 +434,18 @@ def travel_log_markdown(model: AppModel, rows: int = LOG_ROWS) -> str:
     events = model.log.events
     lines = [
         f"{len(events)} events; newest first.\n",
-        "| week | month | event | details |",
-        "|---:|---:|---|---|",
+        "| week | month | what happened |",
+        "|---:|---:|---|",
     ]
     for e in reversed(events[-rows:]):
-        details = "; ".join(
-            f"{k}={_fmt(v)}" for k, v in e.items() if k not in ("week", "month", "kind")
-        )
-        details = details.replace("|", "/")
-        lines.append(f"| {e['week']} | {e['month']:.1f} | {e['kind']} | {details} |")
+        text = describe_event(e).replace("|", "/")
+        lines.append(f"| {e['week']} | {e['month']:.1f} | {text} |")
     return "\n".join(lines)
 
 
 @solara.component
 def TravelLogPanel(model: AppModel) -> None:  # noqa: N802 (Solara components are CapWords)
-    """The travel log (Tool #6) as the run goes."""
+    """The travel log as the run goes."""
     update_counter.get()
     with _panel("Travel log"):
         Md(_locked(model, travel_log_markdown))
@@ -470,11 +463,19 @@ def LessonPanel(model: AppModel) -> None:  # noqa: N802 (Solara components are C
     if lesson is None:
         return
     arm = model.arm
+    shown = solara.use_reactive(False)
+    question, answer = split_answer(lesson.page)
     with _panel(f"Lesson: {lesson.title}"):
         solara.Info(
             f"Arm '{arm}': {lesson.arm_label(arm)}. Other arms: "
             + ", ".join(f"'{a}'" for a in lesson.arm_names if a != arm)
-            + " (choose in the sidebar, then Reset).",
+            + " (choose under Model parameters, then Reset).",
             dense=True,
         )
-        Md(lesson.page)
+        Md(question)
+        if answer:
+            if shown.value:
+                Md(answer)
+                solara.Button("Hide the answer", on_click=lambda: shown.set(False), text=True)
+            else:
+                solara.Button("Show the answer", on_click=lambda: shown.set(True), color="primary")

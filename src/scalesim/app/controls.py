@@ -1,4 +1,4 @@
-"""What the app's strategy controls do to the model: rows of the panel, switch, retarget.
+"""What the app's controls do and say: strategy rows, switch, retarget; status lines.
 
 No Solara here, so the logic is tested without a browser. Every change goes through the
 model's mutation API (``add_strategy``, ``drop_strategy``, ``retarget_strategy``) under the
@@ -78,7 +78,7 @@ def switch_strategy(model: AppModel, row: StrategyRow, on: bool, rule: str | Non
         if spec.get("end_month") is not None and spec["end_month"] <= start:
             spec.pop("end_month")
         if rule is not None and rule != "explicit":
-            spec["select"] = _select_with_rule(spec, rule)
+            spec["select"] = select_with_rule(spec, rule)
         strategy = model.add_strategy(spec)
         model.log.record(
             model,
@@ -93,7 +93,7 @@ def switch_strategy(model: AppModel, row: StrategyRow, on: bool, rule: str | Non
         )
 
 
-def _select_with_rule(spec: dict[str, Any], rule: str) -> dict[str, Any]:
+def select_with_rule(spec: dict[str, Any], rule: str) -> dict[str, Any]:
     """The strategy's selection (or its type's default) with another rule."""
     cls = STRATEGIES[spec["type"]]
     select = dict(spec.get("select") or cls.default_select)
@@ -113,8 +113,51 @@ def retarget_strategy(model: AppModel, row: StrategyRow, rule: str) -> str:
         spec = live.spec.model_dump(exclude_none=True)
         if live.select is not None:
             spec["select"] = live.select.model_dump(exclude_none=True)
-        s = model.retarget_strategy(row.label, _select_with_rule(spec, rule))
+        s = model.retarget_strategy(row.label, select_with_rule(spec, rule))
         model.log.record(
             model, "user_action", action="retarget", strategy=row.label, rule=s.select.rule
         )
         return f"{row.label}: schools now chosen by {s.select.rule}"
+
+
+# The heading that starts a lesson page's answer (scenarios/teaching/*/lesson.md): the page
+# shows what comes before it, and the answer only when the instructor asks for it.
+ANSWER_HEADING = "## What usually happens, and why"
+
+
+def split_answer(page: str) -> tuple[str, str]:
+    """A lesson page as (everything up to the answer, the answer); the answer may be ""."""
+    at = page.find(ANSWER_HEADING)
+    if at < 0:
+        return page, ""
+    return page[:at], page[at:]
+
+
+def status_line(model: AppModel) -> str:
+    """One line: scenario, lesson arm, seed, time, session, destination."""
+    sc = model.sc
+    dest = sc.trip_ticket.destination
+    where = f"lesson **{model.lesson_name}**, arm **{model.arm}** · " if (model.lesson_name) else ""
+    season = "in session" if model.in_session else "summer"
+    return (
+        f"{where}scenario **{sc.name}** (`{model.scenario_file}`, hash "
+        f"`{sc.scenario_hash()}`) · seed **{model.seed}** · week **{model.week}** of "
+        f"{model.n_weeks} (month {model.month:.1f}, {season}) · destination: "
+        f"{dest.target:.0%} of educators at depth ≥ {dest.min_depth:g} by month "
+        f"{dest.by_month:g}, {dest.equity_target:.0%} in high-need schools"
+    )
+
+
+def factors_line(model: AppModel) -> str:
+    """The main factors' values in the running scenario (what the sliders set on Reset)."""
+    from scalesim.app.model import FACTORS, factor_value
+
+    parts = []
+    for f in FACTORS:
+        if f.generated_only and model.sc.district.source != "generated":
+            continue
+        v = factor_value(model.sc, f)
+        parts.append(
+            f"{f.label.split(' (')[0].lower()} {f'{v:.3g}' if isinstance(v, float) else v}"
+        )
+    return " · ".join(parts)

@@ -156,10 +156,13 @@ class AppModel(ScalingModel):
         lesson: A lesson name (``scenarios/teaching/<name>/``), or None.
         arm: The lesson arm to open (default: the lesson's first arm).
         **factors: Values of :data:`FACTORS` by key; None keeps the scenario's value.
+        play: Play mode (:mod:`scalesim.app.play`): the scenario's adaptation rules are left
+            out, the class takes the decisions at each pit stop.
 
     Attributes:
         input_problems: Values that were not applied, one clear sentence each.
         lock: Held while the model steps, and by the page while it changes the model.
+        factor_overrides: The scenario values the factors changed (``{dotted.path: value}``).
     """
 
     def __init__(
@@ -179,6 +182,7 @@ class AppModel(ScalingModel):
         complexity: float | None = None,
         superintendent: float | None = None,
         mandate: str | None = None,
+        play: bool = False,
     ) -> None:
         problems: list[str] = []
         path = Path(scenario_file)
@@ -223,15 +227,20 @@ class AppModel(ScalingModel):
             else:
                 overrides[f.path] = value
         try:
-            sc = load_scenario(path, overrides)
+            load_scenario(path, overrides)
         except ScalesimInputError as exc:
             problems.append(f"{exc}; ran the scenario with its own values")
-            sc = load_scenario(path)
+            overrides = {}
+        # Play mode: the class is the improvement team, so the scenario's own adaptation
+        # rules stay out of the run (app.play compares the class with them afterwards).
+        sc = load_scenario(path, {**overrides, "adaptation": []} if play else overrides)
         super().__init__(sc, seed=seed_value, educator_agents="eager")
         self.scenario_file = str(path)
         self.lesson_name = lesson
         self.arm = arm
         self.input_problems = problems
+        self.factor_overrides = overrides
+        self.play = play
         self.lock = threading.RLock()
 
     def step(self) -> None:

@@ -1,27 +1,30 @@
-"""The SolaraViz page: `scalesim app` serves :data:`Page` with ``solara run``.
+"""The app's page: `scalesim app` serves :data:`Page` with ``solara run``.
 
 What to open is an :class:`AppConfig` (a scenario file, or a lesson, and a seed) that
 ``scalesim app`` hands to :func:`configure` before it starts the Solara server in the same
 process; the server imports this module by name and so finds it. Each browser session gets
 its own model, built from the configuration when the session starts.
 
-Layout: Mesa 3.5.1's SolaraViz places components in a draggable grid of half-width cells
-and has no layout argument, so :func:`install_layout` gives ``make_initial_grid_layout`` a
-layout for this page's components (the status across the top, the district and the plots
-side by side, the controls and logs below); any other component count gets Mesa's default.
+Layout: the explore page is Mesa's SolaraViz arrangement (the controls, the parameters and
+the time at the top) with the model's own panels in one column of full-width rows. It
+uses Mesa's ``ModelController`` (Step, Play, Reset) and ``ShowSteps`` but not ``SolaraViz``
+itself: SolaraViz puts components in a draggable grid of fixed-height cells (text spilled
+over the figures, panels scrolled inside), always shows a "Page 0" tab and a "Use Threads"
+switch, and shows slider values only while dragging (docs/decisions.md, 2026-12-04). The
+address ``…/?play`` opens play mode instead (:mod:`scalesim.app.play_view`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import solara
-from mesa.visualization import SolaraViz
-from mesa.visualization import solara_viz as _solara_viz
+from mesa.visualization.solara_viz import ModelController, ShowSteps
 
 from scalesim.app.components import (
+    DISTRICT_SIZE,
+    PLOTS_SIZE,
     DistrictView,
     LessonPanel,
     PitStopPanel,
@@ -32,17 +35,15 @@ from scalesim.app.components import (
     TravelLogPanel,
 )
 from scalesim.app.model import DEFAULT_SCENARIO, FACTORS, AppModel, factor_value
+from scalesim.app.monitors import Monitors
 
 # While playing, the model steps every PLAY_INTERVAL_MS (one week per step, RENDER_INTERVAL
 # steps per Step click and per frame). The figures are drawn in the background
 # (components.FigureWorker), so a render pass is short and Mesa's own threading option is
-# not needed.
+# not needed (nor offered).
 PLAY_INTERVAL_MS = 200
 RENDER_INTERVAL = 1
 USE_THREADS = False
-
-# (component, grid cell x, y, w, h) on a 12-column grid of 30-px rows.
-Cell = tuple[Callable[[Any], Any], int, int, int, int]
 
 
 @dataclass(frozen=True)
@@ -121,96 +122,141 @@ def model_params(model: AppModel) -> dict[str, Any]:
     return params
 
 
-def _district(model: AppModel) -> Any:
-    return DistrictView(model)
+def slider_label(label: str, value: Any) -> str:
+    """A parameter's label with its value (shown all the time, not only while dragging)."""
+    shown = f"{value:g}" if isinstance(value, float) else str(value)
+    return f"{label}: {shown}"
 
 
-def _plots(model: AppModel) -> Any:
-    return PlotsView(model)
+@solara.component
+def ParamInputs(  # noqa: N802 (Solara components are CapWords)
+    user_params: dict[str, Any], model_parameters: solara.Reactive[dict[str, Any]]
+) -> None:
+    """Mesa's ``ModelCreator`` for :func:`model_params`, every slider showing its value.
+
+    Like ``ModelCreator`` it keeps ``model_parameters`` (what Reset builds the model from):
+    the fixed values and each input's current value.
+    """
+    fixed = {k: p for k, p in user_params.items() if not isinstance(p, dict)}
+    inputs = {k: p for k, p in user_params.items() if isinstance(p, dict)}
+    start = {**fixed, **{k: p["value"] for k, p in inputs.items()}}
+    solara.use_effect(lambda: model_parameters.set(dict(start)), [])
+    values = {**start, **model_parameters.value}
+
+    def on_change(name: str, value: Any) -> None:
+        model_parameters.value = {**model_parameters.value, name: value}
+
+    for name, p in inputs.items():
+        label, value = p.get("label", name), values[name]
+
+        def changed(v: Any, name: str = name) -> None:
+            on_change(name, v)
+
+        kind = p["type"]
+        if kind in ("SliderInt", "SliderFloat"):
+            slider = solara.SliderInt if kind == "SliderInt" else solara.SliderFloat
+            slider(
+                slider_label(label, value),
+                value=value,
+                on_value=changed,
+                min=p["min"],
+                max=p["max"],
+                step=p["step"],
+            )
+        elif kind == "Select":
+            solara.Select(label, value=value, values=p["values"], on_value=changed)
+        else:
+            solara.InputText(label, value=str(value), on_value=changed)
 
 
-def _status(model: AppModel) -> Any:
-    return StatusBar(model)
-
-
-def _strategies(model: AppModel) -> Any:
-    return StrategyPanel(model)
-
-
-def _shocks(model: AppModel) -> Any:
-    return ShockPanel(model)
-
-
-def _pit_stops(model: AppModel) -> Any:
-    return PitStopPanel(model)
-
-
-def _log(model: AppModel) -> Any:
-    return TravelLogPanel(model)
-
-
-def _lesson(model: AppModel) -> Any:
-    return LessonPanel(model)
-
-
-def cells(lesson: bool) -> list[Cell]:
-    """The page's components and where they sit (the plots need about 16 rows)."""
-    top = 4
-    out: list[Cell] = [(_status, 0, 0, 12, top)]
-    if lesson:
-        out.append((_lesson, 0, top, 12, 10))
-        top += 10
-    out += [
-        (_district, 0, top, 5, 16),
-        (_plots, 5, top, 7, 16),
-        (_strategies, 0, top + 16, 5, 15),
-        (_shocks, 5, top + 16, 3, 15),
-        (_pit_stops, 8, top + 16, 4, 15),
-        (_log, 0, top + 31, 12, 12),
-    ]
-    return out
-
-
-_mesa_layout = _solara_viz.make_initial_grid_layout
-
-
-def install_layout(layout: list[dict[str, Any]]) -> None:
-    """Make SolaraViz use ``layout`` for a page with exactly that many components."""
-
-    def make_initial_grid_layout(num_components: int) -> list[dict[str, Any]]:
-        if num_components == len(layout):
-            return [dict(item) for item in layout]
-        return _mesa_layout(num_components)
-
-    _solara_viz.make_initial_grid_layout = make_initial_grid_layout
-
-
-def app_view(model: AppModel) -> Any:
-    """The SolaraViz element for ``model`` (what :data:`Page` renders)."""
-    placed = cells(bool(model.lesson_name))
-    install_layout(
-        [
-            {"i": i, "x": x, "y": y, "w": w, "h": h, "moved": False}
-            for i, (_, x, y, w, h) in enumerate(placed)
-        ]
-    )
+@solara.component
+def ExploreView(model: AppModel) -> None:  # noqa: N802 (Solara components are CapWords)
+    """The explore page: controls in the sidebar, the model's panels in one column."""
+    reactive = solara.use_reactive(model)
+    parameters = solara.use_reactive(cast(dict[str, Any], {}))
+    play_interval = solara.use_reactive(PLAY_INTERVAL_MS)
+    render_interval = solara.use_reactive(RENDER_INTERVAL)
+    use_threads = solara.use_reactive(USE_THREADS)
+    user_params = solara.use_memo(lambda: model_params(model), [model])
+    m = reactive.value
     title = f"scalesim · {model.sc.name}" + (
         f" · lesson {model.lesson_name}" if model.lesson_name else ""
     )
-    return SolaraViz(
-        model,
-        components=[(component, 0) for component, *_ in placed],
-        model_params=model_params(model),
-        name=title,
-        play_interval=PLAY_INTERVAL_MS,
-        render_interval=RENDER_INTERVAL,
-        use_threads=USE_THREADS,
+    with solara.AppBar():
+        solara.AppBarTitle(title)
+    # No sidebar: at 1024 px Solara's sidebar takes 400 px from the figures. The controls sit
+    # on top, the parameters in a section that opens on demand.
+    with solara.Column(gap="10px", style={"padding": "4px 0"}, classes=["scalesim-explore"]):
+        with solara.Row(gap="16px", style={"align-items": "center", "flex-wrap": "wrap"}):
+            with solara.Column(style={"flex": "0 0 260px"}, classes=["scalesim-controls"]):
+                ModelController(
+                    reactive,
+                    model_parameters=parameters,
+                    play_interval=play_interval,
+                    render_interval=render_interval,
+                    use_threads=use_threads,
+                )
+            ShowSteps(m)
+            solara.HTML(
+                tag="a",
+                unsafe_innerHTML="Play mode: the class is the team",
+                attributes={"href": "?play"},
+            )
+        solara.Details(
+            summary="Model parameters (they apply when you press Reset)",
+            children=[ParamInputs(user_params, parameters)],
+        )
+        StatusBar(m)
+        Monitors(m)
+        if m.lesson_name:
+            LessonPanel(m)
+        with solara.Row(gap="8px", style={"align-items": "flex-start"}):
+            with solara.Column(style={"flex": "0 0 40%", "min-width": "0"}):
+                DistrictView(m, DISTRICT_SIZE)
+            with solara.Column(style={"flex": "1 1 0", "min-width": "0"}):
+                PlotsView(m, PLOTS_SIZE)
+        StrategyPanel(m)
+        with solara.Row(gap="8px", style={"align-items": "flex-start"}):
+            with solara.Column(style={"flex": "0 0 38%", "min-width": "0"}):
+                ShockPanel(m)
+            with solara.Column(style={"flex": "1 1 0", "min-width": "0"}):
+                PitStopPanel(m)
+        TravelLogPanel(m)
+
+
+def app_view(model: AppModel) -> Any:
+    """The explore page's element for ``model`` (what :data:`Page` renders)."""
+    return ExploreView(model)
+
+
+def wants_play(search: str | None) -> bool:
+    """Whether the address asks for play mode (``?play``, ``?mode=play``)."""
+    parts = [p for p in (search or "").split("&") if p]
+    return "play" in parts or "mode=play" in parts
+
+
+@solara.component
+def PlayPage(config: AppConfig) -> Any:  # noqa: N802 (Solara components are CapWords)
+    """Play mode (app.play_view): one session per browser session."""
+    from scalesim.app.play import PlaySession
+    from scalesim.app.play_view import PlayView
+
+    session = solara.use_memo(
+        lambda: PlaySession(config.scenario_file, seed=config.seed, lesson=config.lesson), [config]
     )
+    with solara.AppBar():
+        solara.AppBarTitle(f"scalesim · play mode · {session.base.name}")
+    return PlayView(session)
 
 
 @solara.component
 def Page() -> Any:  # noqa: N802 (Solara components are CapWords)
-    """One model per browser session, opened from :func:`current_config`."""
+    """One model per browser session, opened from :func:`current_config`.
+
+    The address ``…/?play`` opens play mode instead (the class plays the team).
+    """
     config = solara.use_memo(current_config, [])
+    if wants_play(solara.use_router().search):
+        return PlayPage(config)
     model = solara.use_memo(config.initial_model, [config])
     return app_view(model)

@@ -9,10 +9,15 @@ observed values used and the rule that fired, goes to the travel log.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+
+from scalesim.common.errors import ScenarioError
 from scalesim.common.rule_lang import Rule, parse_rule
 from scalesim.common.units import month_to_week
+from scalesim.common.validation import input_error
 from scalesim.metrics import METRICS
 from scalesim.metrics.indicators import INDICATOR_NAMES
 from scalesim.scenario import AdaptationRule, Destination, StrategySpec
@@ -79,6 +84,8 @@ class PitStops:
         self.last_shortfall_total = 0.0
         # Decisions waiting for sign-off: (week due, rule index, condition).
         self.pending: list[tuple[int, int, str]] = []
+        # The indicators the latest stop observed (what a decision taken there is based on).
+        self.last_indicators: dict[str, float] = {}
 
     def call_unplanned(self, m: ScalingModel, reason: str) -> None:
         """Schedule an unplanned pit stop for next week (the team convenes)."""
@@ -145,6 +152,7 @@ class PitStops:
             return False
         obs = self.observe(m)
         ind = {**obs, **self.derived(m, obs, unplanned=not planned)}
+        self.last_indicators = ind
         checklist = self.checklist(m, ind)
         m.log.record(
             m,
@@ -240,25 +248,49 @@ class PitStops:
         for i, (spec, rule) in enumerate(self.rules):
             if self.fired_count[i] >= spec.max_times or not rule.evaluate(ind):
                 continue
-            self.fired_count[i] += 1
-            used = {k: round(ind[k], 4) for k in sorted(rule.names)}
-            lag = decision_lag(m.sc.team.decision_culture)
-            if lag > 0:
-                self.pending.append((m.week + lag, i, spec.when))
-                m.log.record(
-                    m,
-                    "decision",
-                    rule=spec.when,
-                    action="pending",
-                    applies_week=m.week + lag,
-                    observed=used,
-                )
-                decisions.append(f"{spec.when} → in {lag} weeks")
-                continue
-            done = self.act(m, spec)
-            m.log.record(m, "decision", rule=spec.when, action=done, observed=used)
-            decisions.append(f"{spec.when} → {done}")
+            decisions.append(self._fire(m, i, ind))
         return decisions
+
+    def _fire(self, m: ScalingModel, i: int, ind: dict[str, float]) -> str:
+        """Rule ``i`` fired: act now, or after the sign-off lag; logged either way."""
+        spec, rule = self.rules[i]
+        self.fired_count[i] += 1
+        used = {k: round(ind[k], 4) for k in sorted(rule.names)}
+        lag = decision_lag(m.sc.team.decision_culture)
+        if lag > 0:
+            self.pending.append((m.week + lag, i, spec.when))
+            m.log.record(
+                m,
+                "decision",
+                rule=spec.when,
+                action="pending",
+                applies_week=m.week + lag,
+                observed=used,
+            )
+            return f"{spec.when} → in {lag} weeks"
+        done = self.act(m, spec)
+        m.log.record(m, "decision", rule=spec.when, action=done, observed=used)
+        return f"{spec.when} → {done}"
+
+    def decide(self, m: ScalingModel, spec: AdaptationRule) -> str:
+        """Take a decision at the stop that ran this week, as if ``spec`` had fired there.
+
+        The app's play mode sends the class's choices here: the same sign-off lag, the same
+        action (:meth:`act`, through the model's mutation API) and the same travel-log event
+        as a scenario rule firing at this stop, so a scenario holding each choice as a rule
+        that holds at this stop's month reproduces the run (docs/app.md, play mode).
+
+        Raises:
+            ValueError: If no pit stop ran this week (decisions are taken at a stop).
+        """
+        if not self.rows or self.rows[-1]["week"] != m.week:
+            raise ValueError(f"no pit stop at week {m.week}: decisions are taken at a pit stop")
+        self.rules.append((spec, parse_rule(spec.when, INDICATOR_NAMES)))
+        self.fired_count.append(0)
+        done = self._fire(m, len(self.rules) - 1, self.last_indicators)
+        row = self.rows[-1]
+        row["decisions"] = "; ".join(d for d in (row["decisions"], done) if d)
+        return done
 
     def apply_due(self, m: ScalingModel) -> None:
         """Carry out the decisions whose sign-off is due this week."""
@@ -269,6 +301,19 @@ class PitStops:
         for _, i, when in due:
             done = self.act(m, self.rules[i][0])
             m.log.record(m, "decision_applied", rule=when, action=done)
+
+    def recalibrate(self, changes: Mapping[str, Any]) -> Destination:
+        """Move the destination from now on; returns the new one.
+
+        Raises:
+            ScenarioError: If a key is not a destination field or a value is invalid.
+        """
+        try:
+            dest = Destination.model_validate({**self.destination.model_dump(), **changes})
+        except ValidationError as exc:
+            raise input_error("recalibrate", exc, Destination, ScenarioError) from None
+        self.destination = dest
+        return dest
 
     def act(self, m: ScalingModel, spec: AdaptationRule) -> str:
         """Carry out one action through the model's mutation API; returns a short description."""
@@ -295,9 +340,7 @@ class PitStops:
             m.rescale_strategy(label, a.rescale["factor"])
             return f"rescale {label} ×{a.rescale['factor']}"
         assert a.recalibrate is not None
-        self.destination = Destination.model_validate(
-            {**self.destination.model_dump(), **a.recalibrate}
-        )
+        m.recalibrate_destination(a.recalibrate)
         return "recalibrate " + ", ".join(f"{k}={v}" for k, v in sorted(a.recalibrate.items()))
 
 

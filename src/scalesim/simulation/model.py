@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import partial
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import mesa
 import numpy as np
@@ -76,6 +76,9 @@ from scalesim.journey.travel_log import TravelLog
 from scalesim.metrics import METRIC_NAMES, compute_all, current_value
 from scalesim.scenario import Scenario, Select, ShockSpec, StrategySpec
 from scalesim.scenario.loading import apply_overrides, scenario_from_dict
+
+if TYPE_CHECKING:
+    from scalesim.scenario import AdaptationRule, Destination
 
 PHASES: tuple[str, ...] = (
     "calendar",
@@ -460,6 +463,19 @@ class ScalingModel(mesa.Model):
         s.intensity = float(s.intensity * factor)
         self.log.record(self, "strategy_change", change="rescale", **s.describe())
         return s
+
+    def decide_at_pit_stop(self, rule: AdaptationRule) -> str:
+        """Decide at this week's pit stop as if ``rule`` fired there (the app's play mode).
+
+        What the decision credits counts towards this stop, as for a rule firing during it.
+        """
+        done = self.pit_stops.decide(self, rule)
+        self._credits_at_last_stop = dict(self.channel_counts)
+        return done
+
+    def recalibrate_destination(self, changes: Mapping[str, Any]) -> Destination:
+        """Move the destination from now on (``PitStops.recalibrate`` validates ``changes``)."""
+        return self.pit_stops.recalibrate(changes)
 
     def set_strategies(self, specs: Sequence[StrategySpec | Mapping[str, Any]]) -> None:
         """Replace the strategy set from now on (every current strategy stops now).
