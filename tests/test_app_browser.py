@@ -147,8 +147,8 @@ def test_app_offline_step_play_toggle_shock(server: str, tmp_path: Path) -> None
 
             # A strategy toggle shows in the plots at once (the timeline), and steps run it.
             before = _plots(page)
-            page.get_by_text("local_champions", exact=True).click()
-            expect(page.get_by_text("local_champions on from month")).to_be_visible(timeout=30_000)
+            page.get_by_text("Local champions", exact=True).click()
+            expect(page.get_by_text("Local champions on from month")).to_be_visible(timeout=30_000)
             _wait_for(lambda: _plots(page) != before, what="plots to show the strategy")
 
             # A shock fires now: the plots mark it, the travel log records it.

@@ -28,9 +28,11 @@ from scalesim.app.components import (
     StrategyPanel,
     TravelLogPanel,
 )
+from scalesim.app.controls import strategy_rows
 from scalesim.app.model import AppModel
 from scalesim.app.page import app_view, model_params
 from scalesim.plotting.live import DPI
+from scalesim.scenario.names import plain_label
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT = str(REPO / "scenarios" / "default.yaml")
@@ -111,7 +113,7 @@ def test_page_builds_with_every_panel() -> None:
     assert "scenario <strong>default</strong>" in html
     assert "events; newest first" in html  # travel log
     assert "Next planned stop: month 6" in html  # pit stops
-    assert rc.find(v.Switch, label="coaching").widget is not None
+    assert rc.find(v.Switch, label="Coaching").widget is not None
     assert rc.find(v.Btn, children=["Superintendent leaves"]).widget is not None
 
 
@@ -188,8 +190,8 @@ def test_strategy_toggle_changes_the_strategy_set() -> None:
     rc = render(StrategyPanel(model))
     assert model.strategy_set.get("local_champions") is None
 
-    rc.find(v.Select, label="local_champions: chosen by").widget.v_model = "volunteer"
-    rc.find(v.Switch, label="local_champions").widget.v_model = True
+    rc.find(v.Select, label="Local champions: chosen by").widget.v_model = "volunteer"
+    rc.find(v.Switch, label="Local champions").widget.v_model = True
     strat = model.strategy_set.get("local_champions")
     assert strat is not None
     assert strat.select.rule == "volunteer"
@@ -202,15 +204,18 @@ def test_strategy_toggle_changes_the_strategy_set() -> None:
     )
 
     # A new rule restarts the strategy with new targets.
-    rc.find(v.Select, label="local_champions: chosen by").widget.v_model = "highest_need"
+    rc.find(v.Select, label="Local champions: chosen by").widget.v_model = "highest_need"
     assert model.strategy_set.get("local_champions").select.rule == "highest_need"
 
     # Every switch shows what the model holds (rows keep their order and widgets).
+    # Switches read plain names ("Local champions"), not the scenario's type ids.
     shown = {w.label: w.v_model for w in rc.find(v.Switch).widgets}
-    assert shown == {label: model.strategy_set.get(label) is not None for label in shown}
-    assert shown["local_champions"] is True and shown["educate_policymakers"] is False
+    by_name = {plain_label(row.label): row.label for row in strategy_rows(model)}
+    assert set(shown) == set(by_name)
+    assert shown == {name: model.strategy_set.get(by_name[name]) is not None for name in shown}
+    assert shown["Local champions"] is True and shown["Educate policymakers"] is False
 
-    rc.find(v.Switch, label="local_champions").widget.v_model = False
+    rc.find(v.Switch, label="Local champions").widget.v_model = False
     assert model.strategy_set.get("local_champions") is None
     stops = [e for e in model.log.events if e["kind"] == "strategy_stop"]
     assert stops[-1]["reason"] == "switched off in the app"

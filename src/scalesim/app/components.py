@@ -37,6 +37,7 @@ from scalesim.journey.selection import RULES
 from scalesim.journey.shocks import SHOCKS
 from scalesim.plotting.live import DPI, PlotsRenderer, district_png, draw_district
 from scalesim.plotting.style import png_bytes
+from scalesim.scenario.names import plain_label
 
 if TYPE_CHECKING:
     from scalesim.app.model import AppModel
@@ -301,7 +302,7 @@ def StrategyPanel(model: AppModel) -> None:  # noqa: N802 (Solara components are
             row_key = f"{row.label}-{row.on}-{rule}-{nonce.value}"
             with solara.Row(style={"align-items": "center"}, gap="8px").key(row_key):
                 solara.Switch(
-                    label=row.label,
+                    label=plain_label(row.label),
                     value=row.on,
                     on_value=lambda on, row=row, rule=rule: act(
                         switch_strategy, model, row, on, rule
@@ -318,7 +319,7 @@ def StrategyPanel(model: AppModel) -> None:  # noqa: N802 (Solara components are
                             force_update()
 
                     solara.Select(
-                        label=f"{row.label}: chosen by",
+                        label=f"{plain_label(row.label)}: chosen by",
                         values=UI_RULES,
                         value=rule,
                         on_value=on_rule,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from scalesim.journey.strategies import STRATEGIES
+from scalesim.scenario.names import plain_label, plain_text
 
 if TYPE_CHECKING:
     from scalesim.app.model import AppModel
@@ -71,7 +72,7 @@ def switch_strategy(model: AppModel, row: StrategyRow, on: bool, rule: str | Non
         if not on:
             model.drop_strategy(row.label, reason="switched off in the app")
             model.log.record(model, "user_action", action="strategy off", strategy=row.label)
-            return f"{row.label} switched off"
+            return f"{plain_label(row.label)} switched off"
         spec = dict(row.spec)
         start = max(float(spec.get("start_month", 0.0)), model.month)
         spec["start_month"] = start
@@ -88,8 +89,8 @@ def switch_strategy(model: AppModel, row: StrategyRow, on: bool, rule: str | Non
             rule=strategy.select.rule,
             start_month=round(start, 3),
         )
-        return f"{row.label} on from month {start:.1f}" + (
-            f", schools chosen by {strategy.select.rule}" if rule else ""
+        return f"{plain_label(row.label)} on from month {start:.1f}" + (
+            f", schools chosen by {plain_text(strategy.select.rule)}" if rule else ""
         )
 
 
@@ -117,7 +118,7 @@ def retarget_strategy(model: AppModel, row: StrategyRow, rule: str) -> str:
         model.log.record(
             model, "user_action", action="retarget", strategy=row.label, rule=s.select.rule
         )
-        return f"{row.label}: schools now chosen by {s.select.rule}"
+        return f"{plain_label(row.label)}: schools now chosen by {plain_text(s.select.rule)}"
 
 
 # The heading that starts a lesson page's answer (scenarios/teaching/*/lesson.md): the page

@@ -229,8 +229,6 @@ class PlotsRenderer:
     def _setup(self, d: PlotsData) -> None:
         fig = Figure(figsize=self.size, dpi=DPI)
         self.canvas = FigureCanvasAgg(fig)
-        # A fixed layout: constrained layout costs most of a second per frame.
-        fig.subplots_adjust(left=0.06, right=0.99, top=0.96, bottom=0.06, wspace=0.32, hspace=0.3)
         axes = fig.subplots(3, 2, sharex=True)
         self.axes: list[Axes] = list(axes.flat)
         self.lines: list[tuple[Any, str]] = []
@@ -256,17 +254,30 @@ class PlotsRenderer:
         )
         _target(self.axes[4], d.equity_target, d.by_month, f"equity target {d.equity_target:.0%}")
         for ax in self.axes[:5]:
-            leg = ax.legend(fontsize=9, loc="upper left", frameon=True, framealpha=0.85)
+            # Short handles and tight padding: two columns of panels fit a projector's width.
+            leg = ax.legend(
+                fontsize=9,
+                loc="upper left",
+                frameon=True,
+                framealpha=0.85,
+                handlelength=1.6,
+                handletextpad=0.4,
+                borderpad=0.3,
+                borderaxespad=0.3,
+            )
             leg.set_animated(True)
             self.legends.append((ax, leg))
         tl = self.axes[5]
         tl.set_yticks([])
-        tl.set_title("Strategies · shocks · pit stops", fontsize=11, loc="left", fontweight="bold")
+        tl_title = tl.set_title(
+            "Strategies · shocks · pit stops", fontsize=11, loc="left", fontweight="bold"
+        )
         tl.grid(axis="x", alpha=0.3)
         for ax in self.axes:
             ax.set_xlim(0, d.horizon)
         for ax in axes[-1]:
             ax.set_xlabel("month", fontsize=10)
+        _fit_inside(fig, [leg for _, leg in self.legends], [tl_title])
         self.canvas.draw()
         self.background = self.canvas.copy_from_bbox(fig.bbox)
         self._key = d.static_key
@@ -306,6 +317,41 @@ class PlotsRenderer:
             ax.draw_artist(leg)
         for artist in extras:
             artist.remove()
+
+
+# The smallest text the plots use (the depth bar's note): fitting never goes below it.
+MIN_FONT_PT = 8.0
+
+
+def _fit_inside(fig: Figure, legends: list[Any], titles: list[Any]) -> None:
+    """Lay the figure out so every title, tick label and legend stays inside it.
+
+    Fixed margin fractions cut the first digit of y tick labels and the timeline's title at
+    the app's projector size, so the margins are fitted to the texts (once, when the static
+    part is drawn: frames reuse the layout). A legend that would still leave the figure gets
+    smaller type (down to :data:`MIN_FONT_PT`), and one of ``titles`` wider than the figure
+    wraps at its last separator.
+    """
+    renderer = fig.canvas.get_renderer()
+    right = fig.bbox.x1
+    for _ in range(3):
+        fig.tight_layout(pad=0.4, h_pad=0.8, w_pad=1.0)
+        changed = False
+        for leg in legends:
+            texts = leg.get_texts()
+            size = texts[0].get_fontsize() if texts else MIN_FONT_PT
+            if leg.get_window_extent(renderer).x1 > right and size > MIN_FONT_PT:
+                for t in texts:
+                    t.set_fontsize(max(size - 0.5, MIN_FONT_PT))
+                changed = True
+        for title in titles:
+            text = title.get_text()
+            if title.get_window_extent(renderer).x1 > right and " · " in text and "\n" not in text:
+                head, _, tail = text.rpartition(" · ")
+                title.set_text(f"{head} ·\n{tail}")
+                changed = True
+        if not changed:
+            return
 
 
 def _target(ax: Axes, level: float, by_month: float, label: str) -> None:

@@ -209,8 +209,7 @@ class ScalingModel(mesa.Model):
 
     @staticmethod
     def _support_end(sc: Scenario) -> int | None:
-        m = sc.team.support_ends_month
-        return month_to_week(m) if m is not None else None
+        return None if (m := sc.team.support_ends_month) is None else month_to_week(m)
 
     def next_person_ids(self, k: int) -> np.ndarray:
         """Fresh person ids for ``k`` newcomers."""
