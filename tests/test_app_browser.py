@@ -8,27 +8,14 @@ missing Chromium is a failure, not a skip (tests/browser_env.py): ``.ci/run`` in
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from browser_env import CHROMIUM, need_chromium
+from browser_env import CHROMIUM, CHROMIUM_ARGS, app_server
 
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 REPO = Path(__file__).resolve().parents[1]
 LOCAL = "http://127.0.0.1:"
 # Not the page's default seed: the page shows it only if the command's configuration
@@ -38,55 +25,11 @@ SEED = 4
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     """``scalesim app`` on a free local port, for the default scenario and seed :data:`SEED`."""
-    need_chromium()
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "scalesim",
-            "app",
-            "scenarios/default.yaml",
-            "--port",
-            str(port),
-            "--host",
-            "127.0.0.1",
-            "--seed",
-            str(SEED),
-        ],
-        cwd=REPO,
-        env={**os.environ, "MPLBACKEND": "agg"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                out = proc.communicate()[0]
-                pytest.fail(f"scalesim app did not start:\n{out}")
-            time.sleep(0.3)
-    yield f"{LOCAL}{port}"
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    with app_server("scenarios/default.yaml", SEED, REPO) as url:
+        yield url
 
 
 def _time(page: object) -> float:
@@ -111,7 +54,7 @@ def test_app_offline_step_play_toggle_shock(server: str, tmp_path: Path) -> None
 
     blocked: list[str] = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1600, "height": 1100})
 

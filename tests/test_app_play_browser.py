@@ -11,11 +11,6 @@ Screenshots go to ``test-artifacts/play/`` in the repository root (printed).
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from itertools import combinations
 from pathlib import Path
@@ -23,17 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from browser_env import CHROMIUM, need_chromium
+from browser_env import CHROMIUM, CHROMIUM_ARGS, app_server, need_chromium
 
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts" / "play"
 W, H = 1024, 768
@@ -42,12 +28,6 @@ W, H = 1024, 768
 MIN_FIGURE_TEXT_PX = 11.0
 SEED = 3
 pytestmark = pytest.mark.browser
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -66,44 +46,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     path = tmp_path_factory.mktemp("play") / "small_flagship.yaml"
     path.write_text(yaml.safe_dump(sc.to_dict(), sort_keys=False))
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "scalesim",
-            "app",
-            str(path),
-            "--port",
-            str(port),
-            "--host",
-            "127.0.0.1",
-            "--seed",
-            str(SEED),
-        ],
-        cwd=REPO,
-        env={**os.environ, "MPLBACKEND": "agg"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"scalesim app did not start:\n{proc.communicate()[0]}")
-            time.sleep(0.3)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    with app_server(path, SEED, REPO) as url:
+        yield url
 
 
 def _boxes(page: object, selector: str) -> list[dict[str, float]]:
@@ -186,7 +130,7 @@ def test_play_mode_at_1024x768(server: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     print(f"screenshots in {ARTIFACTS}")
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": W, "height": H})
             page.goto(f"{server}/?play", timeout=90_000)
@@ -298,7 +242,7 @@ def test_explore_page_at_1024x768(server: str) -> None:
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": W, "height": H})
             page.goto(server, timeout=90_000)

@@ -14,18 +14,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from browser_env import CHROMIUM, need_chromium
+from browser_env import CHROMIUM, CHROMIUM_ARGS, need_chromium
 from scalesim.cli import main
 
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCENARIO = {
     "name": "browser-report",
     "horizon_months": 6,
@@ -60,7 +51,7 @@ def test_report_makes_no_request_outside_the_file(tmp_path: Path) -> None:
     failed: list[str] = []
     errors: list[str] = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         context = browser.new_context(offline=True)
         page = context.new_page()
         page.on("request", lambda r: requests.append(r.url))
