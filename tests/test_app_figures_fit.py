@@ -27,3 +27,23 @@ def test_plots_keep_their_texts_inside(size: tuple[float, float]) -> None:
     m.run_for(60)
     fig = PlotsRenderer(*size).figure(plots_data(m))
     assert outside(fig) == []
+
+
+def test_timeline_names_strategies_and_shocks_plainly() -> None:
+    """The timeline's rows and shock marks read "Design for scale", not type ids."""
+    from scalesim.journey.shocks import SHOCKS
+    from scalesim.journey.strategies import STRATEGIES
+
+    sc = load_scenario(
+        "scenarios/dlplusd_full.yaml",
+        overrides={
+            "district.generated.n_schools": 12,
+            "shocks": [{"type": "budget_cut", "at_month": 2}],
+        },
+    )
+    m = ScalingModel(sc, seed=1)
+    m.run_for(20)
+    d = plots_data(m)
+    labels = [label for label, *_ in d.intervals] + [label for _, label in d.shocks]
+    assert "Design for scale" in labels and "Budget cut" in labels
+    assert not set(labels) & (set(STRATEGIES) | set(SHOCKS))

@@ -20,6 +20,7 @@ from scalesim.plotting.live import (
     PlotsRenderer,
     draw_district,
 )
+from scalesim.scenario.names import plain_label
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -85,7 +86,7 @@ def shock_events(model: ScalingModel) -> list[tuple[float, str]]:
     out = []
     for e in model.log.events:
         if e["kind"] == "shock":
-            out.append((e["month"], e["type"].replace("_", " ")))
+            out.append((e["month"], e["type"]))
         elif e["kind"] == "superintendent_change" and e.get("cause") == "annual_hazard":
             out.append((e["month"], "superintendent leaves"))
     return out
@@ -124,8 +125,9 @@ def plots_data(model: ScalingModel) -> PlotsData:
         equity_target=dest.equity_target,
         min_depth=dest.min_depth,
         by_month=dest.by_month,
-        shocks=shock_events(model),
-        intervals=strategy_intervals(model),
+        # Plain names on the timeline ("Design for scale", not scalable_characteristics).
+        shocks=[(month, plain_label(label)) for month, label in shock_events(model)],
+        intervals=[(plain_label(lab), *rest) for lab, *rest in strategy_intervals(model)],
         pit_stops=[(float(r["month"]), bool(r["planned"])) for r in model.pit_stops.rows],
     )
 

@@ -321,6 +321,8 @@ class PlotsRenderer:
 
 # The smallest text the plots use (the depth bar's note): fitting never goes below it.
 MIN_FONT_PT = 8.0
+# Above this many strategies, the timeline's labels take the smallest type.
+TIMELINE_ROWS_AT_FULL_SIZE = 6
 
 
 def _fit_inside(fig: Figure, legends: list[Any], titles: list[Any]) -> None:
@@ -380,8 +382,10 @@ def _timeline(ax: Axes, d: PlotsData) -> list[Any]:
                     alpha=0.85,
                 )
             )
+    # Smaller type when many strategies share the panel (never below MIN_FONT_PT).
+    size = 9.0 if len(labels) <= TIMELINE_ROWS_AT_FULL_SIZE else MIN_FONT_PT
     for y, label in enumerate(labels):
-        out.append(ax.text(0.3, y - 0.1, label.replace("_", " "), fontsize=9, va="bottom"))
+        out.append(ax.text(0.3, y - 0.1, label.replace("_", " "), fontsize=size, va="bottom"))
     ax.set_ylim(max(len(labels), 1) - 0.3, -0.9)  # first strategy on top
     for month, label in d.shocks:
         out.append(ax.axvline(month, color=OI["vermillion"], ls="--", lw=1.2))
