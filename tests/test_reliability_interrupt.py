@@ -274,3 +274,30 @@ def test_ctrl_c_during_compare_writes_nothing(tmp_path: Path, scalesim_cmd: list
     assert [ln for ln in err.splitlines() if ln.strip()] == ["interrupted"], err
     assert not left, left
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.yaml"]
+
+
+def _sleep_and_return(x: float) -> float:
+    time.sleep(x)
+    return x
+
+
+def test_a_worker_killed_mid_task_ends_the_map_and_close_leaves_no_process() -> None:
+    """WorkerLostError comes before the 30-s tasks could end; the liveness check sees it too."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from scalesim.workbench.executors import ProcessExecutor, WorkerLostError
+
+    ex = ProcessExecutor(workers=2)
+    procs = ex._workers()
+    assert len(procs) == 2 and all(p.exitcode is None for p in procs)
+    ex._raise_if_a_worker_died()  # all alive: nothing raised
+    results = ex.map_unordered(_sleep_and_return, [30.0, 30.0])
+    os.kill(procs[0].pid, signal.SIGKILL)
+    t0 = time.monotonic()
+    with pytest.raises(WorkerLostError):
+        next(results)
+    assert time.monotonic() - t0 < 20, "the parent waited for the tasks, not for the worker"
+    with pytest.raises(BrokenProcessPool):
+        ex._raise_if_a_worker_died()
+    ex.close(now=True)
+    assert all(not p.is_alive() for p in procs)

@@ -130,6 +130,12 @@ class SerialExecutor:
         self.close()
 
 
+# While waiting for results, how often the parent checks that its workers are alive, and how
+# long a terminated worker gets to stop before it is killed (seconds).
+WORKER_CHECK_S = 1.0
+WORKER_STOP_S = 5.0
+
+
 class ProcessExecutor:
     """Run tasks in ``workers`` local processes started with ``spawn``.
 
@@ -178,7 +184,10 @@ class ProcessExecutor:
                 if len(pending) >= self.max_pending:
                     break
             while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                done, pending = wait(pending, WORKER_CHECK_S, return_when=FIRST_COMPLETED)
+                if not done:
+                    self._raise_if_a_worker_died()
+                    continue
                 for f in done:
                     yield f.result()
                 for t in it:
@@ -193,18 +202,38 @@ class ProcessExecutor:
             for f in pending:
                 f.cancel()
 
+    def _workers(self) -> list[Any]:
+        # ProcessPoolExecutor has no public view of its processes before 3.14.
+        return list((getattr(self._pool, "_processes", None) or {}).values())
+
+    def _raise_if_a_worker_died(self) -> None:
+        """Raise ``BrokenProcessPool`` if a worker process has exited.
+
+        The pool notices a dead worker itself (its manager thread watches each process), but
+        under load a sweep was seen waiting for ever after a worker was killed (CI, 2026-12-04:
+        the other worker alive, nothing finishing); this check does not depend on that.
+        """
+        if any(proc.exitcode is not None for proc in self._workers()):
+            raise BrokenProcessPool("a worker process exited")
+
     def close(self, now: bool = False) -> None:
         """Stop the worker processes (pending tasks are cancelled).
 
         Args:
-            now: Terminate running tasks too (after an interrupt) instead of waiting for
-                them to finish.
+            now: Terminate running tasks too (after an interrupt or a lost worker) instead
+                of waiting for them to finish; a worker that does not stop is killed, so
+                the pool's shutdown cannot wait on it.
         """
         if now:
-            # ProcessPoolExecutor has no public way to stop running tasks before 3.14.
-            for proc in list((getattr(self._pool, "_processes", None) or {}).values()):
+            procs = self._workers()
+            for proc in procs:
                 with contextlib.suppress(OSError, AttributeError):
                     proc.terminate()
+            for proc in procs:
+                with contextlib.suppress(OSError, AttributeError, ValueError):
+                    proc.join(WORKER_STOP_S)
+                    if proc.is_alive():
+                        proc.kill()
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> ProcessExecutor:
