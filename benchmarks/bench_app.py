@@ -30,10 +30,9 @@ os.environ.setdefault("MPLBACKEND", "agg")
 import ipyvuetify as v
 import ipywidgets
 import solara
-from mesa.visualization.solara_viz import ModelController
 
 from scalesim.app.model import AppModel
-from scalesim.app.page import RENDER_INTERVAL, cells
+from scalesim.app.page import RENDER_INTERVAL, ExploreView
 from scalesim.app.snapshots import district_data, plots_data
 from scalesim.plotting.live import PlotsRenderer, district_png
 
@@ -68,23 +67,11 @@ def _wait_new(
 def measure(weeks: int) -> dict[str, object]:
     """Click Step ``weeks`` times; time the render pass and the click-to-frame latency."""
     t0 = time.perf_counter()
-    model = solara.reactive(AppModel(scenario_file=str(REPO / "scenarios" / "default.yaml")))
+    m = AppModel(scenario_file=str(REPO / "scenarios" / "default.yaml"))
     build_s = time.perf_counter() - t0
-    placed = [fn for fn, *_ in cells(lesson=False)]
-
-    @solara.component
-    def Page() -> None:  # noqa: N802
-        ModelController(
-            model,
-            play_interval=solara.reactive(100),
-            render_interval=solara.reactive(RENDER_INTERVAL),
-            use_threads=solara.reactive(False),
-        )
-        for fn in placed:
-            fn(model.value)
-
+    # The explore page itself (Mesa's controller and every panel, as the browser gets it).
     t0 = time.perf_counter()
-    _, rc = solara.render(Page(), handle_error=False)
+    _, rc = solara.render(ExploreView(m), handle_error=False)
     _wait_new(rc, {})
     first_s = time.perf_counter() - t0
     step_btn = rc.find(v.Btn, children=["Step"]).widget
@@ -99,7 +86,6 @@ def measure(weeks: int) -> dict[str, object]:
         passes.append(t1 - t0)
         latency.append(t2 - t0)
         cpu.append(time.process_time() - c0)
-    m = model.value
     figs = {}
     plots = PlotsRenderer()
     plots.png(plots_data(m))  # the static part is drawn once per session
