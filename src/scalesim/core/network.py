@@ -157,16 +157,14 @@ class SparseNetwork:
         """
         assert self._w is not None, "call set_weights first"
         x = np.asarray(x, dtype=bool)
-        changed = None if self._x is None else np.flatnonzero(x != self._x)
-        if (
-            not self.incremental
-            or changed is None
-            or self._num is None
-            or changed.size > FULL_PRODUCT_SHARE * self.n
-        ):
+        changed = None
+        if self.incremental and self._num is not None and self._x is not None:
+            changed = np.flatnonzero(x != self._x)
+        if changed is None or changed.size > FULL_PRODUCT_SHARE * self.n:
             self._num = self.adjacency @ (self._w * x)
             self._x = x.copy()
         elif changed.size:
+            assert self._num is not None and self._x is not None
             w = self._w[changed]
             self._spread(self._num, changed, np.where(x[changed], w, -w))
             self._x[changed] = x[changed]
