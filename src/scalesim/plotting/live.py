@@ -321,6 +321,8 @@ class PlotsRenderer:
 
 # The smallest text the plots use (the depth bar's note): fitting never goes below it.
 MIN_FONT_PT = 8.0
+# Rounds of fitting (layout, then smaller legend type or a wrapped title) before giving up.
+FIT_ROUNDS = 3
 # Above this many strategies, the timeline's labels take the smallest type.
 TIMELINE_ROWS_AT_FULL_SIZE = 6
 
@@ -336,7 +338,7 @@ def _fit_inside(fig: Figure, legends: list[Any], titles: list[Any]) -> None:
     """
     renderer = fig.canvas.get_renderer()
     right = fig.bbox.x1
-    for _ in range(3):
+    for _ in range(FIT_ROUNDS):
         fig.tight_layout(pad=0.4, h_pad=0.8, w_pad=1.0)
         changed = False
         for leg in legends:
@@ -354,6 +356,8 @@ def _fit_inside(fig: Figure, legends: list[Any], titles: list[Any]) -> None:
                 changed = True
         if not changed:
             return
+    # The last round changed type or wrapped a title: lay out what it left.
+    fig.tight_layout(pad=0.4, h_pad=0.8, w_pad=1.0)
 
 
 def _target(ax: Axes, level: float, by_month: float, label: str) -> None:
